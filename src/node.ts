@@ -1,0 +1,7 @@
+/**
+ * The Node.js entry: everything in the browser-safe core, plus files (loadModel, saveModel with
+ * external data). The CLI builds on this entry.
+ */
+export * from './index.js';
+export { loadModel, loadModelSync, type LoadOptions } from './io/load-model.js';
+export { saveModel, type SaveOptions, type ExternalDataOptions } from './io/save-model.js';
