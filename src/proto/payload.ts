@@ -110,3 +110,11 @@ export async function readTensorData(tensor: TensorProto): Promise<Uint8Array | 
   if (bound) return readPayload(bound.payload);
   return tensor.rawData.byteLength > 0 ? tensor.rawData : undefined;
 }
+
+/** Gives `copy` the same payload binding as `original` (used when a tensor message is copied). */
+export function copyPayloadBinding(original: TensorProto, copy: TensorProto): void {
+  const bound = bindings.get(original);
+  if (!bound) return;
+  if (bound.placement === 'raw') bindLazyRawData(copy, bound.payload);
+  else bindExternalData(copy, bound.payload);
+}

@@ -88,7 +88,8 @@ class SkeletonScanner {
     readonly source: RandomAccessSource,
     readonly lazyThreshold: number,
   ) {
-    this.#window = new Uint8Array(Math.min(1 << 20, Math.max(source.byteLength, 16)));
+    // A small read-ahead window: structure is read in 64 KiB steps, payloads are skipped unread.
+    this.#window = new Uint8Array(Math.min(1 << 16, Math.max(source.byteLength, 16)));
   }
 
   /** Rebuilds the message in `[start, end)` as parts, cutting out large `raw_data`. */

@@ -14,6 +14,7 @@ import type {
   TensorProto,
   TrainingInfoProto,
 } from './onnx.js';
+import { withFields } from './message-copy.js';
 
 /** Where a tensor sits: an initializer of a graph, or inside a node attribute. */
 export type TensorRole = 'initializer' | 'attribute' | 'sparse';
@@ -98,20 +99,4 @@ function mapList<T>(list: T[], map: (item: T) => T): T[] {
     if (out) out.push(mapped);
   }
   return out ?? list;
-}
-
-/**
- * A shallow copy of a message with some fields replaced. Own properties are copied with their
- * descriptors (so presence and lazy accessors survive); fields whose value did not change, or
- * is undefined, are left as they were.
- */
-function withFields<T extends object>(message: T, fields: Partial<T>): T {
-  const copy = Object.create(Object.getPrototypeOf(message) as object) as T;
-  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(message));
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined && value !== (message as Record<string, unknown>)[key]) {
-      Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
-    }
-  }
-  return copy;
 }

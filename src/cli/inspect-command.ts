@@ -1,0 +1,77 @@
+/**
+ * `onnx-float16 inspect MODEL [--json]`: the model's summary, as text on stdout or as JSON.
+ */
+import { statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadModel } from '../io/load-model.js';
+import { summarizeModel, type ModelSummary, type TensorTypeSummary } from '../inspect/summarize-model.js';
+import { formatBytes, formatShape, formatTable } from './format.js';
+import { UsageError } from './usage-error.js';
+
+export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--json]
+
+Shows what a model holds: IR version, opsets, producer, node count (subgraphs
+included), operators by domain, graph inputs and outputs with element types and
+shapes, initializers by data type, and external data files.
+
+Options:
+  --json    print the report as JSON on stdout
+  -h, --help`;
+
+export async function inspectCommand(args: string[], out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args);
+  if (values.help) {
+    out(INSPECT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`inspect takes one model file, got ${positionals.length}`);
+  const path = positionals[0]!;
+  const model = await loadModel(path);
+  const summary = summarizeModel(model);
+  const fileBytes = statSync(path).size;
+  if (values.json) out(JSON.stringify({ file: path, fileBytes, ...summary }, null, 2));
+  else out(formatSummary(path, fileBytes, summary));
+  return 0;
+}
+
+function parseCommandArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function formatSummary(path: string, fileBytes: number, s: ModelSummary): string {
+  const lines: string[] = [];
+  lines.push(`${path}  (${formatBytes(fileBytes)})`);
+  lines.push(`  IR version ${s.irVersion}; opsets ${s.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`);
+  if (s.producer.name || s.producer.version) lines.push(`  producer ${[s.producer.name, s.producer.version].filter(Boolean).join(' ')}`);
+  const sub = s.subgraphCount > 0 ? ` (with ${s.subgraphCount} subgraph${s.subgraphCount === 1 ? '' : 's'})` : '';
+  lines.push(`  ${s.nodeCount} nodes${sub}${s.functions.length > 0 ? `; ${s.functions.length} local functions with ${s.functionNodeCount} nodes` : ''}`);
+  lines.push('');
+  lines.push('Operators:');
+  lines.push(formatTable(s.ops.map((op) => [String(op.count), op.domain ? `${op.domain}::${op.opType}` : op.opType])));
+  lines.push('');
+  lines.push('Inputs:');
+  lines.push(formatTable(s.inputs.map(formatPort)));
+  lines.push('Outputs:');
+  lines.push(formatTable(s.outputs.map(formatPort)));
+  lines.push('');
+  lines.push(`Initializers: ${s.initializers.count}, ${formatBytes(s.initializers.bytes)}`);
+  lines.push(formatTable(s.initializers.byType.map((t) => [t.elemType, String(t.count), formatBytes(t.bytes)])));
+  if (s.externalData.length > 0) {
+    lines.push('External data:');
+    lines.push(formatTable(s.externalData.map((f) => [f.location, `${f.tensors} tensors`, formatBytes(f.bytes)])));
+  }
+  return lines.join('\n');
+}
+
+function formatPort(port: TensorTypeSummary): string[] {
+  const type = port.kind === null ? 'undeclared' : port.kind === 'tensor' ? (port.elemType ?? '?') : `${port.kind}(${port.elemType ?? '?'})`;
+  return [port.name, type, port.kind === 'map' ? '' : formatShape(port.shape)];
+}

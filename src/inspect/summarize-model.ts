@@ -1,0 +1,169 @@
+/**
+ * What a user looks at before and after converting: versions, opsets, operator histogram,
+ * graph inputs/outputs with types and shapes, initializers by data type, external data files.
+ * Pure data, computed from a ModelProto; the CLI prints it as text or JSON.
+ */
+import { dataTypeBits, dataTypeName } from '../dtype.js';
+import { graphTree } from '../ir/model.js';
+import { modelFromProto } from '../ir/from-proto.js';
+import { TensorProto_DataLocation, type ModelProto, type TensorProto, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
+import { tensorPayload } from '../proto/payload.js';
+import { forEachTensor } from '../proto/tensor-walk.js';
+
+export interface TensorTypeSummary {
+  name: string;
+  /** "tensor", "sequence", "map", "optional", "sparse_tensor", or null when undeclared. */
+  kind: string | null;
+  /** TensorProto.DataType name ("FLOAT"), or null when not declared. */
+  elemType: string | null;
+  /** Dimensions: a number, a symbolic name, or null for an unknown dimension; null for an unknown rank. */
+  shape: (number | string | null)[] | null;
+}
+
+export interface ModelSummary {
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  producer: { name: string; version: string };
+  domain: string;
+  modelVersion: number;
+  graphName: string;
+  /** Nodes of the main graph and all its subgraphs (function bodies not included). */
+  nodeCount: number;
+  /** Nodes in model-local function bodies. */
+  functionNodeCount: number;
+  subgraphCount: number;
+  functions: { domain: string; name: string; nodeCount: number }[];
+  /** Operator histogram over the main graph and its subgraphs, most frequent first. */
+  ops: { domain: string; opType: string; count: number }[];
+  inputs: TensorTypeSummary[];
+  outputs: TensorTypeSummary[];
+  initializers: { count: number; bytes: number; byType: { elemType: string; count: number; bytes: number }[] };
+  externalData: { location: string; tensors: number; bytes: number }[];
+  metadata: { key: string; value: string }[];
+}
+
+export function summarizeModel(proto: ModelProto): ModelSummary {
+  const model = modelFromProto(proto);
+  const ops = new Map<string, { domain: string; opType: string; count: number }>();
+  let nodeCount = 0;
+  let subgraphCount = 0;
+  if (model.graph) {
+    for (const graph of graphTree(model.graph)) {
+      if (graph.kind === 'subgraph') subgraphCount++;
+      for (const node of graph.nodes) {
+        nodeCount++;
+        const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+        const key = `${domain}\u0000${node.opType}`;
+        const entry = ops.get(key) ?? { domain, opType: node.opType, count: 0 };
+        entry.count++;
+        ops.set(key, entry);
+      }
+    }
+  }
+  const functions = model.functions.map((fn) => {
+    let count = 0;
+    for (const graph of graphTree(fn.body)) count += graph.nodes.length;
+    return { domain: fn.proto.domain, name: fn.proto.name, nodeCount: count };
+  });
+
+  const initializerNames = new Set(proto.graph?.initializer.map((t) => t.name));
+  return {
+    irVersion: Number(proto.irVersion),
+    opsets: proto.opsetImport.map((o) => ({ domain: o.domain, version: Number(o.version) })),
+    producer: { name: proto.producerName, version: proto.producerVersion },
+    domain: proto.domain,
+    modelVersion: Number(proto.modelVersion),
+    graphName: proto.graph?.name ?? '',
+    nodeCount,
+    functionNodeCount: functions.reduce((n, f) => n + f.nodeCount, 0),
+    subgraphCount,
+    functions,
+    ops: [...ops.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)),
+    inputs: (proto.graph?.input ?? []).filter((i) => !initializerNames.has(i.name)).map(summarizeValueInfo),
+    outputs: (proto.graph?.output ?? []).map(summarizeValueInfo),
+    initializers: summarizeInitializers(proto),
+    externalData: summarizeExternalData(proto),
+    metadata: proto.metadataProps.map((p) => ({ key: p.key, value: p.value })),
+  };
+}
+
+export function summarizeValueInfo(info: ValueInfoProto): TensorTypeSummary {
+  return { name: info.name, ...summarizeType(info.type) };
+}
+
+function summarizeType(type: TypeProto | undefined): Omit<TensorTypeSummary, 'name'> {
+  const value = type?.value;
+  switch (value?.case) {
+    case 'tensorType':
+    case 'sparseTensorType': {
+      const shape = value.value.shape;
+      return {
+        kind: value.case === 'tensorType' ? 'tensor' : 'sparse_tensor',
+        elemType: value.value.elemType ? dataTypeName(value.value.elemType) : null,
+        shape: shape
+          ? shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null))
+          : null,
+      };
+    }
+    case 'sequenceType':
+      return { kind: 'sequence', ...elementOf(value.value.elemType) };
+    case 'optionalType':
+      return { kind: 'optional', ...elementOf(value.value.elemType) };
+    case 'mapType':
+      return { kind: 'map', elemType: null, shape: null };
+    default:
+      return { kind: null, elemType: null, shape: null };
+  }
+}
+
+function elementOf(type: TypeProto | undefined): { elemType: string | null; shape: TensorTypeSummary['shape'] } {
+  const inner = summarizeType(type);
+  return { elemType: inner.elemType, shape: inner.shape };
+}
+
+/** Bytes of a tensor's data, wherever it is held. */
+export function tensorByteSize(tensor: TensorProto): number {
+  const bound = tensorPayload(tensor);
+  if (bound) return bound.payload.byteLength;
+  if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL) {
+    const length = tensor.externalData.find((e) => e.key === 'length');
+    if (length) return Number(length.value);
+  }
+  if (tensor.rawData.byteLength > 0) return tensor.rawData.byteLength;
+  let count = 1;
+  for (const d of tensor.dims) count *= Number(d);
+  const bits = dataTypeBits(tensor.dataType);
+  if (bits > 0) return Math.ceil((count * bits) / 8);
+  return tensor.stringData.reduce((n, s) => n + s.byteLength, 0);
+}
+
+function summarizeInitializers(proto: ModelProto): ModelSummary['initializers'] {
+  const byType = new Map<string, { elemType: string; count: number; bytes: number }>();
+  let count = 0;
+  let bytes = 0;
+  forEachTensor(proto, (tensor, role) => {
+    if (role !== 'initializer') return;
+    const size = tensorByteSize(tensor);
+    const elemType = dataTypeName(tensor.dataType);
+    const entry = byType.get(elemType) ?? { elemType, count: 0, bytes: 0 };
+    entry.count++;
+    entry.bytes += size;
+    byType.set(elemType, entry);
+    count++;
+    bytes += size;
+  });
+  return { count, bytes, byType: [...byType.values()].sort((a, b) => b.bytes - a.bytes) };
+}
+
+function summarizeExternalData(proto: ModelProto): ModelSummary['externalData'] {
+  const files = new Map<string, { location: string; tensors: number; bytes: number }>();
+  forEachTensor(proto, (tensor) => {
+    if (tensor.dataLocation !== TensorProto_DataLocation.EXTERNAL) return;
+    const location = tensor.externalData.find((e) => e.key === 'location')?.value ?? '';
+    const entry = files.get(location) ?? { location, tensors: 0, bytes: 0 };
+    entry.tensors++;
+    entry.bytes += tensorByteSize(tensor);
+    files.set(location, entry);
+  });
+  return [...files.values()];
+}

@@ -1,0 +1,82 @@
+/**
+ * A node of the graph IR. Inputs and outputs are Values (undefined where an optional one is
+ * omitted, i.e. named "" in the proto); everything else about the node (attributes, doc string,
+ * metadata) rides along in the NodeProto it came from. Subgraph attributes (If, Loop, Scan, ...)
+ * are parsed into Graphs whose parent is this node's graph.
+ */
+import type { NodeProto } from '../proto/onnx.js';
+import type { Graph } from './graph.js';
+import type { Value } from './value.js';
+
+export class Node {
+  readonly #inputs: (Value | undefined)[] = [];
+  readonly #outputs: (Value | undefined)[] = [];
+  /** Subgraphs by attribute name: one Graph for `g`, a list for `graphs`. */
+  readonly subgraphs = new Map<string, Graph | Graph[]>();
+
+  constructor(
+    /** The proto this node came from (or was built as); its input/output names are rewritten on export. */
+    public proto: NodeProto,
+    /** The graph this node belongs to. */
+    readonly graph: Graph,
+  ) {}
+
+  get opType(): string {
+    return this.proto.opType;
+  }
+
+  get domain(): string {
+    return this.proto.domain;
+  }
+
+  get name(): string {
+    return this.proto.name;
+  }
+
+  get inputs(): readonly (Value | undefined)[] {
+    return this.#inputs;
+  }
+
+  get outputs(): readonly (Value | undefined)[] {
+    return this.#outputs;
+  }
+
+  /** Every subgraph of this node, in attribute order. */
+  allSubgraphs(): Graph[] {
+    const out: Graph[] = [];
+    for (const entry of this.subgraphs.values()) {
+      if (Array.isArray(entry)) out.push(...entry);
+      else out.push(entry);
+    }
+    return out;
+  }
+
+  /** Rewires input `index`, keeping both values' `uses` exact. The only way inputs change. */
+  setInput(index: number, value: Value | undefined): void {
+    const old = this.#inputs[index];
+    if (old === value && index < this.#inputs.length) return;
+    if (old) {
+      const at = old.uses.findIndex((use) => use.node === this && use.index === index);
+      if (at >= 0) old.uses.splice(at, 1);
+    }
+    while (this.#inputs.length < index) this.#inputs.push(undefined);
+    this.#inputs[index] = value;
+    value?.uses.push({ node: this, index });
+  }
+
+  /** Sets output `index` and makes this node its producer. */
+  setOutput(index: number, value: Value | undefined): void {
+    const old = this.#outputs[index];
+    if (old && old.producer === this) old.producer = undefined;
+    while (this.#outputs.length < index) this.#outputs.push(undefined);
+    this.#outputs[index] = value;
+    if (value) value.producer = this;
+  }
+
+  /** A readable location for messages: `node "Conv_3" (Conv)` or `node #12 (Conv)` when unnamed. */
+  describe(): string {
+    const label = this.name ? `"${this.name}"` : `#${this.graph.nodes.indexOf(this)}`;
+    const graph = this.graph.path ? ` in ${this.graph.path}` : '';
+    return `node ${label} (${this.domain ? `${this.domain}::` : ''}${this.opType})${graph}`;
+  }
+}

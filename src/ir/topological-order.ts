@@ -1,0 +1,60 @@
+/**
+ * Topological order of a graph's nodes, in linear time. A node depends on the producers of its
+ * inputs and on the producers of every value its subgraphs capture from this graph. The order is
+ * stable: a graph already sorted keeps its order, and otherwise each node moves only as early as
+ * its dependencies force.
+ */
+import type { Graph } from './graph.js';
+import type { Node } from './node.js';
+import type { Value } from './value.js';
+
+/** Values used inside `graph` (and its subgraphs) that are defined outside it. */
+export function capturedValues(graph: Graph, memo = new Map<Graph, Set<Value>>()): Set<Value> {
+  const cached = memo.get(graph);
+  if (cached) return cached;
+  const captured = new Set<Value>();
+  for (const node of graph.nodes) {
+    for (const value of node.inputs) if (value && value.graph !== graph) captured.add(value);
+    for (const sub of node.allSubgraphs()) {
+      for (const value of capturedValues(sub, memo)) if (value.graph !== graph) captured.add(value);
+    }
+  }
+  memo.set(graph, captured);
+  return captured;
+}
+
+/** The nodes of `graph` in a dependency order; throws on a cycle, naming a node on it. */
+export function topologicalOrder(graph: Graph, memo = new Map<Graph, Set<Value>>()): Node[] {
+  const dependencies = (node: Node): Node[] => {
+    const deps: Node[] = [];
+    for (const value of node.inputs) if (value?.producer && value.producer.graph === graph) deps.push(value.producer);
+    for (const sub of node.allSubgraphs()) {
+      for (const value of capturedValues(sub, memo)) if (value.producer && value.producer.graph === graph) deps.push(value.producer);
+    }
+    return deps;
+  };
+  const state = new Map<Node, 'visiting' | 'done'>();
+  const order: Node[] = [];
+  for (const start of graph.nodes) {
+    if (state.has(start)) continue;
+    const stack: { node: Node; deps: Node[]; next: number }[] = [{ node: start, deps: dependencies(start), next: 0 }];
+    state.set(start, 'visiting');
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next < frame.deps.length) {
+        const dep = frame.deps[frame.next++]!;
+        const seen = state.get(dep);
+        if (seen === 'visiting') throw new Error(`the graph ${graph.path || 'main'} has a cycle through ${dep.describe()}`);
+        if (seen === undefined) {
+          state.set(dep, 'visiting');
+          stack.push({ node: dep, deps: dependencies(dep), next: 0 });
+        }
+      } else {
+        stack.pop();
+        state.set(frame.node, 'done');
+        order.push(frame.node);
+      }
+    }
+  }
+  return order;
+}

@@ -1,0 +1,35 @@
+/**
+ * A tensor-valued edge of the graph IR. It is defined in exactly one graph (its scope): as a graph
+ * input, an initializer, or a node output. Nodes in nested subgraphs that capture it use this
+ * very object, so `uses` lists every consumer, at any depth.
+ */
+import type { TensorProto } from '../proto/onnx.js';
+import type { Graph } from './graph.js';
+import type { Node } from './node.js';
+
+/** One consumer of a value: `node.inputs[index] === value`. */
+export interface Use {
+  readonly node: Node;
+  readonly index: number;
+}
+
+export class Value {
+  /** The node whose output this is; undefined for graph inputs, initializers and unresolved names. */
+  producer: Node | undefined = undefined;
+  /** Every node input that reads this value, subgraph nodes included. */
+  readonly uses: Use[] = [];
+  /** The initializer that holds this value's data, when it is one. */
+  initializer: TensorProto | undefined = undefined;
+
+  constructor(
+    /** The name in the model; unique in its scope. */
+    public name: string,
+    /** The graph whose scope defines this value. */
+    readonly graph: Graph,
+  ) {}
+
+  /** True when no graph input, initializer or node defines the name (an invalid reference kept as found). */
+  get isUnresolved(): boolean {
+    return this.producer === undefined && this.initializer === undefined && !this.graph.inputs.some((port) => port.value === this);
+  }
+}
