@@ -8,4 +8,5 @@ export { readTensorData, tensorPayload, type TensorPayload } from './proto/paylo
 export { forEachTensor, mapTensors } from './proto/tensor-walk.js';
 export { DataType, dataTypeName, parseDataType, dataTypeBits } from './dtype.js';
 export { ExternalDataError, ModelFileError, OnnxFormatError, OptionsError, UnsupportedModelError } from './errors.js';
+export { summarizeModel, type ModelSummary, type TensorTypeSummary } from './inspect/summarize-model.js';
 export * from './proto/onnx.js';

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: model I/O on a generated ~600 MB model, against a plain streaming copy of the
+ * same file measured in the same run. Each measurement runs in its own process, so its peak RSS
+ * (maxRSS) is its own. Machines here are shared and noisy: read the ratios, not the seconds.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { graph, model, node, valueInfo } from '../test/model-builder.js';
+import { TensorProtoSchema } from '../src/proto/onnx.js';
+import { bindLazyRawData, type TensorPayload } from '../src/proto/payload.js';
+import { loadModel, saveModel } from '../src/node.js';
+
+const DIR = '.bench';
+const MODEL = join(DIR, 'big.onnx');
+const TENSORS = 150;
+const ELEMENTS = 1_000_000; // 4 MB each: 600 MB in all
+
+/** A payload computed on demand, so generating the model never holds its weights in memory. */
+function syntheticPayload(seed: number, elements: number): TensorPayload {
+  const fill = (offset: number, target: Uint8Array) => {
+    const start = offset / 4;
+    const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+    for (let i = 0; i < target.byteLength / 4; i++) view.setFloat32(i * 4, Math.sin(seed + start + i), true);
+  };
+  return { byteLength: elements * 4, origin: `synthetic ${seed}`, readSync: fill, read: async (o, t) => fill(o, t) };
+}
+
+async function generate(): Promise<void> {
+  const nodes = [];
+  const initializers = [];
+  let previous = 'x';
+  for (let i = 0; i < TENSORS; i++) {
+    const w = create(TensorProtoSchema, { name: `w${i}`, dims: [BigInt(ELEMENTS)], dataType: 1 });
+    bindLazyRawData(w, syntheticPayload(i, ELEMENTS));
+    initializers.push(w);
+    nodes.push(node('Add', [previous, `w${i}`], [`h${i}`]));
+    previous = `h${i}`;
+  }
+  const m = model(graph({ nodes, inputs: [valueInfo('x', 1, [ELEMENTS])], outputs: [valueInfo(previous, 1, [ELEMENTS])], initializers }));
+  mkdirSync(DIR, { recursive: true });
+  await saveModel(m, MODEL);
+}
+
+/** Child process: one measurement, printed as JSON. */
+async function measure(kind: string): Promise<void> {
+  const out = join(DIR, `out-${kind}.onnx`);
+  const start = performance.now();
+  if (kind === 'plain-stream') {
+    const buffer = new Uint8Array(16 * 1024 * 1024);
+    const input = openSync(MODEL, 'r');
+    const output = openSync(out, 'w');
+    for (let n; (n = readSync(input, buffer, 0, buffer.length, null)) > 0; ) writeSync(output, buffer, 0, n);
+    closeSync(input);
+    closeSync(output);
+  } else if (kind === 'load-save') {
+    await saveModel(await loadModel(MODEL), out);
+  } else if (kind === 'load-save-external') {
+    await saveModel(await loadModel(MODEL), out, { externalData: true });
+  } else if (kind === 'load-only') {
+    await loadModel(MODEL);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  rmSync(out, { force: true });
+  rmSync(`${out}.data`, { force: true });
+  console.log(JSON.stringify({ kind, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function runBench(): Promise<void> {
+  if (!existsSync(MODEL) || statSync(MODEL).size < TENSORS * ELEMENTS * 4) {
+    console.error(`generating ${MODEL} (${(TENSORS * ELEMENTS * 4) / 1e6} MB of float32 weights)...`);
+    await generate();
+  }
+  const sizeMB = statSync(MODEL).size / 1e6;
+  const results: Record<string, { seconds: number; peakRssMB: number }> = {};
+  // Each kind twice, interleaved; the faster run counts (the first pays for cold page cache).
+  for (let round = 0; round < 2; round++) {
+    for (const kind of ['plain-stream', 'load-only', 'load-save', 'load-save-external']) {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/bench.ts', 'measure', kind], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`${kind} failed: ${child.stderr}`);
+      const result = JSON.parse(child.stdout.trim().split('\n').pop()!);
+      if (!results[kind] || result.seconds < results[kind]!.seconds) results[kind] = result;
+    }
+  }
+  const base = results['plain-stream']!;
+  console.log(`model I/O on ${MODEL}: ${sizeMB.toFixed(0)} MB, ${TENSORS} tensors`);
+  console.log('measurement            seconds  x plain  peak RSS MB');
+  for (const [kind, r] of Object.entries(results)) {
+    console.log(`${kind.padEnd(22)} ${r.seconds.toFixed(3).padStart(7)}  ${(r.seconds / base.seconds).toFixed(2).padStart(7)}  ${r.peakRssMB.toFixed(0).padStart(11)}`);
+  }
+  console.log('goal: load + save of an unmodified 600 MB model peaks under 150 MB RSS');
+}
+
+if (process.argv[2] === 'measure') await measure(process.argv[3]!);
+else await runBench();

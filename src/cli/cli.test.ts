@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { saveModel } from '../io/save-model.js';
+import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
+import { SHARED_MODELS_SKIP, SILERO_MODELS, sharedModel } from '../../test/testdata.js';
+import { main } from './main.js';
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, (t) => (stdout += `${t}\n`), (t) => (stderr += `${t}\n`));
+  return { code, stdout, stderr };
+}
+
+test('inspect --json on a real model with nested If subgraphs', async () => {
+  const { code, stdout } = await run('inspect', SILERO_MODELS[1]!, '--json');
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout);
+  assert.equal(report.irVersion, 8);
+  assert.equal(report.nodeCount, 689);
+  assert.equal(report.subgraphCount, 50);
+  assert.deepEqual(report.opsets, [{ domain: '', version: 16 }]);
+  assert.deepEqual(report.inputs.map((i: { name: string }) => i.name), ['input', 'state', 'sr']);
+  assert.deepEqual(report.inputs[1], { name: 'state', kind: 'tensor', elemType: 'FLOAT', shape: [2, null, 128] });
+  assert.equal(report.ops.find((o: { opType: string }) => o.opType === 'If').count, 25);
+});
+
+test('inspect --json on an onnxruntime-fused transformer lists com.microsoft ops', { skip: SHARED_MODELS_SKIP }, async () => {
+  const { code, stdout } = await run('inspect', '--json', sharedModel('gpt2_tiny_ort_fused.onnx'));
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout);
+  assert.deepEqual(report.opsets, [
+    { domain: '', version: 11 },
+    { domain: 'com.microsoft', version: 1 },
+  ]);
+  const attention = report.ops.find((o: { opType: string }) => o.opType === 'Attention');
+  assert.deepEqual(attention, { domain: 'com.microsoft', opType: 'Attention', count: 5 });
+  assert.equal(report.initializers.count, report.initializers.byType.reduce((n: number, t: { count: number }) => n + t.count, 0));
+});
+
+test('inspect reports external data files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  const m = model(
+    graph({
+      nodes: [node('Add', ['x', 'w'], ['y'])],
+      inputs: [valueInfo('x', 1, [2000])],
+      outputs: [valueInfo('y', 1, [2000])],
+      initializers: [tensor('w', [2000], new Float32Array(2000))],
+    }),
+  );
+  await saveModel(m, join(dir, 'm.onnx'), { externalData: { location: 'm.weights' } });
+  const { code, stdout } = await run('inspect', join(dir, 'm.onnx'), '--json');
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(stdout).externalData, [{ location: 'm.weights', tensors: 1, bytes: 8000 }]);
+  const text = await run('inspect', join(dir, 'm.onnx'));
+  assert.match(text.stdout, /External data:\n\s+m\.weights\s+1 tensors\s+8\.00 kB/);
+});
+
+test('exit codes: 2 for usage errors, 1 for bad files, with one-line messages', async () => {
+  assert.equal((await run()).code, 2);
+  assert.equal((await run('--help')).code, 0);
+  const unknown = await run('frobnicate');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const badFlag = await run('inspect', 'x.onnx', '--nope');
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /Unknown option '--nope'/);
+  assert.equal((await run('inspect')).code, 2);
+  const missing = await run('inspect', '/nonexistent/model.onnx');
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim(), 'onnx-float16 inspect: /nonexistent/model.onnx: no such file');
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  writeFileSync(join(dir, 'junk.onnx'), 'not a model at all');
+  const junk = await run('inspect', join(dir, 'junk.onnx'));
+  assert.equal(junk.code, 1);
+  assert.doesNotMatch(junk.stderr, /\n\s+at /, 'no stack trace');
+});
