@@ -14,7 +14,7 @@ function findTests(dir) {
   return found;
 }
 
-const files = [...findTests('src'), ...findTests('test')].sort();
+const files = [...findTests('src'), ...findTests('test'), ...findTests('scripts')].sort();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...process.argv.slice(2), ...files],

@@ -1,0 +1,304 @@
+/**
+ * Element types of every value in a model: graph inputs and initializers as declared, then each
+ * node in topological order, from the operator table at the model's opset (type parameters bound
+ * from the inputs) and the attribute rules of type-rules.ts; If/Loop/Scan/SequenceMap from their
+ * bodies, model-local functions from their bodies instantiated with the caller's input types.
+ * What cannot be inferred stays unknown, with the reason. Declared value_info is used where
+ * inference has no answer, and checked where it has one: a contradiction becomes a warning.
+ * No Python, no runtime; linear in the size of the model.
+ */
+import type { Graph } from '../ir/graph.js';
+import type { Model, ModelFunction } from '../ir/model.js';
+import type { Node } from '../ir/node.js';
+import { topologicalOrder } from '../ir/topological-order.js';
+import type { Value } from '../ir/value.js';
+import type { OperatorSetIdProto } from '../proto/onnx.js';
+import { intAttribute } from './attributes.js';
+import { lookupSchema, normalizeDomain, type Formal, type OpSchema } from './op-schema.js';
+import { typeRuleFor } from './type-rules.js';
+import { formatValueType, parseValueType, sameType, tensorType, typeFromProto, type ValueType } from './value-type.js';
+
+export type TypeSource = 'declared' | 'inferred' | 'unknown';
+
+export interface ValueTypeInfo {
+  /** The type, or undefined when unknown. */
+  readonly type: ValueType | undefined;
+  readonly source: TypeSource;
+  /** Why the type is unknown. */
+  readonly reason?: string;
+}
+
+export interface TypeWarning {
+  /** Path of the graph ("" for the main graph). */
+  readonly graph: string;
+  readonly value: string;
+  readonly message: string;
+}
+
+export interface TypeInference {
+  /** The type of a value, if known. */
+  typeOf(value: Value): ValueType | undefined;
+  info(value: Value): ValueTypeInfo;
+  /** Every typed value, in the order they were visited (graph by graph). */
+  readonly values: ReadonlyMap<Value, ValueTypeInfo>;
+  readonly warnings: readonly TypeWarning[];
+}
+
+export interface InferTypesOptions {
+  /** Use value_info and graph output declarations where inference has no answer. Default true. */
+  useDeclared?: boolean;
+}
+
+/** Infers the type of every value of every graph of `model`. */
+export function inferTypes(model: Model, options: InferTypesOptions = {}): TypeInference {
+  const inference = new Inference(model, options.useDeclared ?? true);
+  if (model.graph) inference.inferGraph(model.graph, model.proto.opsetImport);
+  for (const fn of model.functions) {
+    // A function not yet reached from a call: its inputs stay as unknown.
+    if (!inference.instantiated.has(fn)) inference.inferGraph(fn.body, fn.proto.opsetImport);
+  }
+  return inference;
+}
+
+const UNKNOWN_INPUT: ValueTypeInfo = { type: undefined, source: 'unknown', reason: 'no declared type' };
+
+class Inference implements TypeInference {
+  readonly values = new Map<Value, ValueTypeInfo>();
+  readonly warnings: TypeWarning[] = [];
+  readonly instantiated = new Set<ModelFunction>();
+  readonly #functions = new Map<string, ModelFunction>();
+  readonly #declared = new Map<Value, ValueType>();
+
+  constructor(
+    readonly model: Model,
+    readonly useDeclared: boolean,
+  ) {
+    for (const fn of model.functions) this.#functions.set(`${fn.proto.domain}\u0000${fn.proto.name}`, fn);
+  }
+
+  typeOf(value: Value): ValueType | undefined {
+    return this.values.get(value)?.type;
+  }
+
+  info(value: Value): ValueTypeInfo {
+    return this.values.get(value) ?? UNKNOWN_INPUT;
+  }
+
+  /** Types a graph; values of its inputs already set by the caller (loop bodies) are kept. */
+  inferGraph(graph: Graph, opsets: readonly OperatorSetIdProto[]): void {
+    for (const port of [...graph.outputs, ...graph.valueInfo]) {
+      const declared = typeFromProto(port.info?.type);
+      if (declared) this.#declared.set(port.value, declared);
+    }
+    for (const port of graph.inputs) {
+      if (this.values.has(port.value)) continue;
+      const declared = typeFromProto(port.info?.type);
+      this.values.set(port.value, declared ? { type: declared, source: 'declared' } : UNKNOWN_INPUT);
+    }
+    for (const value of graph.initializers) {
+      if (!this.values.get(value)?.type) this.values.set(value, { type: tensorType(value.initializer!.dataType), source: 'declared' });
+    }
+    for (const value of graph.localValues()) {
+      if (value.isUnresolved) this.values.set(value, { type: undefined, source: 'unknown', reason: `"${value.name}" is not defined in the graph` });
+    }
+    for (const node of topologicalOrder(graph)) this.inferNode(node, opsets);
+  }
+
+  inferNode(node: Node, opsets: readonly OperatorSetIdProto[]): void {
+    const inputs = node.inputs.map((v) => (v ? this.typeOf(v) : undefined));
+    const opset = opsetVersion(opsets, node.domain);
+    let types: (ValueType | undefined)[] = [];
+    let reason: string | undefined;
+
+    const sub = this.inferControlFlow(node, inputs, opsets);
+    const fn = this.#functions.get(`${node.domain}\u0000${node.opType}`);
+    if (sub) {
+      types = sub;
+    } else if (normalizeDomain(node.domain) === 'ai.onnx.preview.training' && node.opType === 'Gradient') {
+      // d(y)/d(x) has the type of x; `xs` names the x tensors in this graph's scope.
+      const xs = node.proto.attribute.find((a) => a.name === 'xs')?.strings ?? [];
+      types = xs.map((name) => {
+        const x = node.graph.lookup(new TextDecoder().decode(name));
+        return x && this.typeOf(x);
+      });
+    } else if (fn) {
+      types = this.inferFunctionCall(fn, inputs);
+    } else {
+      const lookup = lookupSchema(node.domain, node.opType, opset);
+      const rule = typeRuleFor(node.domain, node.opType);
+      const ruled = rule ? rule(node.proto, inputs, opset ?? 0) : [];
+      if (lookup.schema) {
+        const fromSchema = outputsFromSchema(lookup.schema, node, inputs);
+        types = node.outputs.map((_, i) => ruled[i] ?? fromSchema.types[i]);
+        reason = fromSchema.reason;
+      } else {
+        types = ruled;
+        reason = lookup.reason;
+      }
+    }
+    node.outputs.forEach((value, i) => {
+      if (!value) return;
+      const type = types[i];
+      if (type) this.setInferred(value, type);
+      else this.setUnknown(value, reason ?? `${describeOp(node)} gives no type for output ${i}`);
+    });
+  }
+
+  setInferred(value: Value, type: ValueType): void {
+    const declared = this.#declared.get(value);
+    if (declared && !sameType(declared, type)) {
+      this.warnings.push({
+        graph: value.graph.path,
+        value: value.name,
+        message: `tensor "${value.name}" is declared ${formatValueType(declared)} but ${value.producer?.describe() ?? 'its producer'} gives ${formatValueType(type)}`,
+      });
+    }
+    this.values.set(value, { type, source: 'inferred' });
+  }
+
+  setUnknown(value: Value, reason: string): void {
+    const declared = this.useDeclared ? this.#declared.get(value) : undefined;
+    this.values.set(value, declared ? { type: declared, source: 'declared' } : { type: undefined, source: 'unknown', reason });
+  }
+
+  /** Output types of If, Loop, Scan and SequenceMap, from their bodies; undefined for other ops. */
+  inferControlFlow(node: Node, inputs: (ValueType | undefined)[], opsets: readonly OperatorSetIdProto[]): (ValueType | undefined)[] | undefined {
+    if (node.subgraphs.size === 0) return undefined;
+    if (normalizeDomain(node.domain) !== '') {
+      // Contrib ops with graph attributes (BeamSearch, ...): type the bodies, outputs from the table.
+      for (const g of node.allSubgraphs()) this.inferGraph(g, opsets);
+      return undefined;
+    }
+    const body = (name: string) => {
+      const g = node.subgraphs.get(name);
+      return g && !Array.isArray(g) ? g : undefined;
+    };
+    const outputsOf = (g: Graph) => g.outputs.map((p) => this.typeOf(p.value));
+    switch (node.opType) {
+      case 'If': {
+        const thenBranch = body('then_branch');
+        const elseBranch = body('else_branch');
+        if (thenBranch) this.inferGraph(thenBranch, opsets);
+        if (elseBranch) this.inferGraph(elseBranch, opsets);
+        const a = thenBranch ? outputsOf(thenBranch) : [];
+        const b = elseBranch ? outputsOf(elseBranch) : [];
+        return node.outputs.map((_, i) => a[i] ?? b[i]);
+      }
+      case 'Loop': {
+        const g = body('body');
+        if (!g) return undefined;
+        const carried = inputs.slice(2);
+        this.presetInputs(g, [tensorType(7), tensorType(9), ...carried]);
+        this.inferGraph(g, opsets);
+        const outs = outputsOf(g).slice(1);
+        // Body outputs after the carried ones are scan outputs: stacked into tensors of the same element type.
+        return node.outputs.map((_, i) => (i < carried.length ? (outs[i] ?? carried[i]) : tensorOfElem(outs[i])));
+      }
+      case 'Scan': {
+        const g = body('body');
+        if (!g) return undefined;
+        const opset = opsetVersion(opsets, '') ?? 0;
+        const stateAndScan = opset < 9 ? inputs.slice(1) : inputs;
+        const scanCount = intAttribute(node.proto, 'num_scan_inputs', 0);
+        const stateCount = stateAndScan.length - scanCount;
+        this.presetInputs(g, stateAndScan.map((t, i) => (i < stateCount ? t : tensorOfElem(t))));
+        this.inferGraph(g, opsets);
+        return outputsOf(g).map((t, i) => (i < stateCount ? t : tensorOfElem(t)));
+      }
+      case 'SequenceMap': {
+        const g = body('body');
+        if (!g) return undefined;
+        this.presetInputs(g, inputs.map((t) => (t?.kind === 'sequence' ? t.elem : t)));
+        this.inferGraph(g, opsets);
+        return outputsOf(g).map((t) => t && ({ kind: 'sequence', elem: t } as const));
+      }
+      default:
+        // Other ops with graph attributes (e.g. contrib BeamSearch): type the bodies, outputs from the table.
+        for (const g of node.allSubgraphs()) this.inferGraph(g, opsets);
+        return undefined;
+    }
+  }
+
+  /** Gives undeclared body inputs the types the caller passes in. */
+  presetInputs(graph: Graph, types: (ValueType | undefined)[]): void {
+    graph.inputs.forEach((port, i) => {
+      const declared = typeFromProto(port.info?.type);
+      const passed = types[i];
+      if (declared) this.values.set(port.value, { type: declared, source: 'declared' });
+      else if (passed) this.values.set(port.value, { type: passed, source: 'inferred' });
+      else this.values.set(port.value, { type: undefined, source: 'unknown', reason: 'the caller gives no type for this body input' });
+    });
+  }
+
+  inferFunctionCall(fn: ModelFunction, inputs: (ValueType | undefined)[]): (ValueType | undefined)[] {
+    this.instantiated.add(fn);
+    this.presetInputs(fn.body, inputs);
+    this.inferGraph(fn.body, fn.proto.opsetImport);
+    return fn.body.outputs.map((p) => this.typeOf(p.value));
+  }
+}
+
+function tensorOfElem(type: ValueType | undefined): ValueType | undefined {
+  return type && (type.kind === 'tensor' || type.kind === 'sparse_tensor') ? tensorType(type.elemType) : type;
+}
+
+export function opsetVersion(opsets: readonly OperatorSetIdProto[], domain: string): number | undefined {
+  const wanted = normalizeDomain(domain);
+  for (const entry of opsets) if (normalizeDomain(entry.domain) === wanted) return Number(entry.version);
+  return undefined;
+}
+
+function describeOp(node: Node): string {
+  return `${node.domain ? `${node.domain}::` : ''}${node.opType}`;
+}
+
+/** The formal parameter an actual input or output position corresponds to (variadic last formals repeat). */
+export function formalAt(formals: readonly Formal[], index: number): Formal | undefined {
+  if (index < formals.length) return formals[index];
+  const last = formals[formals.length - 1];
+  return last?.variadic ? last : undefined;
+}
+
+/** The one type all known inputs of parameter `param` share, if they all are known and agree. */
+function commonType(schema: OpSchema, inputs: (ValueType | undefined)[], param: string): ValueType | undefined {
+  let common: ValueType | undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    if (formalAt(schema.inputs, i)?.type !== param) continue;
+    const type = inputs[i];
+    if (!type || (common && !sameType(common, type))) return undefined;
+    common = type;
+  }
+  return common;
+}
+
+/** Binds the schema's type parameters from the known input types, then types the outputs. */
+function outputsFromSchema(schema: OpSchema, node: Node, inputs: (ValueType | undefined)[]): { types: (ValueType | undefined)[]; reason?: string } {
+  const bindings = new Map<string, ValueType>();
+  inputs.forEach((type, i) => {
+    const formal = formalAt(schema.inputs, i);
+    if (type && formal && !formal.heterogeneous && schema.typeConstraints.has(formal.type) && !bindings.has(formal.type)) {
+      bindings.set(formal.type, type);
+    }
+  });
+  let reason: string | undefined;
+  const types = node.outputs.map((_, i) => {
+    const formal = formalAt(schema.outputs, i);
+    if (!formal) {
+      reason = `${describeOp(node)} has no output ${i} at opset ${schema.sinceVersion}+`;
+      return undefined;
+    }
+    const allowed = schema.typeConstraints.get(formal.type);
+    if (!allowed) return parseValueType(formal.type);
+    const bound = bindings.get(formal.type);
+    if (bound) return bound;
+    if (formal.heterogeneous) {
+      // A heterogeneous variadic output (training optimizers): typed when every input of that parameter agrees.
+      const same = commonType(schema, inputs, formal.type);
+      if (same) return same;
+    }
+    if (allowed.size === 1) return parseValueType([...allowed][0]!);
+    reason = `${describeOp(node)}: type parameter ${formal.type} of output "${formal.name}" cannot be bound (its inputs' types are unknown)`;
+    return undefined;
+  });
+  return reason === undefined ? { types } : { types, reason };
+}
