@@ -10,7 +10,10 @@ import { create } from '@bufbuild/protobuf';
 import { graph, model, node, valueInfo } from '../test/model-builder.js';
 import { TensorProtoSchema } from '../src/proto/onnx.js';
 import { bindLazyRawData, type TensorPayload } from '../src/proto/payload.js';
-import { loadModel, saveModel } from '../src/node.js';
+import { decodeModel, encodeModel, loadModel, saveModel } from '../src/node.js';
+import { modelFromProto } from '../src/ir/from-proto.js';
+import { modelToProto } from '../src/ir/to-proto.js';
+import { inferTypes } from '../src/schema/infer-types.js';
 
 const DIR = '.bench';
 const MODEL = join(DIR, 'big.onnx');
@@ -92,5 +95,36 @@ async function runBench(): Promise<void> {
   console.log('goal: load + save of an unmodified 600 MB model peaks under 150 MB RSS');
 }
 
+/** Graph work on a generated 100k-node model: decode, IR, type inference, export, encode. */
+function benchGraphWork(): void {
+  const nodes = Array.from({ length: 100_000 }, (_, i) => node(['Relu', 'Neg', 'Abs', 'Sigmoid'][i % 4]!, [`v${i}`], [`v${i + 1}`]));
+  const bytes = encodeModel(model(graph({ nodes, inputs: [valueInfo('v0', 1, [8])], outputs: [valueInfo('v100000', 1, [8])] })));
+  const time = (f: () => unknown) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      f();
+      best = Math.min(best, performance.now() - start);
+    }
+    return best;
+  };
+  const proto = decodeModel(bytes);
+  const ir = modelFromProto(proto);
+  const decode = time(() => decodeModel(bytes));
+  const steps: [string, number][] = [
+    ['decode', decode],
+    ['build IR', time(() => modelFromProto(proto))],
+    ['infer types', time(() => inferTypes(ir))],
+    ['export (topological)', time(() => modelToProto(ir))],
+    ['encode', time(() => encodeModel(proto))],
+  ];
+  console.log(`\ngraph work on a 100k-node model (${(bytes.length / 1e6).toFixed(1)} MB), best of 3:`);
+  console.log('step                      ms    x decode');
+  for (const [name, ms] of steps) console.log(`${name.padEnd(22)} ${ms.toFixed(0).padStart(6)}  ${(ms / decode).toFixed(2).padStart(8)}`);
+}
+
 if (process.argv[2] === 'measure') await measure(process.argv[3]!);
-else await runBench();
+else {
+  await runBench();
+  benchGraphWork();
+}

@@ -78,3 +78,36 @@ test('exit codes: 2 for usage errors, 1 for bad files, with one-line messages', 
   assert.equal(junk.code, 1);
   assert.doesNotMatch(junk.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('inspect --types --json lists every tensor with its type and source, subgraphs included', async () => {
+  const { code, stdout } = await run('inspect', SILERO_MODELS[1]!, '--types', '--json');
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout);
+  assert.deepEqual(report.values[0], { graph: '', name: 'input', elemType: 'FLOAT', source: 'declared' });
+  assert.ok(report.values.every((v: { source: string }) => v.source !== 'unknown'));
+  const nested = report.values.filter((v: { graph: string }) => v.graph.split('/').length >= 8);
+  assert.ok(nested.length > 0, 'values of If bodies nested 4 deep are listed');
+  assert.deepEqual(report.typeWarnings, []);
+});
+
+test('inspect --types reports unknown types with their reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  const m = model(
+    graph({
+      nodes: [node('Custom', ['x'], ['y'], {}, { domain: 'acme' }), node('Relu', ['y'], ['z'])],
+      inputs: [valueInfo('x', 1, [2])],
+      outputs: [valueInfo('z', 0)],
+    }),
+    { opsets: { '': 17, acme: 1 } },
+  );
+  await saveModel(m, join(dir, 'custom.onnx'));
+  const { code, stdout } = await run('inspect', join(dir, 'custom.onnx'), '--types', '--json');
+  assert.equal(code, 0);
+  const byName = Object.fromEntries(JSON.parse(stdout).values.map((v: { name: string }) => [v.name, v]));
+  assert.deepEqual(byName.x, { graph: '', name: 'x', elemType: 'FLOAT', source: 'declared' });
+  assert.equal(byName.y.source, 'unknown');
+  assert.match(byName.y.reason, /acme::Custom: domain "acme" is not in the operator table/);
+  assert.equal(byName.z.elemType, null);
+  const text = await run('inspect', join(dir, 'custom.onnx'), '--types');
+  assert.match(text.stdout, /Tensor types: 3 values, 2 unknown/);
+});

@@ -5,17 +5,23 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../io/load-model.js';
 import { summarizeModel, type ModelSummary, type TensorTypeSummary } from '../inspect/summarize-model.js';
+import { modelFromProto } from '../ir/from-proto.js';
+import { listValueTypes, type ValueTypeEntry } from '../inspect/list-value-types.js';
+import type { TypeWarning } from '../schema/infer-types.js';
 import { formatBytes, formatShape, formatTable } from './format.js';
 import { UsageError } from './usage-error.js';
 
-export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--json]
+export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--types] [--json]
 
 Shows what a model holds: IR version, opsets, producer, node count (subgraphs
 included), operators by domain, graph inputs and outputs with element types and
 shapes, initializers by data type, and external data files.
 
 Options:
-  --json    print the report as JSON on stdout
+  --types   list every tensor (subgraphs and functions included) with its element
+            type and where the type came from: declared, inferred or unknown
+  --json    print the report as JSON on stdout (with --types: a "values" array of
+            { graph, name, elemType, source })
   -h, --help`;
 
 export async function inspectCommand(args: string[], out: (text: string) => void): Promise<number> {
@@ -29,8 +35,13 @@ export async function inspectCommand(args: string[], out: (text: string) => void
   const model = await loadModel(path);
   const summary = summarizeModel(model);
   const fileBytes = statSync(path).size;
-  if (values.json) out(JSON.stringify({ file: path, fileBytes, ...summary }, null, 2));
-  else out(formatSummary(path, fileBytes, summary));
+  const types = values.types ? listValueTypes(modelFromProto(model)) : undefined;
+  if (values.json) {
+    out(JSON.stringify({ file: path, fileBytes, ...summary, ...(types ? { values: types.values, typeWarnings: types.warnings } : {}) }, null, 2));
+  } else {
+    out(formatSummary(path, fileBytes, summary));
+    if (types) out(formatTypes(types.values, types.warnings));
+  }
   return 0;
 }
 
@@ -39,7 +50,7 @@ function parseCommandArgs(args: string[]) {
     return parseArgs({
       args,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { json: { type: 'boolean' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -68,6 +79,29 @@ function formatSummary(path: string, fileBytes: number, s: ModelSummary): string
     lines.push('External data:');
     lines.push(formatTable(s.externalData.map((f) => [f.location, `${f.tensors} tensors`, formatBytes(f.bytes)])));
   }
+  return lines.join('\n');
+}
+
+function formatTypes(values: readonly ValueTypeEntry[], warnings: readonly TypeWarning[]): string {
+  const lines: string[] = [''];
+  const unknown = values.filter((v) => v.source === 'unknown').length;
+  lines.push(`Tensor types: ${values.length} values, ${unknown} unknown`);
+  let graph: string | undefined;
+  let rows: string[][] = [];
+  const flush = () => {
+    if (graph !== undefined && rows.length > 0) lines.push(`${graph === '' ? 'main graph' : graph}:`, formatTable(rows));
+    rows = [];
+  };
+  for (const v of values) {
+    if (v.graph !== graph) {
+      flush();
+      graph = v.graph;
+    }
+    const type = v.elemType === null ? '?' : v.kind ? `${v.kind}(${v.elemType})` : v.elemType;
+    rows.push([v.name, type, v.source + (v.reason ? `: ${v.reason}` : '')]);
+  }
+  flush();
+  for (const w of warnings) lines.push(`warning: ${w.message}`);
   return lines.join('\n');
 }
 

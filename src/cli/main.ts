@@ -13,7 +13,9 @@ export const HELP = `Usage: onnx-float16 <command> [options]
 Converts ONNX models from float32 to float16 or bfloat16.
 
 Commands:
-  inspect MODEL [--json]   show opsets, operators, inputs/outputs, initializers
+  inspect MODEL [--types] [--json]
+                           show opsets, operators, inputs/outputs, initializers;
+                           --types lists every tensor's element type
 
 Run "onnx-float16 <command> --help" for a command's options.
 

@@ -21,6 +21,9 @@ export {
   TrainingInfoProtoSchema,
   TypeProtoSchema,
   TypeProto_TensorSchema,
+  TypeProto_SequenceSchema,
+  TypeProto_OptionalSchema,
+  TypeProto_MapSchema,
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 export type {

@@ -27,6 +27,7 @@ const dtypeOr = (node: NodeProto, name: string, input: ValueType | undefined, fa
 
 const DEFAULT_RULES: Record<string, TypeRule> = {
   Cast: (node) => [tensorType(intAttribute(node, 'to', 0))],
+  BitCast: (node) => [tensorType(intAttribute(node, 'to', 0))],
   Constant: (node) => [constantType(node)],
   ConstantOfShape: (node) => [tensorType(findAttribute(node, 'value')?.t?.dataType ?? DataType.FLOAT)],
   EyeLike: (node, [input]) => [dtypeOr(node, 'dtype', input)],

@@ -1,0 +1,42 @@
+/**
+ * The type of every tensor of a model, graph by graph, with where it came from: what
+ * `inspect --types` shows.
+ */
+import { dataTypeName } from '../dtype.js';
+import type { Model } from '../ir/model.js';
+import { inferTypes, type TypeWarning } from '../schema/infer-types.js';
+import { elementTypeOf, type ValueType } from '../schema/value-type.js';
+
+export interface ValueTypeEntry {
+  /** Path of the graph: "" for the main graph, e.g. "If_0/then_branch" or "function:local.Fn". */
+  graph: string;
+  name: string;
+  /** TensorProto.DataType name ("FLOAT") of the tensor, or of the tensors a sequence/optional holds; null when unknown. */
+  elemType: string | null;
+  source: 'declared' | 'inferred' | 'unknown';
+  /** For non-tensor values: "sequence", "optional", "map" or "sparse_tensor". */
+  kind?: string;
+  /** Why the type is unknown. */
+  reason?: string;
+}
+
+export function listValueTypes(model: Model): { values: ValueTypeEntry[]; warnings: TypeWarning[] } {
+  const inference = inferTypes(model);
+  const values: ValueTypeEntry[] = [];
+  for (const graph of model.graphs()) {
+    for (const value of graph.localValues()) {
+      const info = inference.info(value);
+      const elem = elementTypeOf(info.type);
+      const entry: ValueTypeEntry = { graph: graph.path, name: value.name, elemType: elem === undefined ? null : dataTypeName(elem), source: info.source };
+      const kind = containerKind(info.type);
+      if (kind) entry.kind = kind;
+      if (info.reason) entry.reason = info.reason;
+      values.push(entry);
+    }
+  }
+  return { values, warnings: [...inference.warnings] };
+}
+
+function containerKind(type: ValueType | undefined): string | undefined {
+  return type && type.kind !== 'tensor' ? type.kind : undefined;
+}
