@@ -35,6 +35,10 @@ export function graphFromProto(proto: GraphProto, kind: GraphKind, parent: Graph
     value.initializer = tensor;
     graph.initializers.push(value);
   }
+  for (const sparse of proto.sparseInitializer) {
+    const name = sparse.values?.name ?? '';
+    if (name) graph.define(name).sparseInitializer = sparse;
+  }
   for (const info of proto.input) {
     // IR < 4 lists initializers as graph inputs too: the input is that same value.
     const existing = graph.localValue(info.name);

@@ -3,7 +3,7 @@
  * input, an initializer, or a node output. Nodes in nested subgraphs that capture it use this
  * very object, so `uses` lists every consumer, at any depth.
  */
-import type { TensorProto } from '../proto/onnx.js';
+import type { SparseTensorProto, TensorProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
 
@@ -20,6 +20,8 @@ export class Value {
   readonly uses: Use[] = [];
   /** The initializer that holds this value's data, when it is one. */
   initializer: TensorProto | undefined = undefined;
+  /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
+  sparseInitializer: SparseTensorProto | undefined = undefined;
 
   constructor(
     /** The name in the model; unique in its scope. */
@@ -30,6 +32,11 @@ export class Value {
 
   /** True when no graph input, initializer or node defines the name (an invalid reference kept as found). */
   get isUnresolved(): boolean {
-    return this.producer === undefined && this.initializer === undefined && !this.graph.inputs.some((port) => port.value === this);
+    return (
+      this.producer === undefined &&
+      this.initializer === undefined &&
+      this.sparseInitializer === undefined &&
+      !this.graph.inputs.some((port) => port.value === this)
+    );
   }
 }

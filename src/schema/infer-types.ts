@@ -47,11 +47,13 @@ export interface TypeInference {
 export interface InferTypesOptions {
   /** Use value_info and graph output declarations where inference has no answer. Default true. */
   useDeclared?: boolean;
+  /** Infer nothing: only declared types (graph I/O, value_info, initializers). Default false. */
+  declaredOnly?: boolean;
 }
 
 /** Infers the type of every value of every graph of `model`. */
 export function inferTypes(model: Model, options: InferTypesOptions = {}): TypeInference {
-  const inference = new Inference(model, options.useDeclared ?? true);
+  const inference = new Inference(model, options.useDeclared ?? true, options.declaredOnly ?? false);
   if (model.graph) inference.inferGraph(model.graph, model.proto.opsetImport);
   for (const fn of model.functions) {
     // A function not yet reached from a call: its inputs stay as unknown.
@@ -72,6 +74,7 @@ class Inference implements TypeInference {
   constructor(
     readonly model: Model,
     readonly useDeclared: boolean,
+    readonly declaredOnly: boolean,
   ) {
     for (const fn of model.functions) this.#functions.set(`${fn.proto.domain}\u0000${fn.proto.name}`, fn);
   }
@@ -95,6 +98,9 @@ class Inference implements TypeInference {
       const declared = typeFromProto(port.info?.type);
       this.values.set(port.value, declared ? { type: declared, source: 'declared' } : UNKNOWN_INPUT);
     }
+    for (const value of graph.localValues()) {
+      if (value.sparseInitializer?.values) this.values.set(value, { type: { kind: 'tensor', elemType: value.sparseInitializer.values.dataType }, source: 'declared' });
+    }
     for (const value of graph.initializers) {
       if (!this.values.get(value)?.type) this.values.set(value, { type: tensorType(value.initializer!.dataType), source: 'declared' });
     }
@@ -105,6 +111,11 @@ class Inference implements TypeInference {
   }
 
   inferNode(node: Node, opsets: readonly OperatorSetIdProto[]): void {
+    if (this.declaredOnly) {
+      for (const value of node.outputs) if (value) this.setUnknown(value, 'not declared (type inference disabled)');
+      for (const g of node.allSubgraphs()) this.inferGraph(g, opsets);
+      return;
+    }
     const inputs = node.inputs.map((v) => (v ? this.typeOf(v) : undefined));
     const opset = opsetVersion(opsets, node.domain);
     let types: (ValueType | undefined)[] = [];

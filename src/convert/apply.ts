@@ -1,0 +1,406 @@
+/**
+ * Applies a ConversionPlan to the IR (a private copy: every proto it changes is copied first):
+ * 1. low nodes get their dtype-like attributes set to the target type;
+ * 2. flexible producers (initializers, Constant, ConstantOfShape, Cast to FLOAT) are converted,
+ *    duplicated for their low consumers, or left float32;
+ * 3. every use whose value arrives in another type than it wants reads it through a Cast, one
+ *    Cast per (value, type), placed in the deepest graph holding all its consumers (the value's
+ *    own graph for graph inputs) right after the producer;
+ * 4. graph outputs that must keep a type get a Cast that writes the output name;
+ * 5. declarations (graph inputs/outputs, value_info, loop body inputs) follow the final types,
+ *    and every new value gets a value_info with its source's shape.
+ */
+import { create } from '@bufbuild/protobuf';
+import { DataType, dataTypeName } from '../dtype.js';
+import type { Graph, Port } from '../ir/graph.js';
+import { graphTree, type Model } from '../ir/model.js';
+import { NameAllocator } from '../ir/name-allocator.js';
+import { Node } from '../ir/node.js';
+import type { Value } from '../ir/value.js';
+import { withFields } from '../proto/message-copy.js';
+import {
+  AttributeProto_AttributeType,
+  AttributeProtoSchema,
+  NodeProtoSchema,
+  TensorProtoSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type TensorProto,
+  type TypeProto,
+} from '../proto/onnx.js';
+import { findAttribute } from '../schema/attributes.js';
+import type { TypeInference } from '../schema/infer-types.js';
+import { formatValueType, type ValueType } from '../schema/value-type.js';
+import type { ResolvedConvertOptions } from './options.js';
+import { FREE, type ConversionPlan } from './plan.js';
+import { convertFloatTensor, float32Stats } from './tensor-conversion.js';
+import { retypeTypeProto, retypeValueInfo, tensorTypeProto, typeSuffix } from './type-proto.js';
+import { isTensor, retype, sameValueType } from './value-types.js';
+
+export interface ConvertedTensorRecord {
+  graph: string;
+  name: string;
+  /** "initializer" or "constant" (a Constant node's value). */
+  kind: 'initializer' | 'constant';
+  /** "convert": replaced; "duplicate": a low-precision copy added for low consumers. */
+  decision: 'convert' | 'duplicate';
+  bytesBefore: number;
+  bytesAfter: number;
+  clampedSmall: number;
+  clampedLarge: number;
+  beyondFloat16: number;
+}
+
+export interface CastRecord {
+  graph: string;
+  node: string;
+  from: string;
+  to: string;
+  elemType: string;
+}
+
+export interface ApplyResult {
+  tensors: ConvertedTensorRecord[];
+  casts: CastRecord[];
+}
+
+export function applyPlan(model: Model, plan: ConversionPlan, inference: TypeInference, options: ResolvedConvertOptions): ApplyResult {
+  return new Applier(model, plan, inference, options).run();
+}
+
+class Applier {
+  readonly names: NameAllocator;
+  readonly result: ApplyResult = { tensors: [], casts: [] };
+  /** New nodes to place after an existing node (or at the start of a graph). */
+  readonly #after = new Map<Node | Graph, Node[]>();
+  /** Declared types, to give new values the shape of their source. */
+  readonly #declared = new Map<Value, TypeProto>();
+  /** Final type of values created here. */
+  readonly #newTypes = new Map<Value, ValueType>();
+
+  constructor(
+    readonly model: Model,
+    readonly plan: ConversionPlan,
+    readonly inference: TypeInference,
+    readonly options: ResolvedConvertOptions,
+  ) {
+    this.names = NameAllocator.forModel(model);
+    for (const graph of model.graphs()) {
+      for (const port of [...graph.inputs, ...graph.outputs, ...graph.valueInfo]) if (port.info?.type) this.#declared.set(port.value, port.info.type);
+    }
+  }
+
+  get target(): number {
+    return this.options.target;
+  }
+
+  finalType(value: Value): ValueType | undefined {
+    return this.#newTypes.get(value) ?? (this.plan.finalTypes.has(value) ? this.plan.finalTypes.get(value) : this.inference.typeOf(value));
+  }
+
+  run(): ApplyResult {
+    const main = this.model.graph;
+    if (!main) return this.result;
+    const graphs = [...graphTree(main)];
+    for (const graph of graphs) {
+      for (const node of graph.nodes) {
+        const plan = this.plan.nodes.get(node)!;
+        if (plan.precision === 'low' && plan.rewrite) this.setDtypeAttribute(node, plan.rewrite.attribute);
+      }
+    }
+    for (const graph of graphs) this.applyFlexibleProducers(graph);
+    for (const graph of graphs) this.applyInitializers(graph);
+    for (const graph of graphs) this.insertCasts(graph);
+    for (const graph of graphs) this.fixGraphOutputs(graph);
+    for (const graph of graphs) this.updateDeclarations(graph);
+    for (const graph of graphs) this.placeNewNodes(graph);
+    return this.result;
+  }
+
+  // 1. Attributes of low nodes -------------------------------------------------------------
+
+  setDtypeAttribute(node: Node, name: string): void {
+    const attr = create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(this.target) });
+    const others = node.proto.attribute.filter((a) => a.name !== name);
+    node.proto = withFields(node.proto, { attribute: [...others, attr] });
+  }
+
+  // 2. Flexible producers ------------------------------------------------------------------
+
+  applyFlexibleProducers(graph: Graph): void {
+    for (const node of [...graph.nodes]) {
+      const plan = this.plan.nodes.get(node)!;
+      if (plan.flexible === undefined || plan.flexible === 'keep') continue;
+      if (node.opType === 'Cast') {
+        this.setDtypeAttribute(node, 'to');
+      } else if (node.opType === 'ConstantOfShape') {
+        const value = findAttribute(node.proto, 'value')?.t;
+        const tensor = value ? this.convertTensor(value, graph, 'constant', 'convert') : zeroTensor(this.target);
+        this.replaceAttribute(node, create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor }));
+      } else if (node.opType === 'Constant') {
+        const attribute = this.convertedConstantAttribute(node, graph, plan.flexible);
+        if (plan.flexible === 'convert') {
+          node.proto = withFields(node.proto, { attribute: [attribute] });
+        } else {
+          // Duplicate: a second Constant in the target type for the low consumers.
+          const original = node.outputs[0]!;
+          const type = retype(this.inference.typeOf(original)!, this.target);
+          const copy = this.addNode(graph, 'Constant', [], `${original.name}_${typeSuffix(type)}`, [attribute], node, type, original);
+          this.rewireLowUses(original, copy);
+        }
+      }
+    }
+  }
+
+  convertedConstantAttribute(node: Node, graph: Graph, decision: 'convert' | 'duplicate'): AttributeProto {
+    const attr = node.proto.attribute[0]!;
+    const name = attr.name;
+    if (name === 'value' && attr.t) {
+      return withFields(attr, { t: this.convertTensor(attr.t, graph, 'constant', decision) });
+    }
+    if (name === 'sparse_value' && attr.sparseTensor?.values) {
+      const values = this.convertTensor(attr.sparseTensor.values, graph, 'constant', decision);
+      return withFields(attr, { sparseTensor: withFields(attr.sparseTensor, { values }) });
+    }
+    // value_float / value_floats: the same numbers as a `value` tensor of the target type.
+    const floats = name === 'value_float' ? [attr.f] : attr.floats;
+    const dims = name === 'value_float' ? [] : [BigInt(floats.length)];
+    const source = create(TensorProtoSchema, { name: node.outputs[0]!.name, dims, dataType: DataType.FLOAT, floatData: floats });
+    return create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: this.convertTensor(source, graph, 'constant', decision) });
+  }
+
+  replaceAttribute(node: Node, attribute: AttributeProto): void {
+    const others = node.proto.attribute.filter((a) => a.name !== attribute.name);
+    node.proto = withFields(node.proto, { attribute: [...others, attribute] });
+  }
+
+  /** Uses whose slot wants the low-precision type move to `replacement`. */
+  rewireLowUses(original: Value, replacement: Value): void {
+    const originalType = this.inference.typeOf(original);
+    for (const use of [...original.uses]) {
+      const wish = this.plan.nodes.get(use.node)?.inputs[use.index];
+      if (wish !== undefined && wish !== FREE && !sameValueType(wish, originalType)) use.node.setInput(use.index, replacement);
+    }
+    for (const graph of graphTree(original.graph)) {
+      for (const port of graph.outputs) {
+        if (port.value === original && !sameValueType(this.plan.outputTypes.get(port) ?? originalType, originalType)) port.value = replacement;
+      }
+    }
+  }
+
+  // 3. Initializers --------------------------------------------------------------------------
+
+  applyInitializers(graph: Graph): void {
+    for (const value of [...graph.initializers]) {
+      const decision = this.plan.initializers.get(value);
+      const inputPort = graph.inputs.find((p) => p.value === value);
+      const tensor = value.initializer!;
+      if (inputPort) {
+        // An initializer listed as a graph input (IR < 4) takes the input's type.
+        if (!sameValueType(this.plan.inputTypes.get(inputPort), this.inference.typeOf(value))) {
+          value.initializer = this.convertTensor(tensor, graph, 'initializer', 'convert');
+        }
+        continue;
+      }
+      if (decision === 'convert') {
+        value.initializer = this.convertTensor(tensor, graph, 'initializer', 'convert');
+      } else if (decision === 'duplicate') {
+        const type = retype(this.inference.typeOf(value)!, this.target);
+        const copy = graph.define(this.names.allocate(`${value.name}_${typeSuffix(type)}`));
+        copy.initializer = this.convertTensor(tensor, graph, 'initializer', 'duplicate', copy.name);
+        graph.initializers.push(copy);
+        this.#newTypes.set(copy, type);
+        this.rewireLowUses(value, copy);
+      }
+    }
+  }
+
+  convertTensor(tensor: TensorProto, graph: Graph, kind: 'initializer' | 'constant', decision: 'convert' | 'duplicate', name = tensor.name): TensorProto {
+    const stats = float32Stats(tensor, this.options.clamp);
+    const converted = convertFloatTensor(tensor, this.target, this.options.clamp, name);
+    const bytesBefore = stats.count * 4;
+    this.result.tensors.push({
+      graph: graph.path,
+      name,
+      kind,
+      decision,
+      bytesBefore,
+      bytesAfter: stats.count * 2,
+      clampedSmall: stats.clampedSmall,
+      clampedLarge: stats.clampedLarge,
+      beyondFloat16: stats.beyondFloat16,
+    });
+    if (stats.clampedSmall + stats.clampedLarge > 0 && this.options.clamp) {
+      const { minPositiveVal, maxFiniteVal } = this.options.clamp;
+      const parts = [];
+      if (stats.clampedSmall) parts.push(`${stats.clampedSmall} nonzero values closer to 0 than ${minPositiveVal} set to +-${minPositiveVal}`);
+      if (stats.clampedLarge) parts.push(`${stats.clampedLarge} values beyond +-${maxFiniteVal} set to +-${maxFiniteVal}`);
+      this.options.onWarning({ kind: 'clamp', message: `tensor "${name}": ${parts.join('; ')}` });
+    }
+    return converted;
+  }
+
+  // 4. Casts -------------------------------------------------------------------------------
+
+  /** The type a use wants, FREE slots resolved: alone they take what comes; in a group they must agree. */
+  wantedType(use: { node: Node; index: number }, value: Value): ValueType | undefined {
+    const plan = this.plan.nodes.get(use.node);
+    const wish = plan?.inputs[use.index];
+    if (wish === FREE) {
+      const group = plan!.freeGroups.find((g) => g.includes(use.index));
+      if (!group) return this.finalType(value);
+      const types = group.map((i) => use.node.inputs[i] && this.finalType(use.node.inputs[i]!));
+      if (types.every((t) => sameValueType(t, types[0]))) return this.finalType(value);
+      return retype(this.inference.typeOf(value)!, this.target);
+    }
+    return wish === undefined ? this.inference.typeOf(value) : wish;
+  }
+
+  insertCasts(graph: Graph): void {
+    for (const value of [...graph.localValues()]) {
+      const have = this.finalType(value);
+      if (!have) continue;
+      const groups = new Map<string, { type: ValueType & { kind: 'tensor' }; uses: { node: Node; index: number }[] }>();
+      for (const use of value.uses) {
+        const want = this.wantedType(use, value);
+        if (!want || sameValueType(want, have)) continue;
+        if (!isTensor(want) || !isTensor(have)) continue; // containers never disagree after planning
+        const key = formatValueType(want);
+        const group = groups.get(key) ?? { type: want, uses: [] };
+        group.uses.push(use);
+        groups.set(key, group);
+      }
+      for (const { type, uses } of groups.values()) {
+        const home = this.castHome(value, uses.map((u) => u.node.graph));
+        const cast = this.addCast(home, value, type);
+        for (const use of uses) use.node.setInput(use.index, cast);
+      }
+    }
+  }
+
+  /** Where a Cast of `value` goes: the deepest graph holding all consumers (the value's own graph for graph inputs). */
+  castHome(value: Value, consumerGraphs: Graph[]): Graph {
+    if (!value.producer && value.graph.inputs.some((p) => p.value === value)) return value.graph;
+    let home = consumerGraphs[0]!;
+    for (const graph of consumerGraphs) home = commonAncestor(home, graph);
+    return home;
+  }
+
+  addCast(graph: Graph, source: Value, type: ValueType & { kind: 'tensor' }): Value {
+    const name = this.names.allocate(`${source.name}_${typeSuffix(type)}`);
+    const to = create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(type.elemType) });
+    const anchor = source.producer && source.producer.graph === graph ? source.producer : graph;
+    const value = this.addNode(graph, 'Cast', [source], name, [to], anchor, type, source);
+    this.result.casts.push({ graph: graph.path, node: value.producer!.name, from: source.name, to: name, elemType: dataTypeName(type.elemType) });
+    return value;
+  }
+
+  /** Creates a node with one output, placed after `anchor` (a node, or a graph: its start). */
+  addNode(graph: Graph, opType: string, inputs: Value[], outputName: string, attribute: AttributeProto[], anchor: Node | Graph, type: ValueType, shapeFrom: Value): Value {
+    const nodeName = this.names.allocate(`${outputName}_${opType}`);
+    const node = new Node(create(NodeProtoSchema, { opType, name: nodeName, attribute }), graph);
+    inputs.forEach((input, i) => node.setInput(i, input));
+    const output = graph.define(outputName);
+    this.names.reserve(outputName);
+    node.setOutput(0, output);
+    const list = this.#after.get(anchor) ?? [];
+    list.push(node);
+    this.#after.set(anchor, list);
+    this.#newTypes.set(output, type);
+    const declared = this.#declared.get(shapeFrom);
+    graph.valueInfo.push({
+      value: output,
+      info: create(ValueInfoProtoSchema, { name: outputName, type: isTensor(type) ? tensorTypeProto(type.elemType, declared) : declared && retypeTypeProto(declared, this.target) }),
+    });
+    return output;
+  }
+
+  // 5. Graph outputs -------------------------------------------------------------------------
+
+  fixGraphOutputs(graph: Graph): void {
+    for (const port of graph.outputs) {
+      const want = this.plan.outputTypes.get(port) ?? this.inference.typeOf(port.value);
+      const have = this.finalType(port.value);
+      if (!want || !have || sameValueType(want, have)) continue;
+      if (!isTensor(want) || !isTensor(have)) continue;
+      const value = port.value;
+      if (graph.kind === 'main') {
+        if (graph.inputs.some((p) => p.value === value)) {
+          this.options.onWarning({ kind: 'io', message: `graph output "${value.name}" is the graph input of the same name, so it keeps the input's type ${dataTypeName(have.elemType)}` });
+          continue;
+        }
+        // The output keeps its name: the producer's value is renamed and a Cast writes the name.
+        const outputName = value.name;
+        graph.rename(value, this.names.allocate(`${outputName}_${typeSuffix(have)}`));
+        const anchor = value.producer && value.producer.graph === graph ? value.producer : graph;
+        const to = create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(want.elemType) });
+        const cast = this.addNode(graph, 'Cast', [value], outputName, [to], anchor, want, value);
+        this.result.casts.push({ graph: graph.path, node: cast.producer!.name, from: value.name, to: outputName, elemType: dataTypeName(want.elemType) });
+        for (const other of graph.outputs) if (other.value === value) other.value = cast;
+        // The declared type of the renamed value is no longer the output's.
+        this.#declared.set(value, this.#declared.get(cast) ?? tensorTypeProto(have.elemType));
+      } else {
+        port.value = this.addCast(graph, value, want);
+      }
+    }
+  }
+
+  // 6. Declarations --------------------------------------------------------------------------
+
+  updateDeclarations(graph: Graph): void {
+    const retyped = (port: Port, type: ValueType | undefined) => {
+      if (!port.info || !type) return;
+      const original = this.inference.typeOf(port.value);
+      if (sameValueType(type, original) && !this.#newTypes.has(port.value)) return;
+      port.info = retypeValueInfo(port.info, this.target);
+      if (port.info.name !== port.value.name) port.info = withFields(port.info, { name: port.value.name });
+    };
+    for (const port of graph.inputs) retyped(port, this.finalType(port.value));
+    for (const port of graph.outputs) {
+      const type = this.finalType(port.value);
+      if (!port.info || !type) continue;
+      if (isTensor(type) && port.info.type?.value.case === 'tensorType') {
+        const elem = port.info.type.value.value.elemType;
+        if (elem !== type.elemType && elem !== 0) port.info = withFields(port.info, { type: tensorTypeProto(type.elemType, port.info.type) });
+      } else {
+        retyped(port, type);
+      }
+    }
+    for (const port of graph.valueInfo) {
+      if (this.#newTypes.has(port.value)) continue;
+      const type = this.finalType(port.value);
+      if (!port.info?.type || !type) continue;
+      if (isTensor(type) && port.info.type.value.case === 'tensorType' && port.info.type.value.value.elemType !== type.elemType) {
+        port.info = withFields(port.info, { type: tensorTypeProto(type.elemType, port.info.type) });
+      } else if (!isTensor(type)) {
+        retyped(port, type);
+      }
+    }
+  }
+
+  placeNewNodes(graph: Graph): void {
+    if (this.#after.size === 0) return;
+    const nodes = [...(this.#after.get(graph) ?? [])];
+    for (const node of graph.nodes) {
+      nodes.push(node);
+      const after = this.#after.get(node);
+      if (after) nodes.push(...after);
+    }
+    graph.nodes.length = 0;
+    graph.nodes.push(...nodes);
+  }
+}
+
+function commonAncestor(a: Graph, b: Graph): Graph {
+  const chain = new Set<Graph>();
+  for (let g: Graph | undefined = a; g; g = g.parent) chain.add(g);
+  for (let g: Graph | undefined = b; g; g = g.parent) if (chain.has(g)) return g;
+  return a;
+}
+
+function zeroTensor(target: number): TensorProto {
+  return create(TensorProtoSchema, { dims: [1n], dataType: target, rawData: new Uint8Array(2) });
+}
+
+
+

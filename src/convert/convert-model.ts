@@ -1,0 +1,139 @@
+/**
+ * The public conversion: `convertFloatToFloat16` / `convertFloatToBfloat16` (the model), and
+ * `convertModel` (the model and a report). Options -> IR copy -> type inference -> plan -> apply ->
+ * ModelProto, then the postcondition: the result's types pass the schema checker, or an error names
+ * the node. The input model is never mutated; the result shares its unchanged parts and converts
+ * weights lazily (see tensor-conversion.ts), so saving it streams from the source.
+ */
+import { DataType, dataTypeName } from '../dtype.js';
+import { UnsupportedModelError } from '../errors.js';
+import { modelFromProto } from '../ir/from-proto.js';
+import { graphTree, type Model } from '../ir/model.js';
+import { modelToProto } from '../ir/to-proto.js';
+import type { ModelProto } from '../proto/onnx.js';
+import { checkTypes } from '../schema/check-types.js';
+import { inferTypes } from '../schema/infer-types.js';
+import { elementTypeOf } from '../schema/value-type.js';
+import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
+import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
+import { nodeAddress, planConversion } from './plan.js';
+
+export interface KeptNodeRecord {
+  /** Path of the graph ("" for the main graph). */
+  graph: string;
+  /** The node's name, or "" when unnamed. */
+  name: string;
+  /** An unambiguous address for nodeBlockList: the name, or `#index` in its graph's path. */
+  address: string;
+  domain: string;
+  opType: string;
+  reason: string;
+}
+
+export interface ConversionReport {
+  /** "float16" or "bfloat16". */
+  target: string;
+  /** Nodes of the main graph and its subgraphs. */
+  nodeCount: number;
+  /** Nodes that touch float32 values and stay float32, with the reason for each. */
+  keptNodes: KeptNodeRecord[];
+  /** Casts inserted (graph boundary, around float32 nodes, ...). */
+  casts: CastRecord[];
+  /** Initializers and Constant values converted, with sizes and clipping counts. */
+  tensors: ConvertedTensorRecord[];
+  /** keepIoTypes names that match no float graph input or output. */
+  unmatchedIoNames: string[];
+  warnings: ConversionWarning[];
+  elapsedMs: number;
+}
+
+export interface ConversionResult {
+  model: ModelProto;
+  report: ConversionReport;
+}
+
+/** Converts a float32 model to float16 (`to: DataType.FLOAT16`) or bfloat16; returns the model and a report. */
+export function convertModel(model: ModelProto, options: ConvertOptions = {}, to: number = DataType.FLOAT16): ConversionResult {
+  const start = performance.now();
+  const warnings: ConversionWarning[] = [];
+  const resolved = resolveConvertOptions(options, to);
+  const onWarning = (warning: ConversionWarning) => {
+    warnings.push(warning);
+    resolved.onWarning(warning);
+  };
+  const settings = { ...resolved, onWarning };
+  const ir = modelFromProto(model);
+  if (!ir.graph) throw new UnsupportedModelError('the model has no graph to convert');
+  const inference = inferTypes(ir, { declaredOnly: resolved.disableShapeInfer });
+  if (resolved.checkFp16Ready) assertNotConverted(ir, inference, to);
+
+  const plan = planConversion(ir, inference, settings);
+  for (const name of plan.unmatchedIoNames) onWarning({ kind: 'io', message: `keepIoTypes names "${name}", which is not a float32 graph input or output` });
+  const keptNodes: KeptNodeRecord[] = [];
+  let nodeCount = 0;
+  for (const graph of graphTree(ir.graph)) {
+    for (const node of graph.nodes) {
+      nodeCount++;
+      const p = plan.nodes.get(node)!;
+      if (p.precision !== 'keep' || !p.touchesFloat) continue;
+      keptNodes.push({ graph: graph.path, name: node.name, address: nodeAddress(node), domain: node.domain, opType: node.opType, reason: p.reason! });
+      if (!/opBlockList|nodeBlockList|^inside /.test(p.reason!)) onWarning({ kind: 'fallback', message: `${node.describe()} stays float32: ${p.reason}` });
+    }
+  }
+  const applied = applyPlan(ir, plan, inference, settings);
+  const converted = modelToProto(ir);
+  assertValid(converted);
+  return {
+    model: converted,
+    report: {
+      target: to === DataType.BFLOAT16 ? 'bfloat16' : 'float16',
+      nodeCount,
+      keptNodes,
+      casts: applied.casts,
+      tensors: applied.tensors,
+      unmatchedIoNames: plan.unmatchedIoNames,
+      warnings,
+      elapsedMs: performance.now() - start,
+    },
+  };
+}
+
+/** float32 -> float16, with every option of onnxconverter-common's convert_float_to_float16. Never mutates `model`. */
+export function convertFloatToFloat16(model: ModelProto, options: ConvertOptions = {}): ModelProto {
+  return convertModel(model, options, DataType.FLOAT16).model;
+}
+
+/** float32 -> bfloat16, with the same options (no clipping unless minPositiveVal/maxFiniteVal are given). */
+export function convertFloatToBfloat16(model: ModelProto, options: ConvertOptions = {}): ModelProto {
+  return convertModel(model, options, DataType.BFLOAT16).model;
+}
+
+/** As Python's check_if_fp16_ready: refuse a model that already holds the target type. */
+function assertNotConverted(ir: Model, inference: ReturnType<typeof inferTypes>, target: number): void {
+  for (const graph of ir.graphs()) {
+    for (const value of graph.localValues()) {
+      if (elementTypeOf(inference.typeOf(value)) === target) {
+        const where = graph.path ? ` in ${graph.path}` : '';
+        throw new UnsupportedModelError(
+          `the model already holds ${dataTypeName(target)} values ("${value.name}"${where}); ` +
+            'set checkFp16Ready: false (--no-check-fp16-ready) to convert the float32 parts that remain',
+        );
+      }
+    }
+  }
+}
+
+/** The postcondition: every node's types satisfy its schema. */
+function assertValid(model: ModelProto): void {
+  const ir = modelFromProto(model);
+  const violations = checkTypes(ir, inferTypes(ir));
+  if (violations.length > 0) {
+    throw new Error(
+      `internal error: the converted model would be invalid (${violations.length} type error${violations.length === 1 ? '' : 's'}): ` +
+        violations
+          .slice(0, 5)
+          .map((v) => v.message)
+          .join('; '),
+    );
+  }
+}

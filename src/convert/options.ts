@@ -1,0 +1,216 @@
+/**
+ * Options of convertFloatToFloat16 / convertFloatToBfloat16: the Python tool's arguments in
+ * camelCase with the same meaning and defaults, onnxruntime's additions, and ours. One resolver
+ * validates types, rejects unknown keys with a suggestion, and applies defaults.
+ */
+import { OptionsError } from '../errors.js';
+
+/** The op types onnxconverter-common keeps in float32 by default (float16.DEFAULT_OP_BLOCK_LIST, in order). */
+export const DEFAULT_OP_BLOCK_LIST: readonly string[] = [
+  'ArrayFeatureExtractor',
+  'Binarizer',
+  'CastMap',
+  'CategoryMapper',
+  'DictVectorizer',
+  'FeatureVectorizer',
+  'Imputer',
+  'LabelEncoder',
+  'LinearClassifier',
+  'LinearRegressor',
+  'Normalizer',
+  'OneHotEncoder',
+  'RandomUniformLike',
+  'SVMClassifier',
+  'SVMRegressor',
+  'Scaler',
+  'TreeEnsembleClassifier',
+  'TreeEnsembleRegressor',
+  'ZipMap',
+  'NonMaxSuppression',
+  'TopK',
+  'RoiAlign',
+  'Resize',
+  'Range',
+  'CumSum',
+  'Min',
+  'Max',
+  'Upsample',
+];
+
+/**
+ * Inputs that stay float32 although the schema would allow float16, because runtimes want them
+ * so (onnxruntime's ALWAYS_FLOAT_INPUTS; Resize scales are pinned by the schema itself).
+ * `forceFp16Inputs` lifts these.
+ */
+export const ALWAYS_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = {
+  'com.microsoft::GroupNorm': [1, 2],
+  'com.microsoft::SkipGroupNorm': [1, 2],
+};
+
+export interface ConversionWarning {
+  /** "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than a block list; "io": a keepIoTypes name that matched nothing, or an I/O type that could not be honoured. */
+  readonly kind: 'clamp' | 'fallback' | 'io';
+  readonly message: string;
+}
+
+export interface ConvertOptions {
+  /** Positive values below this become this value before conversion (negatives likewise). Default 1e-7 for float16; no clipping for bfloat16 unless given. */
+  minPositiveVal?: number;
+  /** Finite values above this become this value (negatives likewise). Default 1e4 for float16; no clipping for bfloat16 unless given. */
+  maxFiniteVal?: number;
+  /** Keep float32 graph inputs and outputs (true), or just those named; Casts are inserted at the boundary. Default false. */
+  keepIoTypes?: boolean | readonly string[];
+  /** Use only the types the model declares (value_info, graph I/O, initializers); nodes whose types are not declared stay float32. Default false. */
+  disableShapeInfer?: boolean;
+  /** Op types that stay float32: "Op" (default domains) or "domain::Op". Default DEFAULT_OP_BLOCK_LIST. */
+  opBlockList?: readonly string[];
+  /** Nodes that stay float32, by name, or by address ("#3", "If_0/then_branch/#2") for unnamed or nested nodes. Default []. */
+  nodeBlockList?: readonly string[];
+  /** Refuse a model that already holds the target type anywhere, as the Python tool does. Default true. */
+  checkFp16Ready?: boolean;
+  /** Convert every float32 initializer, also those only float32 nodes use (they read it through a Cast). Default false. */
+  forceFp16Initializers?: boolean;
+  /** `{ Op: [input indices] }`: inputs of ALWAYS_FLOAT_INPUTS to convert nonetheless. Default {}. */
+  forceFp16Inputs?: Readonly<Record<string, readonly number[]>>;
+  /** Keep a node in float32 when a constant it would read in float16 holds finite values beyond +-65504. Default true. */
+  blockOutOfRangeConstants?: boolean;
+  /** Receives clipping and fallback notices; the library itself never prints. */
+  onWarning?: (warning: ConversionWarning) => void;
+}
+
+export interface ResolvedConvertOptions {
+  readonly target: number;
+  readonly clamp: { minPositiveVal: number; maxFiniteVal: number } | undefined;
+  readonly keepIoTypes: boolean | ReadonlySet<string>;
+  readonly disableShapeInfer: boolean;
+  readonly opBlockList: ReadonlySet<string>;
+  readonly nodeBlockList: ReadonlySet<string>;
+  readonly checkFp16Ready: boolean;
+  readonly forceFp16Initializers: boolean;
+  readonly forceFp16Inputs: Readonly<Record<string, readonly number[]>>;
+  readonly blockOutOfRangeConstants: boolean;
+  readonly onWarning: (warning: ConversionWarning) => void;
+}
+
+const KNOWN_KEYS = [
+  'minPositiveVal',
+  'maxFiniteVal',
+  'keepIoTypes',
+  'disableShapeInfer',
+  'opBlockList',
+  'nodeBlockList',
+  'checkFp16Ready',
+  'forceFp16Initializers',
+  'forceFp16Inputs',
+  'blockOutOfRangeConstants',
+  'onWarning',
+] as const;
+
+/** Validates options and applies defaults; `target` is DataType.FLOAT16 or DataType.BFLOAT16. */
+export function resolveConvertOptions(options: ConvertOptions = {}, target: number): ResolvedConvertOptions {
+  if (typeof options !== 'object' || options === null) throw new OptionsError('options must be an object');
+  rejectUnknownKeys(options, KNOWN_KEYS);
+  const raw = options as Record<string, unknown>;
+  const isFloat16 = target === 10;
+  const minPositiveVal = numberOption(raw, 'minPositiveVal', isFloat16 ? 1e-7 : undefined);
+  const maxFiniteVal = numberOption(raw, 'maxFiniteVal', isFloat16 ? 1e4 : undefined);
+  let clamp: ResolvedConvertOptions['clamp'];
+  if (minPositiveVal !== undefined || maxFiniteVal !== undefined) {
+    clamp = { minPositiveVal: minPositiveVal ?? 0, maxFiniteVal: maxFiniteVal ?? Infinity };
+    if (!(clamp.minPositiveVal >= 0) || !(clamp.maxFiniteVal > 0) || clamp.minPositiveVal >= clamp.maxFiniteVal) {
+      throw new OptionsError(`minPositiveVal (${clamp.minPositiveVal}) must be >= 0 and below maxFiniteVal (${clamp.maxFiniteVal})`);
+    }
+  }
+  return {
+    target,
+    clamp,
+    keepIoTypes: keepIoOption(options.keepIoTypes),
+    disableShapeInfer: booleanOption(raw, 'disableShapeInfer', false),
+    opBlockList: new Set(stringListOption(raw, 'opBlockList', DEFAULT_OP_BLOCK_LIST)),
+    nodeBlockList: new Set(stringListOption(raw, 'nodeBlockList', [])),
+    checkFp16Ready: booleanOption(raw, 'checkFp16Ready', true),
+    forceFp16Initializers: booleanOption(raw, 'forceFp16Initializers', false),
+    forceFp16Inputs: forceInputsOption(options.forceFp16Inputs),
+    blockOutOfRangeConstants: booleanOption(raw, 'blockOutOfRangeConstants', true),
+    onWarning: functionOption(options.onWarning),
+  };
+}
+
+/** Throws for keys not in `known`, suggesting the closest one ("keep_io_types" -> "keepIoTypes"). */
+export function rejectUnknownKeys(options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if ((known as readonly string[]).includes(key)) continue;
+    const suggestion = closest(key, known);
+    throw new OptionsError(`unknown option "${key}"${suggestion ? `; did you mean ${suggestion}?` : ''}`);
+  }
+}
+
+function closest(key: string, known: readonly string[]): string | undefined {
+  const camel = key.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const exact = known.find((k) => k.toLowerCase() === camel.toLowerCase());
+  if (exact) return exact;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(camel.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return bestDistance <= Math.max(2, key.length / 3) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function numberOption(options: Record<string, unknown>, key: string, fallback: number | undefined): number | undefined {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new OptionsError(`${key} must be a number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function booleanOption(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new OptionsError(`${key} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function stringListOption(options: Record<string, unknown>, key: string, fallback: readonly string[]): readonly string[] {
+  const value = options[key];
+  if (value === undefined || value === null) return fallback;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new OptionsError(`${key} must be a list of strings`);
+  return value as string[];
+}
+
+function keepIoOption(value: unknown): boolean | ReadonlySet<string> {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return new Set(value as string[]);
+  throw new OptionsError('keepIoTypes must be true, false, or a list of graph input/output names');
+}
+
+function forceInputsOption(value: unknown): Readonly<Record<string, readonly number[]>> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new OptionsError('forceFp16Inputs must be an object { Op: [input indices] }');
+  for (const [op, indices] of Object.entries(value)) {
+    if (!Array.isArray(indices) || !indices.every((i) => Number.isInteger(i) && i >= 0)) {
+      throw new OptionsError(`forceFp16Inputs.${op} must be a list of input indices`);
+    }
+  }
+  return value as Record<string, number[]>;
+}
+
+function functionOption(value: unknown): (warning: ConversionWarning) => void {
+  if (value === undefined) return () => {};
+  if (typeof value !== 'function') throw new OptionsError('onWarning must be a function');
+  return value as (warning: ConversionWarning) => void;
+}

@@ -1,0 +1,472 @@
+/**
+ * Decides the precision of every node: low (computes in float16/bfloat16) or kept in float32,
+ * each kept node with its reason. Then the type every slot wants and every value gets:
+ *
+ * 1. A node is kept when an ancestor control-flow node is kept, it calls a model-local function,
+ *    its op type or name is blocked, it has no schema at the model's opset, a type it touches is
+ *    unknown, its schema allows the target type for none of its float32 slots, or (by default) a
+ *    constant it would read in low precision holds finite values beyond +-65504.
+ * 2. In a low node, each type parameter bound to float32 moves to the target type when the schema
+ *    allows it and no ALWAYS_FLOAT_INPUTS entry pins it; concrete `tensor(float)` slots stay. A
+ *    parameter only inputs use (Shape, Cast, Equal) is free: it takes its inputs as they come.
+ * 3. Outputs that attributes type (Constant, Cast to FLOAT, ConstantOfShape) are flexible: they
+ *    follow their consumers, as do float32 initializers. Both wanted: initializers and Constants
+ *    are duplicated (the float32 consumers keep exact values), Casts and ConstantOfShape stay float32.
+ * 4. Graph inputs and outputs follow keepIoTypes; If/Loop/Scan bodies follow their node.
+ * 5. A container value (sequence, optional) cannot be Cast: where its producer and a consumer
+ *    disagree, both are kept in float32 and the plan is made again.
+ */
+import { DataType } from '../dtype.js';
+import type { Graph, Port } from '../ir/graph.js';
+import { graphTree, type Model } from '../ir/model.js';
+import type { Node } from '../ir/node.js';
+import type { Value } from '../ir/value.js';
+import { findAttribute, intAttribute } from '../schema/attributes.js';
+import { formalAt, opsetVersion, type TypeInference } from '../schema/infer-types.js';
+import { lookupSchema, normalizeDomain, type OpSchema } from '../schema/op-schema.js';
+import { formatValueType, type ValueType } from '../schema/value-type.js';
+import type { ResolvedConvertOptions } from './options.js';
+import { ALWAYS_FLOAT_INPUTS } from './options.js';
+import { float32Stats } from './tensor-conversion.js';
+import { isFloat32Bearing, retype, sameValueType } from './value-types.js';
+
+/** A slot that takes its value in whatever float type it arrives (a parameter only inputs use). */
+export const FREE = 'free' as const;
+export type SlotWish = ValueType | typeof FREE | undefined;
+
+/** How a flexible producer's float32 output is resolved. */
+export type FlexibleDecision = 'keep' | 'convert' | 'duplicate';
+
+export interface NodePlan {
+  readonly node: Node;
+  precision: 'low' | 'keep';
+  /** Why the node stays float32. */
+  reason?: string;
+  /** True when the node has float32 slots (kept nodes without any are not worth reporting). */
+  touchesFloat: boolean;
+  /** Wanted type per input slot; undefined: the value's type as found. */
+  inputs: SlotWish[];
+  /** Groups of input slots sharing one free parameter: they must agree with each other. */
+  freeGroups: number[][];
+  /** Final type per output slot. */
+  outputs: (ValueType | undefined)[];
+  /** How a low node's attributes change: the dtype-like attribute to set to the target type. */
+  rewrite?: { attribute: string };
+  /** For Constant, ConstantOfShape and Cast(to=FLOAT): how the float32 output was resolved. */
+  flexible?: FlexibleDecision;
+}
+
+export interface ConversionPlan {
+  readonly nodes: Map<Node, NodePlan>;
+  /** Final type of graph inputs (main graph per keepIoTypes; loop bodies per their node). */
+  readonly inputTypes: Map<Port, ValueType | undefined>;
+  /** Wanted type of graph outputs. */
+  readonly outputTypes: Map<Port, ValueType | undefined>;
+  /** Float32 initializers: kept, converted, or duplicated for their low consumers. */
+  readonly initializers: Map<Value, FlexibleDecision>;
+  /** The type each value ends up with (before Casts). */
+  readonly finalTypes: Map<Value, ValueType | undefined>;
+  /** keepIoTypes names that match no float graph input or output. */
+  readonly unmatchedIoNames: string[];
+}
+
+/** Ops whose float outputs attributes decide, and the attribute a low node sets to the target type. */
+const DTYPE_ATTRIBUTE: Record<string, string> = {
+  RandomNormal: 'dtype',
+  RandomUniform: 'dtype',
+  RandomNormalLike: 'dtype',
+  RandomUniformLike: 'dtype',
+  EyeLike: 'dtype',
+  Bernoulli: 'dtype',
+  SequenceEmpty: 'dtype',
+  HannWindow: 'output_datatype',
+  HammingWindow: 'output_datatype',
+  BlackmanWindow: 'output_datatype',
+  MelWeightMatrix: 'output_datatype',
+};
+/** Outputs typed by attributes that the conversion leaves as they are (statistics stay float32). */
+const FIXED_OUTPUTS: Record<string, readonly number[]> = {
+  LayerNormalization: [1, 2],
+  'com.microsoft::SkipLayerNormalization': [1, 2],
+  'com.microsoft::SkipSimplifiedLayerNormalization': [1, 2],
+  Cast: [0],
+  BitCast: [0],
+  QuantizeLinear: [0],
+  Multinomial: [0],
+};
+const FLEXIBLE_OPS = new Set(['Constant', 'ConstantOfShape', 'Cast']);
+const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan']);
+
+export function planConversion(model: Model, inference: TypeInference, options: ResolvedConvertOptions): ConversionPlan {
+  const forced = new Map<Node, string>();
+  for (let round = 0; ; round++) {
+    const plan = new Planner(model, inference, options, forced).run();
+    const conflicts = containerConflicts(plan, inference);
+    if (conflicts.size === 0 || round > 50) return plan;
+    for (const [node, reason] of conflicts) forced.set(node, reason);
+  }
+}
+
+/** The address of a node for nodeBlockList: its name, or `#index` within its graph's path. */
+export function nodeAddress(node: Node): string {
+  const local = node.name || `#${node.graph.nodes.indexOf(node)}`;
+  return node.graph.path ? `${node.graph.path}/${local}` : local;
+}
+
+class Planner {
+  readonly nodes = new Map<Node, NodePlan>();
+  readonly inputTypes = new Map<Port, ValueType | undefined>();
+  readonly outputTypes = new Map<Port, ValueType | undefined>();
+  readonly initializers = new Map<Value, FlexibleDecision>();
+  readonly finalTypes = new Map<Value, ValueType | undefined>();
+  readonly unmatchedIoNames: string[] = [];
+  readonly #functionKeys: Set<string>;
+  /** Graph output ports naming each value, in any graph. */
+  readonly #outputPorts = new Map<Value, Port[]>();
+  readonly #functionOpsets: Map<Graph, Model['proto']['opsetImport']>;
+
+  constructor(
+    readonly model: Model,
+    readonly inference: TypeInference,
+    readonly options: ResolvedConvertOptions,
+    readonly forced: ReadonlyMap<Node, string>,
+  ) {
+    this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
+    this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
+    for (const graph of model.graphs()) {
+      for (const port of graph.outputs) {
+        const ports = this.#outputPorts.get(port.value) ?? [];
+        ports.push(port);
+        this.#outputPorts.set(port.value, ports);
+      }
+    }
+  }
+
+  get target(): number {
+    return this.options.target;
+  }
+
+  typeOf(value: Value | undefined): ValueType | undefined {
+    return value ? this.inference.typeOf(value) : undefined;
+  }
+
+  run(): ConversionPlan {
+    if (this.model.graph) {
+      this.planMainPorts(this.model.graph);
+      for (const graph of graphTree(this.model.graph)) for (const node of graph.nodes) this.nodes.set(node, this.planNode(node));
+    }
+    for (const fn of this.model.functions) {
+      // Function bodies are left exactly as they are; their call sites stay float32.
+      for (const graph of graphTree(fn.body)) for (const node of graph.nodes) this.nodes.set(node, this.keptAsIs(node, 'inside a model-local function'));
+    }
+    this.resolveFlexibleProducers();
+    this.computeFinalTypes();
+    return this;
+  }
+
+  planMainPorts(main: Graph): void {
+    const keep = this.options.keepIoTypes;
+    // Initializers that IR < 4 models also list as inputs are weights, not I/O: only a list naming them keeps them.
+    const initializerNames = new Set(main.initializers.map((v) => v.name));
+    const keeps = (name: string) => (keep === true && !initializerNames.has(name)) || (keep instanceof Set && keep.has(name));
+    const matched = new Set<string>();
+    for (const port of main.inputs) {
+      const type = this.typeOf(port.value);
+      if (isFloat32Bearing(type) && keeps(port.value.name)) matched.add(port.value.name);
+      this.inputTypes.set(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
+    }
+    for (const port of main.outputs) {
+      const type = this.typeOf(port.value);
+      if (isFloat32Bearing(type) && keeps(port.value.name)) matched.add(port.value.name);
+      this.outputTypes.set(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
+    }
+    if (keep instanceof Set) for (const name of keep) if (!matched.has(name)) this.unmatchedIoNames.push(name);
+  }
+
+  keptAsIs(node: Node, reason: string): NodePlan {
+    const touchesFloat = [...node.inputs, ...node.outputs].some((v) => isFloat32Bearing(this.typeOf(v)));
+    return {
+      node,
+      precision: 'keep',
+      reason,
+      touchesFloat,
+      inputs: node.inputs.map(() => undefined),
+      freeGroups: [],
+      outputs: node.outputs.map((v) => this.typeOf(v)),
+    };
+  }
+
+  keepReason(node: Node): string | undefined {
+    const owner = node.graph.ownerNode;
+    if (owner && this.nodes.get(owner)?.precision === 'keep') return `inside ${owner.describe()}, which stays float32`;
+    const forced = this.forced.get(node);
+    if (forced) return forced;
+    if (this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return 'calls a model-local function, which stays float32';
+    const domain = normalizeDomain(node.domain);
+    const blockList = this.options.opBlockList;
+    const standardDomain = domain === '' || domain === 'ai.onnx.ml';
+    if ((standardDomain && blockList.has(node.opType)) || blockList.has(`${node.domain}::${node.opType}`)) {
+      return `op type ${domain ? `${domain}::` : ''}${node.opType} is in opBlockList`;
+    }
+    if ((node.name && this.options.nodeBlockList.has(node.name)) || this.options.nodeBlockList.has(nodeAddress(node))) {
+      return 'the node is in nodeBlockList';
+    }
+    return undefined;
+  }
+
+  planNode(node: Node): NodePlan {
+    const reason = this.keepReason(node);
+    if (reason) return this.keptAsIs(node, reason);
+    const slots = [...node.inputs, ...node.outputs].filter((v): v is Value => v !== undefined);
+    const unknown = slots.find((v) => !this.typeOf(v));
+    const touchesFloat = slots.some((v) => isFloat32Bearing(this.typeOf(v)));
+    if (!touchesFloat && !unknown) return this.lowPlan(node, node.inputs.map(() => undefined), [], node.outputs.map((v) => this.typeOf(v)), false);
+    const opsets = this.opsetsOf(node.graph);
+    const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
+    if (!lookup.schema) return this.keptAsIs(node, lookup.reason);
+    if (unknown) return this.keptAsIs(node, `the type of "${unknown.name}" is unknown (${this.inference.info(unknown).reason ?? 'not inferred'})`);
+    if (normalizeDomain(node.domain) === '' && CONTROL_FLOW.has(node.opType)) return this.planControlFlow(node);
+    if (normalizeDomain(node.domain) === '' && node.opType === 'SequenceMap') return this.keptAsIs(node, 'SequenceMap bodies are kept float32');
+    return this.planFromSchema(node, lookup.schema, opsets);
+  }
+
+  opsetsOf(graph: Graph): Model['proto']['opsetImport'] {
+    let root = graph;
+    while (root.parent) root = root.parent;
+    return this.#functionOpsets.get(root) ?? this.model.proto.opsetImport;
+  }
+
+  lowPlan(node: Node, inputs: SlotWish[], freeGroups: number[][], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
+    return { node, precision: 'low', touchesFloat, inputs, freeGroups, outputs };
+  }
+
+  planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
+    const key = normalizeDomain(node.domain) ? `${node.domain}::${node.opType}` : node.opType;
+    const fixedOutputs = new Set(FIXED_OUTPUTS[key] ?? []);
+    if (node.opType === 'DequantizeLinear' && intAttribute(node.proto, 'output_dtype')) fixedOutputs.add(0);
+    const dtypeAttribute = normalizeDomain(node.domain) === '' ? DTYPE_ATTRIBUTE[node.opType] : undefined;
+    const flexible = normalizeDomain(node.domain) === '' && FLEXIBLE_OPS.has(node.opType);
+    const alwaysFloat = new Set((ALWAYS_FLOAT_INPUTS[`${node.domain}::${node.opType}`] ?? []).filter((i) => !(this.options.forceFp16Inputs[node.opType] ?? []).includes(i)));
+
+    // Type parameters: which slots use them, what they were bound to, whether they move.
+    const params = new Map<string, { inputs: number[]; outputs: number[]; bound?: ValueType; pinned: boolean }>();
+    const paramOf = (formalType: string) => {
+      let entry = params.get(formalType);
+      if (!entry) params.set(formalType, (entry = { inputs: [], outputs: [], pinned: false }));
+      return entry;
+    };
+    node.inputs.forEach((value, i) => {
+      const formal = formalAt(schema.inputs, i);
+      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
+      const entry = paramOf(formal.type);
+      entry.inputs.push(i);
+      entry.bound ??= this.typeOf(value);
+      if (alwaysFloat.has(i)) entry.pinned = true;
+    });
+    node.outputs.forEach((value, i) => {
+      const formal = formalAt(schema.outputs, i);
+      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
+      if (fixedOutputs.has(i) || dtypeAttribute || flexible) return;
+      const entry = paramOf(formal.type);
+      entry.outputs.push(i);
+      entry.bound ??= this.typeOf(value);
+    });
+    const moves = (param: string) => {
+      const entry = params.get(param)!;
+      if (entry.pinned || !isFloat32Bearing(entry.bound)) return false;
+      return schema.typeConstraints.get(param)!.has(formatValueType(retype(entry.bound!, this.target)));
+    };
+
+    const inputs: SlotWish[] = node.inputs.map(() => undefined);
+    const freeGroups: number[][] = [];
+    let changes = false;
+    for (const [param, entry] of params) {
+      if (!moves(param)) continue;
+      changes = true;
+      if (entry.outputs.length === 0) {
+        for (const i of entry.inputs) inputs[i] = FREE;
+        if (entry.inputs.length > 1) freeGroups.push(entry.inputs);
+      } else {
+        for (const i of entry.inputs) inputs[i] = retype(this.typeOf(node.inputs[i])!, this.target);
+      }
+    }
+    const outputs = node.outputs.map((value, i) => {
+      const type = this.typeOf(value);
+      if (!value || !type) return type;
+      const formal = formalAt(schema.outputs, i);
+      if (formal && params.has(formal.type) && params.get(formal.type)!.outputs.includes(i) && moves(formal.type)) return retype(type, this.target);
+      return type;
+    });
+    const plan = this.lowPlan(node, inputs, freeGroups, outputs, true);
+
+    // Outputs typed by a dtype-like attribute: set the attribute to the target type.
+    if (dtypeAttribute && isFloat32Bearing(outputs[0])) {
+      const allowed = schema.outputs[0] && schema.typeConstraints.get(schema.outputs[0].type);
+      const wanted = retype(outputs[0]!, this.target);
+      if (!allowed || allowed.has(formatValueType(wanted))) {
+        plan.outputs[0] = wanted;
+        plan.rewrite = { attribute: dtypeAttribute };
+        changes = true;
+      }
+    }
+    if (flexible && isFloat32Bearing(outputs[0]) && this.flexibleAllowed(node, schema)) {
+      plan.flexible = 'keep';
+      changes = true;
+    }
+    if (!changes) {
+      const version = opsetVersion(opsets, node.domain);
+      return this.keptAsIs(node, `${key} at opset ${version} allows no ${this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'} for its float32 inputs and outputs`);
+    }
+    const outOfRange = this.outOfRangeConstant(node, inputs);
+    if (outOfRange) return this.keptAsIs(node, outOfRange);
+    return plan;
+  }
+
+  /** Whether the schema accepts the target type on the flexible op's output. */
+  flexibleAllowed(node: Node, schema: OpSchema): boolean {
+    const formal = schema.outputs[0];
+    const allowed = formal && schema.typeConstraints.get(formal.type);
+    return !allowed || allowed.has(formatValueType({ kind: 'tensor', elemType: this.target }));
+  }
+
+  /** A reason to keep the node when a constant it would read in low precision exceeds float16. */
+  outOfRangeConstant(node: Node, inputs: SlotWish[]): string | undefined {
+    if (!this.options.blockOutOfRangeConstants || this.target !== DataType.FLOAT16) return undefined;
+    for (let i = 0; i < inputs.length; i++) {
+      const wish = inputs[i];
+      if (wish === undefined || wish === FREE) continue;
+      const tensor = constantTensorOf(node.inputs[i]);
+      if (!tensor || tensor.dataType !== DataType.FLOAT) continue;
+      const stats = float32Stats(tensor, undefined);
+      if (stats.beyondFloat16 > 0) {
+        return `constant input "${node.inputs[i]!.name}" holds ${stats.beyondFloat16} finite value${stats.beyondFloat16 === 1 ? '' : 's'} beyond float16's range (max |x| = ${stats.maxAbs.toPrecision(3)})`;
+      }
+    }
+    return undefined;
+  }
+
+  planControlFlow(node: Node): NodePlan {
+    const low = (type: ValueType | undefined) => (type && isFloat32Bearing(type) ? retype(type, this.target) : type);
+    const outputs = node.outputs.map((v) => low(this.typeOf(v)));
+    const inputs: SlotWish[] = node.inputs.map(() => undefined);
+    const bodies = node.allSubgraphs();
+    const setBodyOutputs = (g: Graph) => g.outputs.forEach((port) => this.outputTypes.set(port, low(this.typeOf(port.value))));
+    if (node.opType === 'If') {
+      bodies.forEach(setBodyOutputs);
+    } else {
+      const firstCarried = node.opType === 'Loop' ? 2 : this.scanFirstInput(node);
+      node.inputs.forEach((v, i) => {
+        if (i >= firstCarried && v && isFloat32Bearing(this.typeOf(v))) inputs[i] = low(this.typeOf(v));
+      });
+      for (const body of bodies) {
+        body.inputs.forEach((port) => this.inputTypes.set(port, low(this.typeOf(port.value))));
+        setBodyOutputs(body);
+      }
+    }
+    return this.lowPlan(node, inputs, [], outputs, true);
+  }
+
+  scanFirstInput(node: Node): number {
+    return (opsetVersion(this.opsetsOf(node.graph), '') ?? 0) < 9 ? 1 : 0;
+  }
+
+  /** Initializers, Constants, ConstantOfShape and Cast(to=FLOAT): their type follows their consumers. */
+  resolveFlexibleProducers(): void {
+    for (const graph of this.model.graph ? graphTree(this.model.graph) : []) {
+      for (const value of graph.initializers) {
+        const type = this.typeOf(value);
+        if (!isFloat32Bearing(type)) continue;
+        const port = graph.inputs.find((p) => p.value === value);
+        if (port) continue; // an initializer listed as a graph input follows the input's type
+        const { low, high } = this.wishesFor(value);
+        let decision: FlexibleDecision = 'keep';
+        if (this.options.forceFp16Initializers || (low && !high)) decision = 'convert';
+        else if (low && high) decision = 'duplicate';
+        this.initializers.set(value, decision);
+      }
+      for (const node of graph.nodes) {
+        const plan = this.nodes.get(node)!;
+        if (plan.flexible === undefined) continue;
+        const value = node.outputs[0]!;
+        const { low, high } = this.wishesFor(value);
+        let decision: FlexibleDecision = 'keep';
+        if (low && !high) decision = 'convert';
+        else if (low && high && node.opType === 'Constant') decision = 'duplicate';
+        plan.flexible = decision;
+        if (decision === 'convert') plan.outputs[0] = retype(plan.outputs[0]!, this.target);
+      }
+    }
+  }
+
+  /** Whether consumers (node slots and graph outputs) want the value in low precision, in float32, or both. */
+  wishesFor(value: Value): { low: boolean; high: boolean } {
+    let low = false;
+    let high = false;
+    const original = this.typeOf(value);
+    for (const use of value.uses) {
+      const wish = this.nodes.get(use.node)?.inputs[use.index];
+      if (wish === FREE) continue;
+      if (wish === undefined || sameValueType(wish, original)) high = true;
+      else low = true;
+    }
+    for (const port of this.#outputPorts.get(value) ?? []) {
+      const wish = this.outputTypes.get(port) ?? original;
+      if (sameValueType(wish, original)) high = true;
+      else low = true;
+    }
+    return { low, high };
+  }
+
+  computeFinalTypes(): void {
+    for (const graph of this.model.graph ? graphTree(this.model.graph) : []) {
+      for (const value of graph.localValues()) this.finalTypes.set(value, this.typeOf(value));
+      for (const port of graph.inputs) if (this.inputTypes.has(port)) this.finalTypes.set(port.value, this.inputTypes.get(port));
+      for (const [value, decision] of this.initializers) {
+        if (value.graph === graph && decision === 'convert') this.finalTypes.set(value, retype(this.typeOf(value)!, this.target));
+      }
+      for (const node of graph.nodes) {
+        const plan = this.nodes.get(node)!;
+        node.outputs.forEach((v, i) => v && this.finalTypes.set(v, plan.outputs[i]));
+      }
+    }
+  }
+}
+
+
+/** The float tensor behind a value that is a constant: an initializer, or a Constant/ConstantOfShape output. */
+export function constantTensorOf(value: Value | undefined) {
+  if (!value) return undefined;
+  if (value.initializer && !value.graph.inputs.some((p) => p.value === value)) return value.initializer;
+  const producer = value.producer;
+  if (producer && normalizeDomain(producer.domain) === '' && (producer.opType === 'Constant' || producer.opType === 'ConstantOfShape')) {
+    return findAttribute(producer.proto, 'value')?.t;
+  }
+  return undefined;
+}
+
+/** Container values whose producer and a consumer disagree: both sides must stay float32. */
+function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map<Node, string> {
+  const conflicts = new Map<Node, string>();
+  for (const [value, type] of plan.finalTypes) {
+    if (!type || type.kind === 'tensor') continue;
+    const original = inference.typeOf(value);
+    const blame = (consumer: Node | undefined) => {
+      const reason = `the ${formatValueType(original ?? type)} value "${value.name}" cannot be cast between precisions`;
+      if (consumer && plan.nodes.get(consumer)?.precision === 'low') conflicts.set(consumer, reason);
+      if (value.producer && plan.nodes.get(value.producer)?.precision === 'low') conflicts.set(value.producer, reason);
+      const owner = value.graph.ownerNode;
+      if (!value.producer && owner && plan.nodes.get(owner)?.precision === 'low') conflicts.set(owner, reason);
+    };
+    for (const use of value.uses) {
+      const wish = plan.nodes.get(use.node)?.inputs[use.index];
+      if (wish === FREE) continue;
+      if (!sameValueType(wish ?? original, type)) blame(use.node);
+    }
+    for (const graph of graphTree(value.graph)) {
+      for (const port of graph.outputs) {
+        if (port.value === value && !sameValueType(plan.outputTypes.get(port) ?? original, type)) blame(undefined);
+      }
+    }
+  }
+  return conflicts;
+}

@@ -1,0 +1,118 @@
+/**
+ * float32 tensors -> float16/bfloat16 tensors. A converted tensor is a new TensorProto whose
+ * raw_data is a payload computed from the source's bytes chunk by chunk (clip, then round) when
+ * it is encoded or saved: the source may be in memory, in the model file or in an external data
+ * file, and neither the source nor its converted bytes are ever held whole. The statistics pass
+ * (clip counts, values beyond float16) reads the source the same way, once per tensor.
+ */
+import { create } from '@bufbuild/protobuf';
+import { DataType } from '../dtype.js';
+import { convertFloat32ToBfloat16 } from '../numeric/bfloat16.js';
+import { clampFloat32, Float32StatsAccumulator, type ClampBounds, type Float32Stats } from '../numeric/clamp.js';
+import { convertFloat32ToFloat16 } from '../numeric/float16.js';
+import { TensorProto_DataLocation, TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
+import { bindLazyRawData, rawPayloadOf, type TensorPayload } from '../proto/payload.js';
+
+/** Elements per chunk: 1 Mi float32 = 4 MiB read, 2 MiB written. */
+const CHUNK_ELEMENTS = 1 << 20;
+
+let sharedInput: Uint8Array | undefined;
+let sharedOutput: Uint16Array | undefined;
+
+/** Reused scratch buffers: memory touched once, whatever the number of tensors. */
+function scratch(): { input: Uint8Array; output: Uint16Array } {
+  sharedInput ??= new Uint8Array(CHUNK_ELEMENTS * 4);
+  sharedOutput ??= new Uint16Array(CHUNK_ELEMENTS);
+  return { input: sharedInput, output: sharedOutput };
+}
+
+/** The float32 source of a FLOAT tensor: a payload over its little-endian bytes. */
+export function float32Source(tensor: TensorProto): TensorPayload | undefined {
+  const payload = rawPayloadOf(tensor);
+  if (payload) return payload;
+  if (tensor.floatData.length === 0) return undefined;
+  const bytes = new Uint8Array(Float32Array.from(tensor.floatData).buffer);
+  return { byteLength: bytes.byteLength, origin: `tensor "${tensor.name}"`, readSync: (at, t) => t.set(bytes.subarray(at, at + t.byteLength)), read: async (at, t) => t.set(bytes.subarray(at, at + t.byteLength)) };
+}
+
+function readSync(payload: TensorPayload, offset: number, target: Uint8Array, tensorName: string): void {
+  if (!payload.readSync) {
+    throw new Error(`tensor "${tensorName}": its data (${payload.origin}) can only be read asynchronously, which conversion does not support`);
+  }
+  payload.readSync(offset, target);
+}
+
+const statsMemo = new WeakMap<TensorProto, Map<string, Float32Stats>>();
+
+/** Statistics of a FLOAT tensor under `bounds`, read in chunks; memoized per tensor and bounds. */
+export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined): Float32Stats {
+  const key = bounds ? `${bounds.minPositiveVal}:${bounds.maxFiniteVal}` : 'none';
+  let byBounds = statsMemo.get(tensor);
+  const cached = byBounds?.get(key);
+  if (cached) return cached;
+  const accumulator = new Float32StatsAccumulator(bounds);
+  const source = float32Source(tensor);
+  if (source) {
+    const { input } = scratch();
+    for (let at = 0; at < source.byteLength; at += input.byteLength) {
+      const length = Math.min(input.byteLength, source.byteLength - at);
+      readSync(source, at, input.subarray(0, length), tensor.name);
+      accumulator.add(new Float32Array(input.buffer, 0, length >>> 2));
+    }
+  }
+  const stats = accumulator.result();
+  if (!byBounds) statsMemo.set(tensor, (byBounds = new Map()));
+  byBounds.set(key, stats);
+  return stats;
+}
+
+/**
+ * A copy of a FLOAT tensor as `target` (FLOAT16 or BFLOAT16), named `name`. Its data is a lazy
+ * payload over the source, clipped with `bounds` then rounded to nearest even. External and typed
+ * (float_data) sources become raw_data; the caller decides where it is saved.
+ */
+export function convertFloatTensor(tensor: TensorProto, target: number, bounds: ClampBounds | undefined, name = tensor.name): TensorProto {
+  const out = create(TensorProtoSchema, { name, dims: tensor.dims, dataType: target });
+  for (const key of ['docString', 'metadataProps', 'segment'] as const) {
+    if (Object.hasOwn(tensor, key)) (out as Record<string, unknown>)[key] = tensor[key];
+  }
+  const source = float32Source(tensor);
+  if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name));
+  if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL && !source) {
+    throw new Error(`tensor "${tensor.name}": its external data was never loaded, so it cannot be converted`);
+  }
+  return out;
+}
+
+/** A payload of float16/bfloat16 bytes computed from a float32 payload, chunk by chunk. */
+export function convertedPayload(source: TensorPayload, target: number, bounds: ClampBounds | undefined, tensorName: string): TensorPayload {
+  if (source.byteLength % 4 !== 0) throw new Error(`tensor "${tensorName}": float32 data of ${source.byteLength} bytes is not a whole number of elements`);
+  const kernel = target === DataType.BFLOAT16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
+  const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
+    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
+    const { input, output } = scratch();
+    for (let done = 0; done < out.byteLength; ) {
+      const elements = Math.min(CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);
+      const chunk = input.subarray(0, elements * 4);
+      readChunk((offset + done) * 2, chunk);
+      const values = new Float32Array(input.buffer, 0, elements);
+      if (bounds) clampFloat32(values, bounds);
+      const halves = output.subarray(0, elements);
+      kernel(new Uint32Array(input.buffer, 0, elements), halves);
+      out.set(new Uint8Array(halves.buffer, 0, elements * 2), done);
+      done += elements * 2;
+    }
+  };
+  return {
+    byteLength: source.byteLength / 2,
+    origin: `${source.origin}, converted to ${target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'}`,
+    readSync: (offset, out) => convertInto(offset, out, (at, into) => readSync(source, at, into, tensorName)),
+    read: async (offset, out) => {
+      // Async sources (browser Blob): read the float32 range first, then convert synchronously.
+      const bytes = new Uint8Array(out.byteLength * 2);
+      if (source.readSync) source.readSync(offset * 2, bytes);
+      else await source.read(offset * 2, bytes);
+      convertInto(offset, out, (at, into) => into.set(bytes.subarray(at - offset * 2, at - offset * 2 + into.byteLength)));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * float32 -> bfloat16: round to nearest, ties to even, on the upper 16 bits (as onnx's
+ * `float32_to_bfloat16` and ml_dtypes). bfloat16 has float32's exponent range, so nothing
+ * overflows that was finite... except values within half an ulp of FLT_MAX, which round to
+ * infinity as in ml_dtypes. NaN stays NaN with its sign and top payload bits, quiet bit set
+ * (onnx's helper returns the canonical 0x7FC0; we keep the sign and payload).
+ */
+
+export function float32BitsToBfloat16Bits(bits: number): number {
+  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) | 0x0040) & 0xffff;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function bfloat16BitsToFloat32Bits(bits: number): number {
+  return (bits << 16) >>> 0;
+}
+
+/** Converts `source.length` float32 bit patterns into `target` (same length). */
+export function convertFloat32ToBfloat16(source: Uint32Array, target: Uint16Array): void {
+  const n = source.length;
+  for (let i = 0; i < n; i++) {
+    const bits = source[i]!;
+    target[i] = (bits & 0x7fffffff) > 0x7f800000 ? ((bits >>> 16) | 0x0040) & 0xffff : ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * What the library needs from a runtime that executes ONNX models: run model bytes on named
+ * feeds and return named outputs. onnxruntime-node and onnxruntime-web fit it through
+ * `onnxruntimeAdapter`; other runtimes can plug in. Tensors are plain `TensorLike` objects, which
+ * onnxruntime's Tensor matches structurally; float16 data travels as Uint16Array bit patterns.
+ */
+
+/** A tensor as onnxruntime-common describes one: element type name, data, dimensions. */
+export interface TensorLike {
+  /** "float32", "float16", "int64", "bool", ... (onnxruntime's names). */
+  readonly type: string;
+  readonly data: ArrayBufferView | readonly string[];
+  readonly dims: readonly number[];
+}
+
+export type Feeds = Record<string, TensorLike>;
+
+export interface Runtime {
+  /** A name for messages ("onnxruntime-node (cpu)"). */
+  readonly name: string;
+  /** Runs the model; resolves to every graph output (or those named). */
+  run(model: Uint8Array, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, TensorLike>>;
+}
