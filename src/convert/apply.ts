@@ -28,8 +28,8 @@ import {
   type TensorProto,
   type TypeProto,
 } from '../proto/onnx.js';
-import { findAttribute } from '../schema/attributes.js';
-import type { TypeInference } from '../schema/infer-types.js';
+import { castToAttribute, findAttribute } from '../schema/attributes.js';
+import { opsetVersion, type TypeInference } from '../schema/infer-types.js';
 import { formatValueType, type ValueType } from '../schema/value-type.js';
 import type { ResolvedConvertOptions } from './options.js';
 import { FREE, type ConversionPlan } from './plan.js';
@@ -94,6 +94,11 @@ class Applier {
     return this.options.target;
   }
 
+  /** The default-domain opset of the main graph (subgraphs share it). */
+  defaultOpset(_graph: Graph): number {
+    return opsetVersion(this.model.proto.opsetImport, '') ?? 1;
+  }
+
   finalType(value: Value): ValueType | undefined {
     return this.#newTypes.get(value) ?? (this.plan.finalTypes.has(value) ? this.plan.finalTypes.get(value) : this.inference.typeOf(value));
   }
@@ -132,7 +137,7 @@ class Applier {
       const plan = this.plan.nodes.get(node)!;
       if (plan.flexible === undefined || plan.flexible === 'keep') continue;
       if (node.opType === 'Cast') {
-        this.setDtypeAttribute(node, 'to');
+        this.replaceAttribute(node, castToAttribute(this.target, this.defaultOpset(graph)));
       } else if (node.opType === 'ConstantOfShape') {
         const value = findAttribute(node.proto, 'value')?.t;
         const tensor = value ? this.convertTensor(value, graph, 'constant', 'convert') : zeroTensor(this.target);
@@ -288,7 +293,7 @@ class Applier {
 
   addCast(graph: Graph, source: Value, type: ValueType & { kind: 'tensor' }): Value {
     const name = this.names.allocate(`${source.name}_${typeSuffix(type)}`);
-    const to = create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(type.elemType) });
+    const to = castToAttribute(type.elemType, this.defaultOpset(graph));
     const anchor = source.producer && source.producer.graph === graph ? source.producer : graph;
     const value = this.addNode(graph, 'Cast', [source], name, [to], anchor, type, source);
     this.result.casts.push({ graph: graph.path, node: value.producer!.name, from: source.name, to: name, elemType: dataTypeName(type.elemType) });
@@ -333,7 +338,7 @@ class Applier {
         const outputName = value.name;
         graph.rename(value, this.names.allocate(`${outputName}_${typeSuffix(have)}`));
         const anchor = value.producer && value.producer.graph === graph ? value.producer : graph;
-        const to = create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(want.elemType) });
+        const to = castToAttribute(want.elemType, this.defaultOpset(graph));
         const cast = this.addNode(graph, 'Cast', [value], outputName, [to], anchor, want, value);
         this.result.casts.push({ graph: graph.path, node: cast.producer!.name, from: value.name, to: outputName, elemType: dataTypeName(want.elemType) });
         for (const other of graph.outputs) if (other.value === value) other.value = cast;

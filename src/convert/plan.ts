@@ -95,6 +95,8 @@ const FIXED_OUTPUTS: Record<string, readonly number[]> = {
   Multinomial: [0],
 };
 const FLEXIBLE_OPS = new Set(['Constant', 'ConstantOfShape', 'Cast']);
+/** Ops whose container and element type parameters are tied (S = seq(T)): none of their parameters is free. */
+const TIED_PARAMETERS = new Set(['SequenceConstruct', 'SequenceInsert', 'SequenceAt', 'SequenceErase', 'SplitToSequence', 'ConcatFromSequence', 'Optional', 'OptionalGetElement']);
 const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan']);
 
 export function planConversion(model: Model, inference: TypeInference, options: ResolvedConvertOptions): ConversionPlan {
@@ -283,7 +285,7 @@ class Planner {
     for (const [param, entry] of params) {
       if (!moves(param)) continue;
       changes = true;
-      if (entry.outputs.length === 0) {
+      if (entry.outputs.length === 0 && !(normalizeDomain(node.domain) === '' && TIED_PARAMETERS.has(node.opType))) {
         for (const i of entry.inputs) inputs[i] = FREE;
         if (entry.inputs.length > 1) freeGroups.push(entry.inputs);
       } else {

@@ -1,5 +1,7 @@
 /** Reading node attributes by name, with the types ONNX gives them. */
-import type { AttributeProto, NodeProto } from '../proto/onnx.js';
+import { create } from '@bufbuild/protobuf';
+import { dataTypeName, parseDataType } from '../dtype.js';
+import { AttributeProto_AttributeType, AttributeProtoSchema, type AttributeProto, type NodeProto } from '../proto/onnx.js';
 
 export function findAttribute(node: NodeProto, name: string): AttributeProto | undefined {
   return node.attribute.find((a) => a.name === name);
@@ -11,4 +13,20 @@ export function intAttribute(node: NodeProto, name: string): number | undefined;
 export function intAttribute(node: NodeProto, name: string, fallback?: number): number | undefined {
   const attr = findAttribute(node, name);
   return attr ? Number(attr.i) : fallback;
+}
+
+/** Cast's `to`: an INT since opset 6, a type name ("FLOAT16") in Cast-1. 0 when absent or unknown. */
+export function castTarget(node: NodeProto): number {
+  const attr = findAttribute(node, 'to');
+  if (!attr) return 0;
+  if (attr.type === AttributeProto_AttributeType.STRING) return parseDataType(new TextDecoder().decode(attr.s)) ?? 0;
+  return Number(attr.i);
+}
+
+/** The `to` attribute of a Cast to `elemType`, in the form the opset expects. */
+export function castToAttribute(elemType: number, opset: number): AttributeProto {
+  if (opset < 6) {
+    return create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(dataTypeName(elemType)) });
+  }
+  return create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(elemType) });
 }

@@ -6,7 +6,7 @@
  */
 import { DataType } from '../dtype.js';
 import type { NodeProto } from '../proto/onnx.js';
-import { findAttribute, intAttribute } from './attributes.js';
+import { castTarget, findAttribute, intAttribute } from './attributes.js';
 import { normalizeDomain } from './op-schema.js';
 import { tensorType, typeFromProto, type ValueType } from './value-type.js';
 
@@ -26,7 +26,7 @@ const dtypeOr = (node: NodeProto, name: string, input: ValueType | undefined, fa
 };
 
 const DEFAULT_RULES: Record<string, TypeRule> = {
-  Cast: (node) => [tensorType(intAttribute(node, 'to', 0))],
+  Cast: (node) => [tensorType(castTarget(node))],
   BitCast: (node) => [tensorType(intAttribute(node, 'to', 0))],
   Constant: (node) => [constantType(node)],
   ConstantOfShape: (node) => [tensorType(findAttribute(node, 'value')?.t?.dataType ?? DataType.FLOAT)],

@@ -1,0 +1,92 @@
+/**
+ * Conformance of the conversion on libonnx-testdata: for every test whose float32 model runs in
+ * onnxruntime-node and matches its expected outputs, the converted model (default options, and
+ * again with keepIoTypes) runs and matches the expected outputs within rtol = atol = 1e-2
+ * (non-float outputs exactly). Each exception is listed with its reason, and must still fail:
+ * a stale entry is an error too.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { convertModel } from '../../src/convert/convert-model.js';
+import { readTestDataTensors } from '../../src/io/test-data.js';
+import { decodeModel } from '../../src/proto/codec.js';
+import { compareOutputs, feedsFor, RUNTIME_SKIP, runModel } from '../runtime-helpers.js';
+import { TESTDATA_SKIP, testdataModels } from '../testdata.js';
+
+const ORT_OPSET1_CASTS = 'onnxruntime CPU limitation: at opset 1 the Casts onnxruntime inserts around float16 nodes are invalid ("Mismatched attribute type in \'InsertedPrecisionFreeCast_x : to\'")';
+const PRECISION_INPUT = 'float16 precision: the float16 input cannot hold the test values closely enough';
+
+/** Exceptions: "name" for both modes, "name default" / "name keepIoTypes" for one. */
+export const EXCEPTIONS: Record<string, string> = {
+  'node/test_eyelike_populate_off_main_diagonal': 'onnxruntime CPU limitation: "Could not find an implementation for EyeLike(9)" in float16',
+  'node/test_melweightmatrix': 'onnxruntime CPU limitation: no float16 MelWeightMatrix kernel ("Could not find an implementation for MelWeightMatrix(17)")',
+  'node/test_mvn': 'onnxruntime CPU limitation: MeanVarianceNormalization runs as its ONNX function body, whose float32 constants do not type-check with float16 ("Type parameter (T) of Optype (Add) bound to different types")',
+  'node/test_scatter_elements_with_duplicate_indices': 'onnxruntime CPU limitation: "MLFloat16 data type is not supported with ScatterElements opset 16 when reduction is \'add\'"',
+  'node/test_scatternd_add': 'onnxruntime CPU limitation: "MLFloat16 data type is not supported with ScatterND opset 16 when reduction is \'add\'"',
+  'node/test_scatternd_multiply': 'onnxruntime CPU limitation: "MLFloat16 data type is not supported with ScatterND opset 16 when reduction is \'mul\'"',
+  'node/test_globalaveragepool': ORT_OPSET1_CASTS,
+  'node/test_globalaveragepool_precomputed': ORT_OPSET1_CASTS,
+  'node/test_globalmaxpool': ORT_OPSET1_CASTS,
+  'node/test_globalmaxpool_precomputed': ORT_OPSET1_CASTS,
+  'node/test_softplus': ORT_OPSET1_CASTS,
+  'node/test_softplus_example': ORT_OPSET1_CASTS,
+  'node/test_softsign': ORT_OPSET1_CASTS,
+  'node/test_softsign_example': ORT_OPSET1_CASTS,
+  'node/test_dynamicquantizelinear_min_adjusted default': `${PRECISION_INPUT} (149 becomes 150 after quantization)`,
+  'node/test_dynamicquantizelinear_min_adjusted_expanded default': `${PRECISION_INPUT} (149 becomes 150 after quantization)`,
+  'node/test_logsoftmax_large_number default': `${PRECISION_INPUT} (inputs near 10000 are 8 apart in float16)`,
+  'node/test_logsoftmax_large_number_expanded default': `${PRECISION_INPUT} (inputs near 10000 are 8 apart in float16)`,
+  'node/test_softmax_large_number default': `${PRECISION_INPUT} (inputs near 10000 are 8 apart in float16)`,
+  'node/test_softmax_large_number_expanded default': `${PRECISION_INPUT} (inputs near 10000 are 8 apart in float16)`,
+  'node/test_tan default': `${PRECISION_INPUT} (tan near its pole)`,
+  'node/test_reduce_prod_default_axes_keepdims_example default': 'float16 range: the product 479001600 overflows float16 to infinity',
+};
+
+test('converted libonnx-testdata models run and match their expected outputs', { skip: TESTDATA_SKIP || RUNTIME_SKIP, timeout: 600_000 }, async (t) => {
+  const counts = { models: 0, float32Passing: 0, runs: 0, passed: 0, exceptions: 0 };
+  const failures: string[] = [];
+  const staleExceptions: string[] = [];
+  for (const [name, path] of testdataModels()) {
+    const dataDir = path.replace(/model\.onnx$/, 'test_data_set_0');
+    if (!existsSync(dataDir)) continue;
+    counts.models++;
+    const model = decodeModel(readFileSync(path), name);
+    let feeds;
+    let expected;
+    try {
+      feeds = readTestDataTensors(dataDir, 'input', model);
+      expected = readTestDataTensors(dataDir, 'output', model);
+      if (compareOutputs(expected, await runModel(model, feeds), 1e-3, 1e-4)) continue;
+    } catch {
+      continue; // the float32 model itself does not load, run or match in onnxruntime: out of scope
+    }
+    counts.float32Passing++;
+    for (const mode of ['default', 'keepIoTypes'] as const) {
+      counts.runs++;
+      const exception = EXCEPTIONS[`${name} ${mode}`] ?? EXCEPTIONS[name];
+      let problem: string | undefined;
+      try {
+        // Models that already hold float16 are refused by default, as in Python; they convert with checkFp16Ready: false.
+        const converted = convertModel(model, { keepIoTypes: mode === 'keepIoTypes', checkFp16Ready: false }).model;
+        problem = compareOutputs(expected, await runModel(converted, feedsFor(converted, feeds)), 1e-2, 1e-2);
+      } catch (error) {
+        problem = (error as Error).message.split('\n')[0];
+      }
+      if (exception) {
+        counts.exceptions++;
+        if (!problem) staleExceptions.push(`${name} ${mode}`);
+      } else if (problem) {
+        failures.push(`${name} (${mode}): ${problem}`);
+      } else {
+        counts.passed++;
+      }
+    }
+  }
+  t.diagnostic(
+    `${counts.models} models with test data; ${counts.float32Passing} pass in float32; ` +
+      `${counts.passed} of ${counts.runs} converted runs pass; ${counts.exceptions} listed exceptions`,
+  );
+  assert.deepEqual(failures, []);
+  assert.deepEqual(staleExceptions, [], 'these exceptions now pass: remove them from the list');
+});
