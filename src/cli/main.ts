@@ -3,6 +3,7 @@
  * (0 ok, 1 failure, 2 usage error) and prints library errors as one message, never a stack trace.
  */
 import { isLibraryError } from '../errors.js';
+import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { UsageError } from './usage-error.js';
 
@@ -13,6 +14,8 @@ export const HELP = `Usage: onnx-float16 <command> [options]
 Converts ONNX models from float32 to float16 or bfloat16.
 
 Commands:
+  convert IN [-o OUT] [--to float16|bfloat16] [--keep-io-types] [...]
+                           convert a float32 model to float16 or bfloat16
   inspect MODEL [--types] [--json]
                            show opsets, operators, inputs/outputs, initializers;
                            --types lists every tensor's element type
@@ -24,10 +27,12 @@ Options:
   -v, --version    show the version`;
 
 type Command = (args: string[], out: (text: string) => void) => Promise<number>;
-const COMMANDS: Record<string, Command> = { inspect: inspectCommand };
+let errorStream: (text: string) => void = (text) => console.error(text);
+const COMMANDS: Record<string, Command> = { inspect: inspectCommand, convert: (args, out) => convertCommand(args, out, errorStream) };
 
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], out = (text: string) => console.log(text), err = (text: string) => console.error(text)): Promise<number> {
+  errorStream = err;
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     out(HELP);

@@ -389,10 +389,11 @@ class Applier {
     for (const node of graph.nodes) {
       nodes.push(node);
       const after = this.#after.get(node);
-      if (after) nodes.push(...after);
+      if (after) for (const added of after) nodes.push(added);
     }
-    graph.nodes.length = 0;
-    graph.nodes.push(...nodes);
+    // Element by element: spreading 100k+ nodes into push() overflows the stack.
+    graph.nodes.length = nodes.length;
+    for (let i = 0; i < nodes.length; i++) graph.nodes[i] = nodes[i]!;
   }
 }
 
