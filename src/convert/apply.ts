@@ -303,7 +303,7 @@ class Applier {
   /** Creates a node with one output, placed after `anchor` (a node, or a graph: its start). */
   addNode(graph: Graph, opType: string, inputs: Value[], outputName: string, attribute: AttributeProto[], anchor: Node | Graph, type: ValueType, shapeFrom: Value): Value {
     const nodeName = this.names.allocate(`${outputName}_${opType}`);
-    const node = new Node(create(NodeProtoSchema, { opType, name: nodeName, attribute }), graph);
+    const node = new Node(withFields(NODE_TEMPLATE, { opType, name: nodeName, attribute }), graph);
     inputs.forEach((input, i) => node.setInput(i, input));
     const output = graph.define(outputName);
     this.names.reserve(outputName);
@@ -313,11 +313,19 @@ class Applier {
     this.#after.set(anchor, list);
     this.#newTypes.set(output, type);
     const declared = this.#declared.get(shapeFrom);
-    graph.valueInfo.push({
-      value: output,
-      info: create(ValueInfoProtoSchema, { name: outputName, type: isTensor(type) ? tensorTypeProto(type.elemType, declared) : declared && retypeTypeProto(declared, this.target) }),
-    });
+    graph.valueInfo.push({ value: output, info: withFields(VALUE_INFO_TEMPLATE, { name: outputName, type: this.typeProtoFor(type, declared) }) });
     return output;
+  }
+
+  /** TypeProtos are shared between the value_infos that have the same one (they are never mutated). */
+  readonly #typeProtos = new Map<TypeProto | undefined, Map<string, TypeProto | undefined>>();
+
+  typeProtoFor(type: ValueType, declared: TypeProto | undefined): TypeProto | undefined {
+    let byType = this.#typeProtos.get(declared);
+    if (!byType) this.#typeProtos.set(declared, (byType = new Map()));
+    const key = formatValueType(type);
+    if (!byType.has(key)) byType.set(key, isTensor(type) ? tensorTypeProto(type.elemType, declared) : declared && retypeTypeProto(declared, this.target));
+    return byType.get(key);
   }
 
   // 5. Graph outputs -------------------------------------------------------------------------
@@ -396,6 +404,9 @@ class Applier {
     for (let i = 0; i < nodes.length; i++) graph.nodes[i] = nodes[i]!;
   }
 }
+
+const NODE_TEMPLATE = create(NodeProtoSchema);
+const VALUE_INFO_TEMPLATE = create(ValueInfoProtoSchema);
 
 function commonAncestor(a: Graph, b: Graph): Graph {
   const chain = new Set<Graph>();

@@ -210,7 +210,8 @@ class Planner {
     if ((standardDomain && blockList.has(node.opType)) || blockList.has(`${node.domain}::${node.opType}`)) {
       return `op type ${domain ? `${domain}::` : ''}${node.opType} is in opBlockList`;
     }
-    if ((node.name && this.options.nodeBlockList.has(node.name)) || this.options.nodeBlockList.has(nodeAddress(node))) {
+    const nodeBlockList = this.options.nodeBlockList;
+    if (nodeBlockList.size > 0 && ((node.name && nodeBlockList.has(node.name)) || nodeBlockList.has(nodeAddress(node)))) {
       return 'the node is in nodeBlockList';
     }
     return undefined;
@@ -339,7 +340,7 @@ class Planner {
       if (wish === undefined || wish === FREE) continue;
       const tensor = constantTensorOf(node.inputs[i]);
       if (!tensor || tensor.dataType !== DataType.FLOAT) continue;
-      const stats = float32Stats(tensor, undefined);
+      const stats = float32Stats(tensor, this.options.clamp); // one pass serves the range check and the clip counts
       if (stats.beyondFloat16 > 0) {
         return `constant input "${node.inputs[i]!.name}" holds ${stats.beyondFloat16} finite value${stats.beyondFloat16 === 1 ? '' : 's'} beyond float16's range (max |x| = ${stats.maxAbs.toPrecision(3)})`;
       }

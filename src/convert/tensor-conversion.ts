@@ -8,7 +8,7 @@
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import { convertFloat32ToBfloat16 } from '../numeric/bfloat16.js';
-import { clampFloat32, Float32StatsAccumulator, type ClampBounds, type Float32Stats } from '../numeric/clamp.js';
+import { clampBits, Float32StatsAccumulator, type ClampBounds, type Float32Stats } from '../numeric/clamp.js';
 import { convertFloat32ToFloat16 } from '../numeric/float16.js';
 import { TensorProto_DataLocation, TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
 import { bindLazyRawData, rawPayloadOf, type TensorPayload } from '../proto/payload.js';
@@ -57,7 +57,7 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
     for (let at = 0; at < source.byteLength; at += input.byteLength) {
       const length = Math.min(input.byteLength, source.byteLength - at);
       readSync(source, at, input.subarray(0, length), tensor.name);
-      accumulator.add(new Float32Array(input.buffer, 0, length >>> 2));
+      accumulator.add(new Uint32Array(input.buffer, 0, length >>> 2));
     }
   }
   const stats = accumulator.result();
@@ -88,6 +88,7 @@ export function convertFloatTensor(tensor: TensorProto, target: number, bounds: 
 export function convertedPayload(source: TensorPayload, target: number, bounds: ClampBounds | undefined, tensorName: string): TensorPayload {
   if (source.byteLength % 4 !== 0) throw new Error(`tensor "${tensorName}": float32 data of ${source.byteLength} bytes is not a whole number of elements`);
   const kernel = target === DataType.BFLOAT16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
+  const { lo, hi } = clampBits(bounds);
   const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
     if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
     const { input, output } = scratch();
@@ -95,10 +96,8 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
       const elements = Math.min(CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);
       const chunk = input.subarray(0, elements * 4);
       readChunk((offset + done) * 2, chunk);
-      const values = new Float32Array(input.buffer, 0, elements);
-      if (bounds) clampFloat32(values, bounds);
       const halves = output.subarray(0, elements);
-      kernel(new Uint32Array(input.buffer, 0, elements), halves);
+      kernel(new Uint32Array(input.buffer, 0, elements), halves, lo, hi);
       out.set(new Uint8Array(halves.buffer, 0, elements * 2), done);
       done += elements * 2;
     }

@@ -15,11 +15,14 @@ export function bfloat16BitsToFloat32Bits(bits: number): number {
   return (bits << 16) >>> 0;
 }
 
-/** Converts `source.length` float32 bit patterns into `target` (same length). */
-export function convertFloat32ToBfloat16(source: Uint32Array, target: Uint16Array): void {
+/** Converts `source.length` float32 bit patterns into `target` (same length), clamping as convertFloat32ToFloat16 does. */
+export function convertFloat32ToBfloat16(source: Uint32Array, target: Uint16Array, lo = 0, hi = 0x7f800000): void {
   const n = source.length;
   for (let i = 0; i < n; i++) {
-    const bits = source[i]!;
+    let bits = source[i]!;
+    const a = bits & 0x7fffffff;
+    if (a !== 0 && a < lo) bits = ((bits & 0x80000000) | lo) >>> 0;
+    else if (a > hi && a < 0x7f800000) bits = ((bits & 0x80000000) | hi) >>> 0;
     target[i] = (bits & 0x7fffffff) > 0x7f800000 ? ((bits >>> 16) | 0x0040) & 0xffff : ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
   }
 }

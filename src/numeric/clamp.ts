@@ -32,48 +32,91 @@ export class Float32StatsAccumulator {
   clampedSmall = 0;
   clampedLarge = 0;
   beyondFloat16 = 0;
-  maxAbs = 0;
   nonFinite = 0;
+  #maxAbsBits = 0;
   readonly #lo: number;
   readonly #hi: number;
 
   constructor(bounds: ClampBounds | undefined) {
-    this.#lo = bounds ? Math.fround(bounds.minPositiveVal) : 0;
-    this.#hi = bounds ? Math.fround(bounds.maxFiniteVal) : Infinity;
+    const { lo, hi } = clampBits(bounds);
+    this.#lo = lo;
+    this.#hi = hi;
   }
 
-  add(values: Float32Array): void {
+  /** Adds float32 values given as bit patterns (comparisons of magnitudes on bits are exact and fast). */
+  add(bits: Uint32Array): void {
+    // Fast path: the extreme magnitudes alone show whether anything needs counting.
+    let max = 0;
+    let minNonZero = 0x7fffffff;
+    for (let i = 0; i < bits.length; i++) {
+      const a = bits[i]! & 0x7fffffff;
+      if (a > max) max = a;
+      if (a < minNonZero && a !== 0) minNonZero = a;
+    }
+    if (max < 0x7f800000 && max <= this.#hi && max <= FLOAT16_MAX_BITS && minNonZero >= this.#lo) {
+      this.count += bits.length;
+      if (max > this.#maxAbsBits) this.#maxAbsBits = max;
+      return;
+    }
+    this.countAll(bits);
+  }
+
+  countAll(bits: Uint32Array): void {
     const lo = this.#lo;
     const hi = this.#hi;
     let small = 0;
     let large = 0;
     let beyond = 0;
     let nonFinite = 0;
-    let maxAbs = this.maxAbs;
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i]!;
-      const a = x < 0 ? -x : x;
-      if (a === Infinity || a !== a) {
+    let maxAbs = this.#maxAbsBits;
+    for (let i = 0; i < bits.length; i++) {
+      const a = bits[i]! & 0x7fffffff;
+      if (a >= 0x7f800000) {
         nonFinite++;
         continue;
       }
       if (a > maxAbs) maxAbs = a;
-      if (a > 0 && a < lo) small++;
+      if (a !== 0 && a < lo) small++;
       else if (a > hi) large++;
-      if (a > 65504) beyond++;
+      if (a > FLOAT16_MAX_BITS) beyond++;
     }
-    this.count += values.length;
+    this.count += bits.length;
     this.clampedSmall += small;
     this.clampedLarge += large;
     this.beyondFloat16 += beyond;
     this.nonFinite += nonFinite;
-    this.maxAbs = maxAbs;
+    this.#maxAbsBits = maxAbs;
   }
 
   result(): Float32Stats {
-    const { count, clampedSmall, clampedLarge, beyondFloat16, maxAbs, nonFinite } = this;
-    return { count, clampedSmall, clampedLarge, beyondFloat16, maxAbs, nonFinite };
+    const { count, clampedSmall, clampedLarge, beyondFloat16, nonFinite } = this;
+    return { count, clampedSmall, clampedLarge, beyondFloat16, maxAbs: bitsToFloat(this.#maxAbsBits), nonFinite };
   }
+}
+
+/** 65504, the largest finite float16, as float32 bits. */
+const FLOAT16_MAX_BITS = 0x477fe000;
+
+const scratch32 = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch32.buffer);
+
+function floatToBits(x: number): number {
+  scratch32[0] = x;
+  return scratchBits[0]!;
+}
+
+function bitsToFloat(bits: number): number {
+  scratchBits[0] = bits;
+  return scratch32[0]!;
+}
+
+/**
+ * The clamp bounds as float32 magnitude bits: |x| in (0, lo) is raised to lo, |x| in (hi, inf)
+ * lowered to hi. Without bounds, lo = 0 and hi = the infinity bits (nothing changes).
+ */
+export function clampBits(bounds: ClampBounds | undefined): { lo: number; hi: number } {
+  if (!bounds) return { lo: 0, hi: 0x7f800000 };
+  return { lo: floatToBits(Math.fround(bounds.minPositiveVal)), hi: Math.min(floatToBits(Math.fround(bounds.maxFiniteVal)), 0x7f800000) };
 }
 
 /** Clamps `values` in place; returns how many changed. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { convertFloat32ToBfloat16, float32BitsToBfloat16Bits } from './bfloat16.js';
-import { clampFloat32, Float32StatsAccumulator } from './clamp.js';
+import { clampBits, clampFloat32, Float32StatsAccumulator } from './clamp.js';
 import { convertFloat32ToFloat16, float16BitsToFloat32Bits, float32BitsToFloat16Bits } from './float16.js';
 
 const f32 = new Float32Array(1);
@@ -129,7 +129,7 @@ test('clamping follows Python: strict bounds; 0, -0, NaN and infinities unchange
   const ocCC = { minPositiveVal: 1e-7, maxFiniteVal: 1e4 };
   const values = Float32Array.of(5e-8, -5e-8, 1e-7, 2e4, -2e4, 1e4, 0, -0, NaN, Infinity, -Infinity, 3);
   const stats = new Float32StatsAccumulator(ocCC);
-  stats.add(values);
+  stats.add(new Uint32Array(values.slice().buffer));
   assert.deepEqual(stats.result(), { count: 12, clampedSmall: 2, clampedLarge: 2, beyondFloat16: 0, maxAbs: 2e4, nonFinite: 3 });
   assert.equal(clampFloat32(values, ocCC), 4);
   assert.deepEqual(Array.from(values.slice(0, 6)), [Math.fround(1e-7), -Math.fround(1e-7), Math.fround(1e-7), 1e4, -1e4, 1e4]);
@@ -139,9 +139,17 @@ test('clamping follows Python: strict bounds; 0, -0, NaN and infinities unchange
   // After clipping, 1e-7 becomes float16 0x0002 and 1e4 exactly 0x70E2 (anchors B1).
   assert.equal(float32BitsToFloat16Bits(bitsOf(values[0]!)), 0x0002);
   assert.equal(float32BitsToFloat16Bits(bitsOf(values[3]!)), 0x70e2);
+  // The fused kernel clamps on bits exactly as clampFloat32 + convert does.
+  const raw = Float32Array.of(5e-8, -5e-8, 1e-7, 2e4, -2e4, 1e4, 0, -0, NaN, Infinity, -Infinity, 3);
+  const fused = new Uint16Array(raw.length);
+  const { lo, hi } = clampBits(ocCC);
+  convertFloat32ToFloat16(new Uint32Array(raw.buffer), fused, lo, hi);
+  const separate = new Uint16Array(raw.length);
+  convertFloat32ToFloat16(new Uint32Array(values.buffer), separate);
+  assert.deepEqual(fused, separate);
   // With onnxruntime's bounds, values beyond the float16 range are counted.
   const big = new Float32StatsAccumulator({ minPositiveVal: 5.96e-8, maxFiniteVal: 65504 });
-  big.add(Float32Array.of(9.8e7, 65504, 65505, -70000));
+  big.add(new Uint32Array(Float32Array.of(9.8e7, 65504, 65505, -70000).buffer));
   assert.equal(big.result().beyondFloat16, 3);
   assert.equal(big.result().clampedLarge, 3);
 });

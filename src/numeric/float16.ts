@@ -44,13 +44,19 @@ export function float16BitsToFloat32Bits(half: number): number {
   return (sign | (e << 23) | ((m & 0x3ff) << 13)) >>> 0;
 }
 
-/** Converts `source.length` float32 bit patterns into `target` (same length). */
-export function convertFloat32ToFloat16(source: Uint32Array, target: Uint16Array): void {
+/**
+ * Converts `source.length` float32 bit patterns into `target` (same length). With clamp bits
+ * (see clampBits), magnitudes in (0, lo) become lo and finite ones above hi become hi first,
+ * exactly as clipping the float32 values would.
+ */
+export function convertFloat32ToFloat16(source: Uint32Array, target: Uint16Array, lo = 0, hi = 0x7f800000): void {
   const n = source.length;
   for (let i = 0; i < n; i++) {
     const bits = source[i]!;
     const sign = (bits >>> 16) & 0x8000;
-    const a = bits & 0x7fffffff;
+    let a = bits & 0x7fffffff;
+    if (a !== 0 && a < lo) a = lo;
+    else if (a > hi && a < 0x7f800000) a = hi;
     let h: number;
     if (a >= 0x38800000 && a < 0x47800000) h = (a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13;
     else if (a < 0x38800000) {

@@ -11,15 +11,19 @@ import { copyPayloadBinding } from './payload.js';
  * is undefined, are left as they were.
  */
 export function withFields<T extends object>(message: T, fields: Partial<T>): T {
-  const copy = Object.create(Object.getPrototypeOf(message) as object) as T;
-  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(message));
+  const isTensor = (message as { $typeName?: string }).$typeName === 'onnx.TensorProto';
+  const copy = Object.create(Object.getPrototypeOf(message) as object) as Record<string, unknown>;
+  if (isTensor) {
+    // Descriptors, not values: a lazy raw_data accessor must not be read here.
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(message));
+  } else {
+    for (const key of Object.keys(message)) copy[key] = (message as Record<string, unknown>)[key];
+  }
   for (const [key, value] of Object.entries(fields)) {
     if (value !== undefined && value !== (message as Record<string, unknown>)[key]) {
       Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
     }
   }
-  if ((message as { $typeName?: string }).$typeName === 'onnx.TensorProto') {
-    copyPayloadBinding(message as unknown as TensorProto, copy as unknown as TensorProto);
-  }
-  return copy;
+  if (isTensor) copyPayloadBinding(message as unknown as TensorProto, copy as unknown as TensorProto);
+  return copy as T;
 }

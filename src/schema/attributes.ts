@@ -25,8 +25,17 @@ export function castTarget(node: NodeProto): number {
 
 /** The `to` attribute of a Cast to `elemType`, in the form the opset expects. */
 export function castToAttribute(elemType: number, opset: number): AttributeProto {
-  if (opset < 6) {
-    return create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(dataTypeName(elemType)) });
+  const key = `${elemType}:${opset < 6 ? 'string' : 'int'}`;
+  let attribute = castAttributes.get(key);
+  if (!attribute) {
+    attribute =
+      opset < 6
+        ? create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(dataTypeName(elemType)) })
+        : create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(elemType) });
+    castAttributes.set(key, attribute);
   }
-  return create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(elemType) });
+  return attribute;
 }
+
+/** Shared, never mutated: the same `to` attribute serves every Cast to one type. */
+const castAttributes = new Map<string, AttributeProto>();
