@@ -9,7 +9,7 @@ import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import { convertFloat32ToBfloat16 } from '../numeric/bfloat16.js';
 import { clampBits, Float32StatsAccumulator, type ClampBounds, type Float32Stats } from '../numeric/clamp.js';
-import { convertFloat32ToFloat16 } from '../numeric/float16.js';
+import { convertFloat32ToFloat16, float16BitsToFloat32Bits } from '../numeric/float16.js';
 import { TensorProto_DataLocation, TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
 import { bindLazyRawData, rawPayloadOf, type TensorPayload } from '../proto/payload.js';
 
@@ -78,10 +78,59 @@ export function convertFloatTensor(tensor: TensorProto, target: number, bounds: 
   }
   const source = float32Source(tensor);
   if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name));
+  origins.set(out, { source: tensor, target, bounds });
   if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL && !source) {
     throw new Error(`tensor "${tensor.name}": its external data was never loaded, so it cannot be converted`);
   }
   return out;
+}
+
+interface ConversionOrigin {
+  source: TensorProto;
+  target: number;
+  bounds: ClampBounds | undefined;
+}
+/** Converted tensor -> the float32 tensor it was converted from. */
+const origins = new WeakMap<TensorProto, ConversionOrigin>();
+/** Source tensor -> (target, bounds) -> its values after the round trip through the target type. */
+const roundTrips = new WeakMap<TensorProto, Map<string, Uint8Array<ArrayBuffer>>>();
+
+/**
+ * For a tensor made by convertFloatTensor: the float32 bytes of its values (each float32 value
+ * clipped, rounded to the target type and widened back, exactly). Memoized per source tensor, so
+ * repeated emulations (mixed-precision attempts) convert each weight once. Undefined for other tensors.
+ */
+export function roundTripFloat32Bytes(converted: TensorProto): Uint8Array<ArrayBuffer> | undefined {
+  const origin = origins.get(converted);
+  if (!origin) return undefined;
+  const key = `${origin.target}:${origin.bounds ? `${origin.bounds.minPositiveVal}:${origin.bounds.maxFiniteVal}` : 'none'}`;
+  let byKey = roundTrips.get(origin.source);
+  const cached = byKey?.get(key);
+  if (cached) return cached;
+  const source = float32Source(origin.source);
+  const count = source ? source.byteLength / 4 : 0;
+  const halves = new Uint16Array(count);
+  if (source) convertedPayload(source, origin.target, origin.bounds, origin.source.name).readSync!(0, new Uint8Array(halves.buffer));
+  const widened = new Uint32Array(count);
+  if (origin.target === DataType.BFLOAT16) for (let i = 0; i < count; i++) widened[i] = (halves[i]! << 16) >>> 0;
+  else {
+    const table = float16Table();
+    for (let i = 0; i < count; i++) widened[i] = table[halves[i]!]!;
+  }
+  const bytes = new Uint8Array(widened.buffer);
+  if (!byKey) roundTrips.set(origin.source, (byKey = new Map()));
+  byKey.set(key, bytes);
+  return bytes;
+}
+
+let float16ToFloat32Table: Uint32Array | undefined;
+/** float16 bits -> float32 bits, for all 65,536 patterns. */
+function float16Table(): Uint32Array {
+  if (!float16ToFloat32Table) {
+    float16ToFloat32Table = new Uint32Array(65536);
+    for (let h = 0; h < 65536; h++) float16ToFloat32Table[h] = float16BitsToFloat32Bits(h);
+  }
+  return float16ToFloat32Table;
 }
 
 /** A payload of float16/bfloat16 bytes computed from a float32 payload, chunk by chunk. */

@@ -1,0 +1,144 @@
+/**
+ * Automatic mixed precision on models with a known answer: each result validates under true
+ * float16 rounding between ops (the emulation), equals the known minimal block list, and the
+ * default strategy needs strictly fewer model runs than onnxconverter-common's bisection.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { convertFloatToFloat16 } from '../src/convert/convert-model.js';
+import { autoConvertMixedPrecision, findNodeBlockList } from '../src/mixed/auto-mixed-precision.js';
+import { emulateLowPrecision } from '../src/mixed/emulate.js';
+import { allClose } from '../src/mixed/validate.js';
+import type { ModelProto } from '../src/proto/onnx.js';
+import type { Feeds } from '../src/runtime/runtime.js';
+import { assertWellFormed } from './convert-checks.js';
+import { graph, model, node, tensor, valueInfo, DataType } from './model-builder.js';
+import { cpuRuntime, feedsFor, RUNTIME_SKIP, runModel } from './runtime-helpers.js';
+
+const F = DataType.FLOAT;
+const skip = RUNTIME_SKIP;
+const ones = (n: number): Feeds => ({ x: { type: 'float32', data: new Float32Array(n).fill(1), dims: [1, n] } });
+
+function overflowMlp(): ModelProto {
+  return model(
+    graph({
+      nodes: [
+        node('MatMul', ['x', 'w1'], ['h'], {}, { name: 'mm1' }),
+        node('Div', ['h', 'k'], ['d'], {}, { name: 'div' }),
+        node('Relu', ['d'], ['r'], {}, { name: 'relu' }),
+        node('MatMul', ['r', 'w2'], ['y'], {}, { name: 'mm2' }),
+      ],
+      inputs: [valueInfo('x', F, [1, 8])],
+      outputs: [valueInfo('y', F, [1, 2])],
+      // Weights stay within maxFiniteVal (1e4, as Python); the activations reach 8e4.
+      initializers: [tensor('w1', [8, 4], new Array(32).fill(10000)), tensor('k', [], [1000]), tensor('w2', [4, 2], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])],
+    }),
+  );
+}
+
+function underflowChain(): ModelProto {
+  return model(
+    graph({
+      nodes: [
+        node('Mul', ['x', 'c1'], ['a'], {}, { name: 'm1' }),
+        node('Mul', ['a', 'c2'], ['b'], {}, { name: 'm2' }),
+        node('Mul', ['b', 'c3'], ['c'], {}, { name: 'm3' }),
+        node('Mul', ['c', 'c3'], ['y'], {}, { name: 'm4' }),
+      ],
+      inputs: [valueInfo('x', F, [1, 4])],
+      outputs: [valueInfo('y', F, [1, 4])],
+      initializers: [tensor('c1', [], [1e-4]), tensor('c2', [], [1e-5]), tensor('c3', [], [1e4])],
+    }),
+  );
+}
+
+/** A 300-node chain with overflow at nodes 51 and 251 (each read by the next node). */
+function longChain(): ModelProto {
+  const nodes = [];
+  const initializers = [tensor('small', [], [0.001]), tensor('up', [], [10000]), tensor('four', [], [8]), tensor('down', [], [1.25e-5])];
+  for (let i = 0; i < 300; i++) {
+    const input = i === 0 ? 'x' : `v${i}`;
+    const output = i === 299 ? 'y' : `v${i + 1}`;
+    const spot = i % 200 === 50 ? 'up' : i % 200 === 51 ? 'four' : i % 200 === 52 ? 'down' : undefined;
+    nodes.push(spot ? node('Mul', [input, spot], [output], {}, { name: `n${i}` }) : node(i % 2 ? 'Relu' : 'Add', i % 2 ? [input] : [input, 'small'], [output], {}, { name: `n${i}` }));
+  }
+  return model(graph({ nodes, inputs: [valueInfo('x', F, [1, 4])], outputs: [valueInfo('y', F, [1, 4])], initializers }));
+}
+
+function ifWithTroubleInside(): ModelProto {
+  const thenBranch = graph({
+    name: 'then',
+    nodes: [node('Mul', ['x', 'up'], ['ta'], {}, { name: 'ta' }), node('Mul', ['ta', 'four'], ['tb'], {}, { name: 'tb' }), node('Mul', ['tb', 'down'], ['tc'], {}, { name: 'tc' })],
+    outputs: [valueInfo('tc', F, [1, 4])],
+  });
+  const elseBranch = graph({ name: 'else', nodes: [node('Neg', ['x'], ['e'], { }, { name: 'neg' })], outputs: [valueInfo('e', F, [1, 4])] });
+  return model(
+    graph({
+      nodes: [node('Relu', ['x'], ['pre'], {}, { name: 'pre' }), node('If', ['c'], ['out'], { then_branch: thenBranch, else_branch: elseBranch }, { name: 'if' }), node('Add', ['out', 'pre'], ['y'], {}, { name: 'post' })],
+      inputs: [valueInfo('x', F, [1, 4]), valueInfo('c', DataType.BOOL, [])],
+      outputs: [valueInfo('y', F, [1, 4])],
+      initializers: [tensor('up', [], [10000]), tensor('four', [], [8]), tensor('down', [], [1e-4])],
+    }),
+  );
+}
+
+const cases: { name: string; build: () => ModelProto; feeds: Feeds; minimal: string[] }[] = [
+  { name: 'an MLP whose activations exceed 65504 between two nodes', build: overflowMlp, feeds: ones(8), minimal: ['div', 'mm1'] },
+  { name: 'an underflow chain whose intermediates fall to ~1e-9', build: underflowChain, feeds: ones(4), minimal: ['m2', 'm3'] },
+  { name: 'two trouble spots far apart in a 300-node graph', build: longChain, feeds: ones(4), minimal: ['n251', 'n252', 'n51', 'n52'] },
+  {
+    name: 'a trouble spot inside an If branch',
+    build: ifWithTroubleInside,
+    feeds: { ...ones(4), c: { type: 'bool', data: Uint8Array.of(1), dims: [] } },
+    minimal: ['if/then_branch/tb', 'if/then_branch/tc'],
+  },
+];
+
+for (const { name, build, feeds, minimal } of cases) {
+  test(`auto: ${name}`, { skip }, async (t) => {
+    const runtime = await cpuRuntime();
+    const m = build();
+    const guided = await findNodeBlockList(m, feeds, { runtime, rtol: 1e-2, atol: 1e-2, keepIoTypes: true });
+    const bisected = await findNodeBlockList(m, feeds, { runtime, rtol: 1e-2, atol: 1e-2, keepIoTypes: true, strategy: 'bisect' });
+    t.diagnostic(`guided: ${guided.attempts} runs; bisect: ${bisected.attempts} runs (${bisected.evaluations} as Python counts)`);
+    assert.deepEqual([...guided.nodeBlockList].sort(), minimal);
+    assert.deepEqual([...bisected.nodeBlockList].sort(), minimal);
+    assert.ok(guided.attempts < bisected.attempts, `guided ${guided.attempts} < bisect ${bisected.attempts}`);
+
+    // The result holds under true float16 rounding between ops; with nothing blocked it does not.
+    const reference = (await runModel(m, feeds)).y!;
+    const result = await autoConvertMixedPrecision(m, feeds, { runtime, rtol: 1e-2, atol: 1e-2, keepIoTypes: true });
+    assertWellFormed(result);
+    const emulated = (await runModel(emulateLowPrecision(result, DataType.FLOAT16), feeds)).y!;
+    assert.ok(allClose(reference, emulated, 1e-2, 1e-2));
+    const plain = convertFloatToFloat16(m, { keepIoTypes: true });
+    const plainEmulated = (await runModel(emulateLowPrecision(plain, DataType.FLOAT16), feeds)).y!;
+    assert.ok(!allClose(reference, plainEmulated, 1e-2, 1e-2), 'plain conversion fails under float16 rounding');
+  });
+}
+
+test('onnxruntime CPU hides the overflow that the emulation shows', { skip }, async () => {
+  const m = overflowMlp();
+  const feeds = ones(8);
+  const reference = (await runModel(m, feeds)).y!;
+  const fp16 = convertFloatToFloat16(m, { keepIoTypes: true });
+  const onCpu = (await runModel(fp16, feedsFor(fp16, feeds))).y!;
+  assert.ok(allClose(reference, onCpu, 1e-2, 1e-2), 'the CPU provider computes in float32 between Casts');
+  const emulated = (await runModel(emulateLowPrecision(fp16, DataType.FLOAT16), feeds)).y!;
+  assert.ok(!allClose(reference, emulated, 1e-2, 1e-2));
+});
+
+test('validation rules: defaults as Python, NaN reference refused, keepIoTypes false casts feeds', { skip }, async () => {
+  const runtime = await cpuRuntime();
+  const m = overflowMlp();
+  await assert.rejects(findNodeBlockList(m, ones(8), { runtime }), /give rtol\/atol, validateFn, or both/);
+  const nan: Feeds = { x: { type: 'float32', data: Float32Array.of(NaN, 1, 1, 1, 1, 1, 1, 1), dims: [1, 8] } };
+  await assert.rejects(findNodeBlockList(m, nan, { runtime, atol: 1e-2 }), /validation failed for the original float32 model/);
+  const second: Feeds = { x: { type: 'float32', data: Float32Array.of(0.5, 1, 1, 1, 1, 1, 1, 1), dims: [1, 8] } };
+  const result = await findNodeBlockList(m, [ones(8), second], { runtime, rtol: 1e-2, atol: 1e-2 });
+  assert.deepEqual([...result.nodeBlockList].sort(), ['div', 'mm1'], 'keepIoTypes false: float32 feeds are cast for the float16 inputs');
+  let calls = 0;
+  const custom = await findNodeBlockList(m, ones(8), { runtime, validateFn: () => (calls++, true) });
+  assert.deepEqual(custom.nodeBlockList, [], 'a validateFn that accepts everything blocks nothing');
+  assert.ok(calls > 0);
+});
