@@ -23,6 +23,11 @@ export class ModelFileError extends Error {
   override name = 'ModelFileError';
 }
 
+/** A model could not be run (on the given inputs, or by the runtime): the runtime's message, with context. */
+export class ModelRunError extends Error {
+  override name = 'ModelRunError';
+}
+
 /** Options passed by the caller are wrong: unknown keys, wrong types, out-of-range values. */
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -35,6 +40,7 @@ export function isLibraryError(error: unknown): error is Error {
     error instanceof ExternalDataError ||
     error instanceof UnsupportedModelError ||
     error instanceof ModelFileError ||
+    error instanceof ModelRunError ||
     error instanceof OptionsError
   );
 }

@@ -15,4 +15,10 @@ export { float32BitsToFloat16Bits, float16BitsToFloat32Bits, convertFloat32ToFlo
 export { float32BitsToBfloat16Bits, bfloat16BitsToFloat32Bits, convertFloat32ToBfloat16 } from './numeric/bfloat16.js';
 export { onnxruntimeAdapter, type OnnxruntimeAdapterOptions, type OnnxruntimeModule } from './runtime/onnxruntime-adapter.js';
 export type { Feeds, Runtime, TensorLike } from './runtime/runtime.js';
+export { autoConvertMixedPrecision, findNodeBlockList, type AutoMixedPrecisionOptions, type AttemptEvent, type BlockListResult, type Strategy } from './mixed/auto-mixed-precision.js';
+export { emulateLowPrecision } from './mixed/emulate.js';
+export { randomFeeds } from './mixed/random-feeds.js';
+export { allClose, type ValidateFn } from './mixed/validate.js';
+export { parseNpy } from './runtime/npy.js';
+export { tensorFromProto } from './runtime/tensor-from-proto.js';
 export * from './proto/onnx.js';

@@ -142,3 +142,21 @@ test('validation rules: defaults as Python, NaN reference refused, keepIoTypes f
   assert.deepEqual(custom.nodeBlockList, [], 'a validateFn that accepts everything blocks nothing');
   assert.ok(calls > 0);
 });
+
+test('a real model whose plain float16 conversion misses the tolerance passes after auto (Silero VAD)', { skip }, async () => {
+  const { loadModel } = await import('../src/io/load-model.js');
+  const { randomFeeds } = await import('../src/mixed/random-feeds.js');
+  const { SILERO_MODELS } = await import('./testdata.js');
+  const runtime = await cpuRuntime();
+  const m = await loadModel(SILERO_MODELS[0]!);
+  const feeds: Feeds = { ...randomFeeds(m, { batch: 1, sequence: 512 }, 3), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } };
+  const reference = await runModel(m, feeds);
+  const plain = await runModel(emulateLowPrecision(convertFloatToFloat16(m), DataType.FLOAT16), feeds);
+  assert.ok(Object.keys(reference).some((k) => !allClose(reference[k]!, plain[k]!, 1e-2, 1e-3)), 'plain conversion misses rtol 1e-2 / atol 1e-3');
+  const result = await findNodeBlockList(m, feeds, { runtime, rtol: 1e-2, atol: 1e-3 });
+  assert.ok(result.nodeBlockList.length > 0 && result.nodeBlockList.length < 10, result.nodeBlockList.join(', '));
+  const mixed = await autoConvertMixedPrecision(m, feeds, { runtime, rtol: 1e-2, atol: 1e-3 });
+  assertWellFormed(mixed);
+  const emulated = await runModel(emulateLowPrecision(mixed, DataType.FLOAT16), feeds);
+  for (const k of Object.keys(reference)) assert.ok(allClose(reference[k]!, emulated[k]!, 1e-2, 1e-3), k);
+});

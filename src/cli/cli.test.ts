@@ -7,6 +7,7 @@ import { saveModel } from '../io/save-model.js';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
 import { SHARED_MODELS_SKIP, SILERO_MODELS, sharedModel } from '../../test/testdata.js';
 import { main } from './main.js';
+import { RUNTIME_SKIP as RUNTIME_SKIP_CLI } from '../../test/runtime-helpers.js';
 
 async function run(...argv: string[]) {
   let stdout = '';
@@ -110,4 +111,33 @@ test('inspect --types reports unknown types with their reason', async () => {
   assert.equal(byName.z.elemType, null);
   const text = await run('inspect', join(dir, 'custom.onnx'), '--types');
   assert.match(text.stdout, /Tensor types: 3 values, 2 unknown/);
+});
+
+test('convert: default output name, JSON report, node block list from a file saved by auto', { skip: RUNTIME_SKIP_CLI }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  const m = model(
+    graph({
+      nodes: [node('MatMul', ['x', 'w'], ['h'], {}, { name: 'mm' }), node('Div', ['h', 'k'], ['y'], {}, { name: 'div' })],
+      inputs: [valueInfo('x', 1, [1, 8])],
+      outputs: [valueInfo('y', 1, [1, 4])],
+      initializers: [tensor('w', [8, 4], new Array(32).fill(10000)), tensor('k', [], [1000])],
+    }),
+  );
+  await saveModel(m, join(dir, 'net.onnx'));
+  const convert = await run('convert', join(dir, 'net.onnx'), '--keep-io-types', '--json');
+  assert.equal(convert.code, 0);
+  const report = JSON.parse(convert.stdout);
+  assert.equal(report.output, join(dir, 'net_fp16.onnx'));
+  assert.equal(report.tensors.length, 2);
+  assert.deepEqual(report.keptNodes, []);
+  writeFileSync(join(dir, 'feeds.json'), JSON.stringify({ x: [[1, 1, 1, 1, 1, 1, 1, 1]] }));
+  const auto = await run('auto', join(dir, 'net.onnx'), '--feeds', join(dir, 'feeds.json'), '--rtol', '1e-2', '--atol', '1e-2', '--keep-io-types', '--save-block-list', join(dir, 'block.json'), '--json');
+  assert.equal(auto.code, 0, auto.stderr);
+  const found = JSON.parse(auto.stdout);
+  assert.deepEqual([...found.nodeBlockList].sort(), ['div', 'mm']);
+  const again = await run('convert', join(dir, 'net.onnx'), '-o', join(dir, 'again.onnx'), '--keep-io-types', '--node-block-list', `@${join(dir, 'block.json')}`, '--json');
+  assert.deepEqual(JSON.parse(again.stdout).keptNodes.map((k: { name: string }) => k.name).sort(), ['div', 'mm']);
+  const usage = await run('auto', join(dir, 'net.onnx'), '--rtol', '1e-2');
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /give --feeds PATH or --random/);
 });

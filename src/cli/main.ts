@@ -3,6 +3,7 @@
  * (0 ok, 1 failure, 2 usage error) and prints library errors as one message, never a stack trace.
  */
 import { isLibraryError } from '../errors.js';
+import { autoCommand } from './auto-command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { UsageError } from './usage-error.js';
@@ -16,6 +17,8 @@ Converts ONNX models from float32 to float16 or bfloat16.
 Commands:
   convert IN [-o OUT] [--to float16|bfloat16] [--keep-io-types] [...]
                            convert a float32 model to float16 or bfloat16
+  auto IN (--feeds PATH | --random) --rtol X --atol X [...]
+                           find the nodes that must stay float32, convert the rest
   inspect MODEL [--types] [--json]
                            show opsets, operators, inputs/outputs, initializers;
                            --types lists every tensor's element type
@@ -28,7 +31,11 @@ Options:
 
 type Command = (args: string[], out: (text: string) => void) => Promise<number>;
 let errorStream: (text: string) => void = (text) => console.error(text);
-const COMMANDS: Record<string, Command> = { inspect: inspectCommand, convert: (args, out) => convertCommand(args, out, errorStream) };
+const COMMANDS: Record<string, Command> = {
+  inspect: inspectCommand,
+  convert: (args, out) => convertCommand(args, out, errorStream),
+  auto: (args, out) => autoCommand(args, out, errorStream),
+};
 
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], out = (text: string) => console.log(text), err = (text: string) => console.error(text)): Promise<number> {

@@ -12,12 +12,13 @@
  * - "bisect": onnxconverter-common's search, decision for decision (segments.ts).
  * - "guided" (default): one float32 run with every intermediate exposed finds the values float16
  *   cannot hold (beyond +-65504, or mostly below its smallest subnormal); their producers and
- *   consumers are blocked first. If that validates, the seeds are minimised one by one; if not,
- *   bisection over the other nodes finishes the job with the seeds kept float32.
+ *   consumers are blocked first. If that does not validate, one emulated run finds the nodes where
+ *   the error grows, which join the seeds. Validating seeds are then minimised (one by one, or by
+ *   bisection when there are many); otherwise the bisection over all candidates decides.
  * Attempts are memoized by block list; an attempt whose model fails to load or run counts as failed.
  */
 import { DataType } from '../dtype.js';
-import { OptionsError } from '../errors.js';
+import { ModelRunError, OptionsError } from '../errors.js';
 import { convertModel } from '../convert/convert-model.js';
 import { rejectUnknownKeys, type ConvertOptions } from '../convert/options.js';
 import { nodeAddress, planConversion } from '../convert/plan.js';
@@ -140,8 +141,13 @@ class Search {
   async run(): Promise<BlockListResult> {
     this.outputNames = this.model.graph!.output.map((o) => o.name);
     const bytes = encodeModel(this.model);
-    for (const feeds of this.feedSets) {
-      const outputs = await this.runtime.run(bytes, feeds);
+    for (const [index, feeds] of this.feedSets.entries()) {
+      let outputs;
+      try {
+        outputs = await this.runtime.run(bytes, feeds);
+      } catch (error) {
+        throw new ModelRunError(`the float32 model does not run on feeds set ${index + 1} (${this.runtime.name}): ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      }
       const ordered = this.outputNames.map((name) => outputs[name]!);
       if (ordered.some(hasNaN) || !(await validateOutputs(ordered, ordered, this.validation))) {
         throw new OptionsError('validation failed for the original float32 model against itself (its outputs hold NaN, or validateFn rejects them)');
@@ -188,19 +194,28 @@ class Search {
     return out;
   }
 
+  /** Intermediate values of the float32 model on the first feeds, by value key. */
+  intermediates = new Map<string, TensorLike>();
+
   /** Nodes producing or reading values float16 cannot hold, from one float32 run with intermediates exposed. */
   async seeds(candidates: ReadonlySet<string>): Promise<string[]> {
     const exposed = exposeFloatValues(this.model);
     if (exposed.outputs.size === 0) return [];
     const bytes = encodeModel(exposed.model);
     const flagged = new Set<string>();
-    for (const feeds of this.feedSets) {
+    for (const [index, feeds] of this.feedSets.entries()) {
       const outputs = await this.runtime.run(bytes, feeds, [...exposed.outputs.keys()]);
       for (const [name, key] of exposed.outputs) {
         const tensor = outputs[name];
+        if (index === 0 && tensor) this.intermediates.set(key, tensor);
         if (tensor && this.unrepresentable(tensor)) flagged.add(key);
       }
     }
+    return this.nodesAround(flagged, candidates);
+  }
+
+  /** Candidate nodes that produce or read the flagged values. */
+  nodesAround(flagged: ReadonlySet<string>, candidates: ReadonlySet<string>, producersOnly = false): string[] {
     if (flagged.size === 0) return [];
     const ir = modelFromProto(this.model);
     const seeds = new Set<string>();
@@ -213,7 +228,7 @@ class Search {
       for (const value of graph.localValues()) {
         if (!flagged.has(valueKey(graph.path, value.name))) continue;
         add(value.producer);
-        for (const use of value.uses) add(use.node);
+        if (!producersOnly) for (const use of value.uses) add(use.node);
       }
     }
     return [...seeds];
@@ -238,17 +253,61 @@ class Search {
     return nonZero > 0 && flushed * 2 > nonZero;
   }
 
-  async guided(candidates: string[], seeds: string[]): Promise<string[]> {
-    if (seeds.length > 0 && (await this.attempt(seeds, 'seed', candidates.length))) return this.minimise(seeds, [], candidates.length);
-    const seedSet = new Set(seeds);
-    const rest = candidates.filter((c) => !seedSet.has(c));
-    const found = await bisect(rest, (blocked, segments) => this.attempt(blocked, 'bisect', candidates.length, segments), seeds);
-    const fromBisection = found.filter((n) => !seedSet.has(n));
-    return seeds.length > 0 ? this.minimise(seeds, fromBisection, candidates.length) : fromBisection;
+  async guided(candidates: string[], rangeSeeds: string[]): Promise<string[]> {
+    if (rangeSeeds.length > 0 && (await this.attempt(rangeSeeds, 'seed', candidates.length))) return this.minimise(rangeSeeds, [], candidates.length);
+    // Where the float16 error grows: one emulated run with the range seeds kept float32.
+    const seeds = [...new Set([...rangeSeeds, ...(await this.growthSeeds(rangeSeeds, new Set(candidates)))])];
+    if (seeds.length > rangeSeeds.length && (await this.attempt(seeds, 'seed', candidates.length))) return this.minimise(seeds, [], candidates.length);
+    // The seeds do not suffice: onnxconverter-common's bisection over every candidate decides.
+    return bisect(candidates, (blocked, segments) => this.attempt(blocked, 'bisect', candidates.length, segments));
   }
 
-  /** Drops seeds one at a time while the attempt still passes. */
+  /**
+   * Nodes whose output's float16 error is far larger than their inputs' (the error grows there),
+   * from the emulated model with `blocked` kept float32 and every intermediate exposed.
+   */
+  async growthSeeds(blocked: readonly string[], candidates: ReadonlySet<string>): Promise<string[]> {
+    if (this.intermediates.size === 0) return [];
+    let outputs: Record<string, TensorLike>;
+    let exposedOutputs: Map<string, string>;
+    try {
+      const converted = convertModel(this.model, { ...this.options.convertOptions, keepIoTypes: this.keepIoTypes, nodeBlockList: blocked }, this.target).model;
+      const exposed = exposeFloatValues(emulateLowPrecision(converted, this.target), (key) => this.intermediates.has(key));
+      exposedOutputs = exposed.outputs;
+      outputs = await this.runtime.run(encodeModel(exposed.model), this.feedSets[0]!, [...exposed.outputs.keys()]);
+      this.attempts++;
+    } catch {
+      return [];
+    }
+    const errors = new Map<string, number>();
+    for (const [name, key] of exposedOutputs) {
+      const reference = this.intermediates.get(key);
+      const actual = outputs[name];
+      if (reference && actual) errors.set(key, relativeError(reference, actual));
+    }
+    const tolerance = Math.max(this.validation.rtol ?? 0, 1e-3);
+    const flagged = new Set<string>();
+    const ir = modelFromProto(this.model);
+    for (const graph of graphTree(ir.graph!)) {
+      for (const node of graph.nodes) {
+        let inputError = 0;
+        for (const v of node.inputs) if (v) inputError = Math.max(inputError, errors.get(valueKey(v.graph.path, v.name)) ?? 0);
+        for (const v of node.outputs) {
+          if (!v) continue;
+          const key = valueKey(graph.path, v.name);
+          const error = errors.get(key) ?? 0;
+          if (error > tolerance && error > 10 * inputError) flagged.add(key);
+        }
+      }
+    }
+    return this.nodesAround(flagged, candidates, true);
+  }
+
+  /** Confirms which seeds are needed: one at a time for a few, by bisection for many. */
   async minimise(seeds: readonly string[], fixed: readonly string[], candidates: number): Promise<string[]> {
+    if (seeds.length > 4) {
+      return bisect(seeds, (blocked, segments) => this.attempt(blocked, 'minimise', candidates, segments), fixed);
+    }
     let kept = [...seeds];
     for (const seed of seeds) {
       const without = kept.filter((s) => s !== seed);
@@ -321,6 +380,23 @@ class Search {
       return { output, maxAbsError, maxRelError };
     });
   }
+}
+
+/** max |a - b| / (max |a| + tiny): how far a tensor moved, relative to its scale; Infinity for a new NaN or infinity. */
+function relativeError(reference: TensorLike, actual: TensorLike): number {
+  const a = numbers(reference);
+  const b = numbers(actual);
+  if (a.length !== b.length) return 0;
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (!Number.isFinite(y) && Number.isFinite(x)) return Infinity;
+    if (Number.isFinite(x)) scale = Math.max(scale, Math.abs(x));
+    if (Number.isFinite(x) && Number.isFinite(y)) diff = Math.max(diff, Math.abs(x - y));
+  }
+  return diff / (scale + 1e-30);
 }
 
 /** Float32 feeds cast to float16 where the converted model's inputs are float16 (keepIoTypes false, as Python). */

@@ -23,5 +23,7 @@ export function loadOnnxruntimeNode(): Promise<OnnxruntimeModule> {
 /** A Runtime over onnxruntime-node (CPU unless executionProviders names another). */
 export async function nodeRuntime(options: OnnxruntimeAdapterOptions = {}): Promise<Runtime> {
   const ort = await loadOnnxruntimeNode();
-  return onnxruntimeAdapter(ort, { name: `onnxruntime-node (${options.executionProviders?.join(', ') ?? 'cpu'})`, ...options });
+  // onnxruntime logs failed runs on stderr itself; the error reaches the caller anyway.
+  const sessionOptions = { logSeverityLevel: 4, ...options.sessionOptions };
+  return onnxruntimeAdapter(ort, { name: `onnxruntime-node (${options.executionProviders?.join(', ') ?? 'cpu'})`, ...options, sessionOptions });
 }

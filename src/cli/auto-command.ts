@@ -1,0 +1,150 @@
+/**
+ * `onnx-float16 auto IN [-o OUT] (--feeds PATH ... | --random [--dim name=N ...]) [options]`:
+ * finds the nodes that must stay float32 for the outputs to stay within tolerance, then converts
+ * the rest. Progress on stderr (a live line on a terminal, one line per attempt otherwise); the
+ * summary on stderr, or everything as JSON on stdout with --json.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertModel } from '../convert/convert-model.js';
+import { DataType } from '../dtype.js';
+import { readFeeds } from '../io/feeds.js';
+import { loadModel } from '../io/load-model.js';
+import { saveModel } from '../io/save-model.js';
+import type { AttemptEvent } from '../mixed/auto-mixed-precision.js';
+import { findNodeBlockList } from '../mixed/node-auto.js';
+import { randomFeeds } from '../mixed/random-feeds.js';
+import type { Feeds } from '../runtime/runtime.js';
+import { formatTable } from './format.js';
+import { UsageError } from './usage-error.js';
+
+export const AUTO_HELP = `Usage: onnx-float16 auto IN [-o OUT] (--feeds PATH ... | --random [--dim name=N ...]) [options]
+
+Finds the nodes that must stay float32 for the model's outputs to stay within
+tolerance of the float32 model on the given inputs, then converts the rest.
+On the CPU, each attempt runs a float32 emulation of the converted model that
+rounds like float16 hardware between ops (onnxruntime's CPU provider would not).
+
+Options:
+  -o, --output FILE        output model (default: IN with _mixed added)
+  --feeds PATH             inputs: an ONNX test-data folder (input_0.pb, ...), a
+                           .npz, a .npy (name=file.npy), or JSON; repeat for more sets
+  --random                 random inputs instead (floats in [-1, 1), ints in [0, 2))
+  --dim name=N             size of a symbolic dimension for --random (default 1)
+  --shape input=1,512      whole shape of an input for --random
+  --seed N                 seed for --random (default 1)
+  --rtol X, --atol X       tolerances as numpy.allclose (Python's defaulting rules)
+  --keep-io-types          keep graph inputs and outputs float32
+  --strategy NAME          guided (default) or bisect (onnxconverter-common's search)
+  --provider NAME          onnxruntime execution provider: cpu (default, emulated
+                           float16), cuda, ... (runs the float16 model itself)
+  --to float16|bfloat16    target type (default float16)
+  --save-block-list FILE   write the node block list as JSON; reuse it with
+                           convert --node-block-list @FILE
+  --json                   print the report as JSON on stdout
+  -h, --help`;
+
+export async function autoCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    out(AUTO_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`auto takes one input model, got ${positionals.length}`);
+  if (!values.feeds && !values.random) throw new UsageError('give --feeds PATH or --random');
+  if (values.feeds && values.random) throw new UsageError('give --feeds or --random, not both');
+  if (values.rtol === undefined && values.atol === undefined) throw new UsageError('give --rtol and/or --atol');
+  const input = positionals[0]!;
+  const to = values.to === 'bfloat16' || values.to === 'bf16' ? DataType.BFLOAT16 : DataType.FLOAT16;
+  const output = values.output ?? join(dirname(input), `${basename(input, extname(input))}_mixed${extname(input) || '.onnx'}`);
+  const model = await loadModel(input);
+  const feeds: Feeds[] = values.random
+    ? [randomFeeds(model, parseDims(values.dim ?? []), Number(values.seed ?? 1), 2, parseShapes(values.shape ?? []))]
+    : values.feeds!.map((spec) => readFeeds(spec, model));
+  const live = process.stderr.isTTY && !values.json;
+  const onProgress = (event: AttemptEvent) => {
+    const segments = event.segments ? ` | segments: ${event.segments.converted} converted, ${event.segments.kept} kept, ${event.segments.pending} pending` : '';
+    const line = `attempt ${event.attempt} (${event.phase}): ${event.blocked}/${event.candidates} nodes float32 -> ${event.passed ? 'pass' : 'fail'}${event.error ? ` (${event.error})` : ''}${segments}`;
+    if (live) process.stderr.write(`\r\u001b[2K${line}`);
+    else err(line);
+  };
+  const result = await findNodeBlockList(model, feeds, {
+    rtol: number(values.rtol, 'rtol'),
+    atol: number(values.atol, 'atol'),
+    keepIoTypes: values['keep-io-types'] ?? false,
+    strategy: (values.strategy as 'guided' | 'bisect' | undefined) ?? 'guided',
+    ...(values.provider ? { provider: values.provider } : {}),
+    to,
+    onProgress,
+  });
+  if (live) process.stderr.write('\n');
+  const { model: converted, report } = convertModel(model, { keepIoTypes: values['keep-io-types'] ?? false, nodeBlockList: result.nodeBlockList }, to);
+  await saveModel(converted, output);
+  if (values['save-block-list']) writeFileSync(values['save-block-list'], `${JSON.stringify({ nodeBlockList: result.nodeBlockList }, null, 2)}\n`);
+  if (values.json) {
+    out(JSON.stringify({ input, output, ...result, keptNodes: report.keptNodes, casts: report.casts.length }, null, 2));
+  } else {
+    err(`${input} -> ${output}`);
+    err(`  ${result.attempts} model runs (${result.strategy}), ${(result.elapsedMs / 1000).toFixed(2)} s; ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32`);
+    if (result.nodeBlockList.length > 0) err(`  nodeBlockList: ${result.nodeBlockList.join(', ')}`);
+    err('  final error per output:');
+    err(formatTable(result.finalErrors.map((e) => [e.output, `max abs ${e.maxAbsError.toPrecision(3)}`, `max rel ${e.maxRelError.toPrecision(3)}`]), '    '));
+  }
+  return 0;
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        feeds: { type: 'string', multiple: true },
+        random: { type: 'boolean' },
+        dim: { type: 'string', multiple: true },
+        shape: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        rtol: { type: 'string' },
+        atol: { type: 'string' },
+        'keep-io-types': { type: 'boolean' },
+        strategy: { type: 'string' },
+        provider: { type: 'string' },
+        to: { type: 'string' },
+        'save-block-list': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function number(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${name} must be a number, got "${text}"`);
+  return value;
+}
+
+function parseShapes(specs: string[]): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const spec of specs) {
+    const match = /^([^=]+)=([\d,]*)$/.exec(spec);
+    if (!match) throw new UsageError(`--shape takes input=1,512, got "${spec}"`);
+    shapes[match[1]!] = match[2] ? match[2].split(',').map(Number) : [];
+  }
+  return shapes;
+}
+
+function parseDims(specs: string[]): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const spec of specs) {
+    const match = /^([^=]+)=(\d+)$/.exec(spec);
+    if (!match) throw new UsageError(`--dim takes name=N, got "${spec}"`);
+    dims[match[1]!] = Number(match[2]);
+  }
+  return dims;
+}
