@@ -135,9 +135,32 @@ function benchGraphWork(count: number): void {
   for (const [name, ms] of steps) console.log(`${name.padEnd(22)} ${ms.toFixed(0).padStart(6)}  ${(ms / decode).toFixed(2).padStart(8)}`);
 }
 
+/** Mixed precision on the known-answer models: model runs and wall time, guided against bisect. */
+async function benchMixedPrecision(): Promise<void> {
+  const { findNodeBlockList } = await import('../src/mixed/node-auto.js');
+  const models = await import('../test/mixed-precision-models.js');
+  const cases = [
+    ['MLP overflow', models.overflowMlp(), models.ones(8)],
+    ['underflow chain', models.underflowChain(), models.ones(4)],
+    ['300-node chain, 2 spots', models.longChain(), models.ones(4)],
+    ['If branch', models.ifWithTroubleInside(), { ...models.ones(4), c: { type: 'bool', data: Uint8Array.of(1), dims: [] } }],
+  ] as const;
+  console.log('\nmixed precision (CPU, float16 emulated), rtol = atol = 1e-2:');
+  console.log('model                      guided runs   ms   bisect runs   ms   block list');
+  for (const [name, m, feeds] of cases) {
+    const options = { rtol: 1e-2, atol: 1e-2, keepIoTypes: true };
+    const guided = await findNodeBlockList(m, feeds, options);
+    const bisected = await findNodeBlockList(m, feeds, { ...options, strategy: 'bisect' });
+    console.log(
+      `${name.padEnd(26)} ${String(guided.attempts).padStart(11)} ${guided.elapsedMs.toFixed(0).padStart(5)} ${String(bisected.attempts).padStart(13)} ${bisected.elapsedMs.toFixed(0).padStart(5)}   ${guided.nodeBlockList.join(', ')}`,
+    );
+  }
+}
+
 if (process.argv[2] === 'measure') await measure(process.argv[3]!);
 else {
   await runBench();
   benchGraphWork(50_000);
   benchGraphWork(100_000);
+  await benchMixedPrecision();
 }

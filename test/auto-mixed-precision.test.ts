@@ -12,75 +12,11 @@ import { allClose } from '../src/mixed/validate.js';
 import type { ModelProto } from '../src/proto/onnx.js';
 import type { Feeds } from '../src/runtime/runtime.js';
 import { assertWellFormed } from './convert-checks.js';
-import { graph, model, node, tensor, valueInfo, DataType } from './model-builder.js';
+import { DataType } from './model-builder.js';
+import { ifWithTroubleInside, longChain, ones, overflowMlp, underflowChain } from './mixed-precision-models.js';
 import { cpuRuntime, feedsFor, RUNTIME_SKIP, runModel } from './runtime-helpers.js';
 
-const F = DataType.FLOAT;
 const skip = RUNTIME_SKIP;
-const ones = (n: number): Feeds => ({ x: { type: 'float32', data: new Float32Array(n).fill(1), dims: [1, n] } });
-
-function overflowMlp(): ModelProto {
-  return model(
-    graph({
-      nodes: [
-        node('MatMul', ['x', 'w1'], ['h'], {}, { name: 'mm1' }),
-        node('Div', ['h', 'k'], ['d'], {}, { name: 'div' }),
-        node('Relu', ['d'], ['r'], {}, { name: 'relu' }),
-        node('MatMul', ['r', 'w2'], ['y'], {}, { name: 'mm2' }),
-      ],
-      inputs: [valueInfo('x', F, [1, 8])],
-      outputs: [valueInfo('y', F, [1, 2])],
-      // Weights stay within maxFiniteVal (1e4, as Python); the activations reach 8e4.
-      initializers: [tensor('w1', [8, 4], new Array(32).fill(10000)), tensor('k', [], [1000]), tensor('w2', [4, 2], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])],
-    }),
-  );
-}
-
-function underflowChain(): ModelProto {
-  return model(
-    graph({
-      nodes: [
-        node('Mul', ['x', 'c1'], ['a'], {}, { name: 'm1' }),
-        node('Mul', ['a', 'c2'], ['b'], {}, { name: 'm2' }),
-        node('Mul', ['b', 'c3'], ['c'], {}, { name: 'm3' }),
-        node('Mul', ['c', 'c3'], ['y'], {}, { name: 'm4' }),
-      ],
-      inputs: [valueInfo('x', F, [1, 4])],
-      outputs: [valueInfo('y', F, [1, 4])],
-      initializers: [tensor('c1', [], [1e-4]), tensor('c2', [], [1e-5]), tensor('c3', [], [1e4])],
-    }),
-  );
-}
-
-/** A 300-node chain with overflow at nodes 51 and 251 (each read by the next node). */
-function longChain(): ModelProto {
-  const nodes = [];
-  const initializers = [tensor('small', [], [0.001]), tensor('up', [], [10000]), tensor('four', [], [8]), tensor('down', [], [1.25e-5])];
-  for (let i = 0; i < 300; i++) {
-    const input = i === 0 ? 'x' : `v${i}`;
-    const output = i === 299 ? 'y' : `v${i + 1}`;
-    const spot = i % 200 === 50 ? 'up' : i % 200 === 51 ? 'four' : i % 200 === 52 ? 'down' : undefined;
-    nodes.push(spot ? node('Mul', [input, spot], [output], {}, { name: `n${i}` }) : node(i % 2 ? 'Relu' : 'Add', i % 2 ? [input] : [input, 'small'], [output], {}, { name: `n${i}` }));
-  }
-  return model(graph({ nodes, inputs: [valueInfo('x', F, [1, 4])], outputs: [valueInfo('y', F, [1, 4])], initializers }));
-}
-
-function ifWithTroubleInside(): ModelProto {
-  const thenBranch = graph({
-    name: 'then',
-    nodes: [node('Mul', ['x', 'up'], ['ta'], {}, { name: 'ta' }), node('Mul', ['ta', 'four'], ['tb'], {}, { name: 'tb' }), node('Mul', ['tb', 'down'], ['tc'], {}, { name: 'tc' })],
-    outputs: [valueInfo('tc', F, [1, 4])],
-  });
-  const elseBranch = graph({ name: 'else', nodes: [node('Neg', ['x'], ['e'], { }, { name: 'neg' })], outputs: [valueInfo('e', F, [1, 4])] });
-  return model(
-    graph({
-      nodes: [node('Relu', ['x'], ['pre'], {}, { name: 'pre' }), node('If', ['c'], ['out'], { then_branch: thenBranch, else_branch: elseBranch }, { name: 'if' }), node('Add', ['out', 'pre'], ['y'], {}, { name: 'post' })],
-      inputs: [valueInfo('x', F, [1, 4]), valueInfo('c', DataType.BOOL, [])],
-      outputs: [valueInfo('y', F, [1, 4])],
-      initializers: [tensor('up', [], [10000]), tensor('four', [], [8]), tensor('down', [], [1e-4])],
-    }),
-  );
-}
 
 const cases: { name: string; build: () => ModelProto; feeds: Feeds; minimal: string[] }[] = [
   { name: 'an MLP whose activations exceed 65504 between two nodes', build: overflowMlp, feeds: ones(8), minimal: ['div', 'mm1'] },
