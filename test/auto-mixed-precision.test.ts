@@ -96,3 +96,17 @@ test('a real model whose plain float16 conversion misses the tolerance passes af
   const emulated = await runModel(emulateLowPrecision(mixed, DataType.FLOAT16), feeds);
   for (const k of Object.keys(reference)) assert.ok(allClose(reference[k]!, emulated[k]!, 1e-2, 1e-3), k);
 });
+
+test('the same search runs on onnxruntime-web (WebAssembly) through the runtime adapter', { skip }, async () => {
+  let ort: typeof import('onnxruntime-web');
+  try {
+    ort = await import('onnxruntime-web');
+  } catch {
+    return; // onnxruntime-web not installed: nothing to check
+  }
+  const { onnxruntimeAdapter } = await import('../src/runtime/onnxruntime-adapter.js');
+  ort.env.wasm.numThreads = 1;
+  const runtime = onnxruntimeAdapter(ort as never, { name: 'onnxruntime-web (wasm)' });
+  const result = await findNodeBlockList(overflowMlp(), ones(8), { runtime, rtol: 1e-2, atol: 1e-2, keepIoTypes: true });
+  assert.deepEqual([...result.nodeBlockList].sort(), ['div', 'mm1']);
+});
