@@ -9,7 +9,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { convertFloatToBfloat16, convertFloatToFloat16, convertModel } from '../src/convert/convert-model.js';
 import type { ConvertOptions } from '../src/convert/options.js';
 import { AttributeProto_AttributeType, AttributeProtoSchema, ModelProtoSchema, type ModelProto, type NodeProto } from '../src/proto/onnx.js';
-import { float16BitsToFloat32Bits } from '../src/numeric/float16.js';
+import { float16BitsToFloat32Bits, float32BitsToFloat16Bits } from '../src/numeric/float16.js';
 import { assertWellFormed, ioTypes, opTypes } from './convert-checks.js';
 import { graph, model, node, tensor, valueInfo, DataType } from './model-builder.js';
 import { compareOutputs, feedsFor, randomFeeds, RUNTIME_SKIP, runModel } from './runtime-helpers.js';
@@ -633,3 +633,42 @@ test('options: unknown keys are refused with a hint; wrong types are explained',
   assert.throws(() => convertFloatToFloat16(mlp(), { keepIoTypes: 'yes' } as never), /keepIoTypes must be true, false, or a list/);
   assert.throws(() => convertFloatToFloat16(mlp(), { minPositiveVal: 1, maxFiniteVal: 0.5 }), /minPositiveVal \(1\) must be >= 0 and below maxFiniteVal/);
 });
+
+test('E46/E47: external data is converted from its bytes and written as float16 external data; the input is untouched', async () => {
+  const { mkdtempSync, readFileSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadModel } = await import('../src/io/load-model.js');
+  const { saveModel } = await import('../src/io/save-model.js');
+  const { decodeModel } = await import('../src/proto/codec.js');
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-e46-'));
+  const values = Float32Array.from({ length: 2 * 1024 * 1024 }, (_, i) => Math.sin(i) * 100); // 8 MB
+  const m = model(
+    graph({
+      nodes: [node('Add', ['x', 'w'], ['y'])],
+      inputs: [valueInfo('x', F, [values.length])],
+      outputs: [valueInfo('y', F, [values.length])],
+      initializers: [tensor('w', [values.length], values), tensor('tiny', [2], [1, 2])],
+    }),
+  );
+  await saveModel(m, join(dir, 'in.onnx'), { externalData: { location: 'in.data', sizeThreshold: 1024 } });
+  const before = readFileSync(join(dir, 'in.data'));
+  const loaded = await loadModel(join(dir, 'in.onnx'));
+  const converted = convertFloatToFloat16(loaded);
+  await saveModel(converted, join(dir, 'out.onnx'), { externalData: { location: 'out.data', sizeThreshold: 1024 } });
+  assert.deepEqual(readFileSync(join(dir, 'in.data')), before, 'the input data file is untouched');
+  assert.equal(statSync(join(dir, 'out.data')).size, values.length * 2);
+  const out = await loadModel(join(dir, 'out.onnx'));
+  const w = out.graph!.initializer.find((t) => t.name === 'w')!;
+  assert.equal(w.dataType, DataType.FLOAT16);
+  assert.deepEqual(Object.fromEntries(w.externalData.map((e) => [e.key, e.value])), { location: 'out.data', offset: '0', length: String(values.length * 2) });
+  const halves = new Uint16Array(Uint8Array.from(w.rawData.length ? w.rawData : readFileSync(join(dir, 'out.data'))).buffer);
+  for (const i of [0, 1, 12345, values.length - 1]) assert.equal(halves[i], float32BitsToHalf(values[i]!), `element ${i}`);
+  // A model decoded without its external data cannot be converted: it is never relabelled unconverted.
+  assert.throws(() => convertFloatToFloat16(decodeModel(readFileSync(join(dir, 'in.onnx')))), /external data was never loaded/);
+});
+
+function float32BitsToHalf(x: number): number {
+  const bits = new Uint32Array(Float32Array.of(Math.max(-1e4, Math.min(1e4, x))).buffer)[0]!;
+  return float32BitsToFloat16Bits(bits);
+}

@@ -7,6 +7,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
+import { ExternalDataError } from '../errors.js';
 import { convertFloat32ToBfloat16 } from '../numeric/bfloat16.js';
 import { clampBits, Float32StatsAccumulator, type ClampBounds, type Float32Stats } from '../numeric/clamp.js';
 import { convertFloat32ToFloat16, float16BitsToFloat32Bits } from '../numeric/float16.js';
@@ -80,7 +81,7 @@ export function convertFloatTensor(tensor: TensorProto, target: number, bounds: 
   if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name));
   origins.set(out, { source: tensor, target, bounds });
   if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL && !source) {
-    throw new Error(`tensor "${tensor.name}": its external data was never loaded, so it cannot be converted`);
+    throw new ExternalDataError(`tensor "${tensor.name}": its external data was never loaded (use loadModel(path), not decodeModel), so it cannot be converted`);
   }
   return out;
 }
