@@ -74,7 +74,11 @@ function formatSummary(path: string, fileBytes: number, s: ModelSummary): string
   lines.push(formatTable(s.outputs.map(formatPort)));
   lines.push('');
   lines.push(`Initializers: ${s.initializers.count}, ${formatBytes(s.initializers.bytes)}`);
-  lines.push(formatTable(s.initializers.byType.map((t) => [t.elemType, String(t.count), formatBytes(t.bytes)])));
+  if (s.initializers.count > 0) lines.push(formatTable(s.initializers.byType.map((t) => [t.elemType, String(t.count), formatBytes(t.bytes)])));
+  if (s.constants.count > 0) {
+    lines.push(`Constants (tensors in node attributes): ${s.constants.count}, ${formatBytes(s.constants.bytes)}`);
+    lines.push(formatTable(s.constants.byType.map((t) => [t.elemType, String(t.count), formatBytes(t.bytes)])));
+  }
   if (s.externalData.length > 0) {
     lines.push('External data:');
     lines.push(formatTable(s.externalData.map((f) => [f.location, `${f.tensors} tensors`, formatBytes(f.bytes)])));

@@ -50,6 +50,7 @@ test('summary of a built model: ops with subgraphs, I/O types, initializers by t
     ],
   });
   assert.deepEqual(s.externalData, []);
+  assert.deepEqual(s.constants, { count: 0, bytes: 0, byType: [] });
 });
 
 test('initializers listed as inputs (IR < 4) are not shown as inputs', () => {

@@ -20,6 +20,12 @@ export interface TensorTypeSummary {
   shape: (number | string | null)[] | null;
 }
 
+export interface TensorGroupSummary {
+  count: number;
+  bytes: number;
+  byType: { elemType: string; count: number; bytes: number }[];
+}
+
 export interface ModelSummary {
   irVersion: number;
   opsets: { domain: string; version: number }[];
@@ -37,7 +43,9 @@ export interface ModelSummary {
   ops: { domain: string; opType: string; count: number }[];
   inputs: TensorTypeSummary[];
   outputs: TensorTypeSummary[];
-  initializers: { count: number; bytes: number; byType: { elemType: string; count: number; bytes: number }[] };
+  initializers: TensorGroupSummary;
+  /** Tensors held in node attributes (Constant values and the like), subgraphs included. */
+  constants: TensorGroupSummary;
   externalData: { location: string; tensors: number; bytes: number }[];
   metadata: { key: string; value: string }[];
 }
@@ -81,7 +89,8 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
     ops: [...ops.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)),
     inputs: (proto.graph?.input ?? []).filter((i) => !initializerNames.has(i.name)).map(summarizeValueInfo),
     outputs: (proto.graph?.output ?? []).map(summarizeValueInfo),
-    initializers: summarizeInitializers(proto),
+    initializers: summarizeTensors(proto, 'initializer'),
+    constants: summarizeTensors(proto, 'attribute'),
     externalData: summarizeExternalData(proto),
     metadata: proto.metadataProps.map((p) => ({ key: p.key, value: p.value })),
   };
@@ -137,12 +146,12 @@ export function tensorByteSize(tensor: TensorProto): number {
   return tensor.stringData.reduce((n, s) => n + s.byteLength, 0);
 }
 
-function summarizeInitializers(proto: ModelProto): ModelSummary['initializers'] {
+function summarizeTensors(proto: ModelProto, wanted: 'initializer' | 'attribute'): TensorGroupSummary {
   const byType = new Map<string, { elemType: string; count: number; bytes: number }>();
   let count = 0;
   let bytes = 0;
   forEachTensor(proto, (tensor, role) => {
-    if (role !== 'initializer') return;
+    if (role !== wanted) return;
     const size = tensorByteSize(tensor);
     const elemType = dataTypeName(tensor.dataType);
     const entry = byType.get(elemType) ?? { elemType, count: 0, bytes: 0 };
