@@ -81,8 +81,8 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, to
     }
   }
   const applied = applyPlan(ir, plan, inference, settings);
+  assertValid(ir);
   const converted = modelToProto(ir);
-  assertValid(converted);
   return {
     model: converted,
     report: {
@@ -123,9 +123,8 @@ function assertNotConverted(ir: Model, inference: ReturnType<typeof inferTypes>,
   }
 }
 
-/** The postcondition: every node's types satisfy its schema. */
-function assertValid(model: ModelProto): void {
-  const ir = modelFromProto(model);
+/** The postcondition: every node's types satisfy its schema (checked on the IR the output is written from). */
+function assertValid(ir: Model): void {
   const violations = checkTypes(ir, inferTypes(ir));
   if (violations.length > 0) {
     throw new Error(
