@@ -11,6 +11,7 @@ import { ExternalDataError } from '../errors.js';
 import { convertFloat32ToBfloat16 } from '../numeric/bfloat16.js';
 import { clampBits, Float32StatsAccumulator, type ClampBounds, type Float32Stats } from '../numeric/clamp.js';
 import { convertFloat32ToFloat16, float16BitsToFloat32Bits } from '../numeric/float16.js';
+import { WASM_CHUNK_ELEMENTS, wasmKernels } from '../numeric/wasm-kernels.js';
 import { TensorProto_DataLocation, TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
 import { bindLazyRawData, rawPayloadOf, type TensorPayload } from '../proto/payload.js';
 
@@ -53,7 +54,18 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
   if (cached) return cached;
   const accumulator = new Float32StatsAccumulator(bounds);
   const source = float32Source(tensor);
-  if (source) {
+  const wasm = wasmKernels();
+  if (source && wasm) {
+    for (let at = 0; at < source.byteLength; at += wasm.input.byteLength) {
+      const length = Math.min(wasm.input.byteLength, source.byteLength - at);
+      readSync(source, at, wasm.input.subarray(0, length), tensor.name);
+      const n = length >>> 2;
+      const simd = n - (n % 4);
+      const range = wasm.magnitudeRange(simd);
+      if (!accumulator.addWithinRange(simd, range.max, range.minNonZero)) accumulator.countAll(wasm.inputBits.subarray(0, simd));
+      if (simd < n) accumulator.add(wasm.inputBits.subarray(simd, n));
+    }
+  } else if (source) {
     const { input } = scratch();
     for (let at = 0; at < source.byteLength; at += input.byteLength) {
       const length = Math.min(input.byteLength, source.byteLength - at);
@@ -139,8 +151,22 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
   if (source.byteLength % 4 !== 0) throw new Error(`tensor "${tensorName}": float32 data of ${source.byteLength} bytes is not a whole number of elements`);
   const kernel = target === DataType.BFLOAT16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
   const { lo, hi } = clampBits(bounds);
+  const wasm = wasmKernels();
   const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
     if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
+    if (wasm) {
+      // Read straight into the kernel's memory; the SIMD kernel does multiples of 8, JavaScript the tail.
+      for (let done = 0; done < out.byteLength; ) {
+        const elements = Math.min(WASM_CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);
+        readChunk((offset + done) * 2, wasm.input.subarray(0, elements * 4));
+        const simd = elements - (elements % 8);
+        wasm.convert(simd, target === DataType.BFLOAT16, lo, hi);
+        if (simd < elements) kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
+        out.set(new Uint8Array(wasm.output.buffer, wasm.output.byteOffset, elements * 2), done);
+        done += elements * 2;
+      }
+      return;
+    }
     const { input, output } = scratch();
     for (let done = 0; done < out.byteLength; ) {
       const elements = Math.min(CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);

@@ -47,18 +47,24 @@ export class Float32StatsAccumulator {
   add(bits: Uint32Array): void {
     // Fast path: the extreme magnitudes alone show whether anything needs counting.
     let max = 0;
-    let minNonZero = 0x7fffffff;
+    let minNonZero = 0xffffffff;
     for (let i = 0; i < bits.length; i++) {
       const a = bits[i]! & 0x7fffffff;
       if (a > max) max = a;
       if (a < minNonZero && a !== 0) minNonZero = a;
     }
-    if (max < 0x7f800000 && max <= this.#hi && max <= FLOAT16_MAX_BITS && minNonZero >= this.#lo) {
-      this.count += bits.length;
-      if (max > this.#maxAbsBits) this.#maxAbsBits = max;
-      return;
-    }
-    this.countAll(bits);
+    if (!this.addWithinRange(bits.length, max, minNonZero)) this.countAll(bits);
+  }
+
+  /**
+   * Accounts for `count` values whose largest and smallest non-zero magnitude bits are given,
+   * when those show that nothing needs counting; false when the values must go through countAll.
+   */
+  addWithinRange(count: number, max: number, minNonZero: number): boolean {
+    if (max >= 0x7f800000 || max > this.#hi || max > FLOAT16_MAX_BITS || minNonZero < this.#lo) return false;
+    this.count += count;
+    if (max > this.#maxAbsBits) this.#maxAbsBits = max;
+    return true;
   }
 
   countAll(bits: Uint32Array): void {
