@@ -3,7 +3,8 @@
  * module; files live in the Node entry (`node.ts`).
  */
 export { decodeModel, encodeModel, encodeModelParts, PROTOBUF_SIZE_LIMIT, type EncodedModel, type EncodedPart } from './proto/codec.js';
-export { decodeModelLazily, memorySource, type RandomAccessSource } from './proto/skeleton.js';
+export { decodeModelLazily, decodeModelLazilyAsync, memorySource, type AsyncRandomAccessSource, type RandomAccessSource } from './proto/skeleton.js';
+export { blobSource, loadModelFromBlob, modelToBlobs, type BlobLoadOptions, type BlobSaveOptions, type ModelBlobs } from './proto/blob-io.js';
 export { readTensorData, tensorPayload, type TensorPayload } from './proto/payload.js';
 export { forEachTensor, mapTensors } from './proto/tensor-walk.js';
 export { DataType, dataTypeName, parseDataType, dataTypeBits } from './dtype.js';

@@ -13,7 +13,7 @@ const CORE_EXPORTS = [
   'OptionsError', 'PROTOBUF_SIZE_LIMIT', 'SparseTensorProtoSchema', 'StringStringEntryProtoSchema', 'TensorProtoSchema', 'TensorProto_DataLocation',
   'TensorProto_DataType', 'TensorShapeProtoSchema', 'TensorShapeProto_DimensionSchema', 'TrainingInfoProtoSchema', 'TypeProtoSchema',
   'TypeProto_MapSchema', 'TypeProto_OptionalSchema', 'TypeProto_SequenceSchema', 'TypeProto_TensorSchema', 'UnsupportedModelError', 'ValueInfoProtoSchema',
-  'allClose', 'autoConvertMixedPrecision', 'bfloat16BitsToFloat32Bits', 'convertFloat32ToBfloat16', 'convertFloat32ToFloat16', 'convertFloatToBfloat16',
+  'allClose', 'autoConvertMixedPrecision', 'blobSource', 'decodeModelLazilyAsync', 'loadModelFromBlob', 'modelToBlobs', 'bfloat16BitsToFloat32Bits', 'convertFloat32ToBfloat16', 'convertFloat32ToFloat16', 'convertFloatToBfloat16',
   'convertFloatToFloat16', 'convertModel', 'dataTypeBits', 'dataTypeName', 'decodeModel', 'decodeModelLazily', 'emulateLowPrecision', 'encodeModel',
   'encodeModelParts', 'findNodeBlockList', 'float16BitsToFloat32Bits', 'float32BitsToBfloat16Bits', 'float32BitsToFloat16Bits', 'forEachTensor',
   'mapTensors', 'memorySource', 'onnxruntimeAdapter', 'parseDataType', 'parseNpy', 'randomFeeds', 'readTensorData', 'summarizeModel', 'tensorFromProto',

@@ -4,21 +4,13 @@
  * files, or a computed payload) through one reused buffer. Never mutates `model`; writes are
  * atomic, so saving over the model's own file (or data file) is safe.
  */
-import { create } from '@bufbuild/protobuf';
 import { lstatSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ExternalDataError, OptionsError } from '../errors.js';
 import { assertWithinProtobufLimit, encodeModelParts, type EncodedPart } from '../proto/codec.js';
-import {
-  StringStringEntryProtoSchema,
-  TensorProto_DataLocation,
-  TensorProtoSchema,
-  type ModelProto,
-  type TensorProto,
-} from '../proto/onnx.js';
-import { bindLazyRawData, tensorPayload, memoryPayload, type TensorPayload } from '../proto/payload.js';
-import { mapTensors } from '../proto/tensor-walk.js';
-import { typedFieldsToRawBytes } from '../proto/typed-data.js';
+import type { ModelProto } from '../proto/onnx.js';
+import { planTensorPlacement, type DataJob } from '../proto/external-placement.js';
+import type { TensorPayload } from '../proto/payload.js';
 import { writeFilesAtomically } from './atomic-write.js';
 import { containedPath } from './external-data.js';
 
@@ -38,16 +30,13 @@ export interface SaveOptions {
   onProgress?: (bytesWritten: number, totalBytes: number) => void;
 }
 
-/** Offsets of external tensors of at least this size are aligned to a page, so they can be mapped. */
-const ALIGN_FROM = 64 * 1024;
-const PAGE = 4096;
 const STREAM_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** Writes `model` to `path`; see SaveOptions. */
 export async function saveModel(model: ModelProto, path: string, options: SaveOptions = {}): Promise<void> {
   const target = resolve(path);
   const external = resolveExternalOptions(options.externalData, target);
-  const plan = planTensorPlacement(model, external, path);
+  const plan = planTensorPlacement(model, external, `saving ${path}`);
   const encoded = encodeModelParts(plan.model);
   assertWithinProtobufLimit(encoded.byteLength);
 
@@ -68,6 +57,7 @@ interface ResolvedExternal {
   convertAttribute: boolean;
 }
 
+
 function resolveExternalOptions(option: SaveOptions['externalData'], target: string): ResolvedExternal | undefined {
   if (!option) return undefined;
   const settings = option === true ? {} : option;
@@ -86,72 +76,6 @@ function resolveExternalOptions(option: SaveOptions['externalData'], target: str
   }
   if (isLink) throw new ExternalDataError(`saving ${target}: external data path "${location}" is a symbolic link, which is refused for safety`);
   return { location, path, sizeThreshold, convertAttribute: settings.convertAttribute ?? false };
-}
-
-interface DataJob {
-  payload: TensorPayload;
-  offset: number;
-}
-
-interface Placement {
-  model: ModelProto;
-  dataJobs: DataJob[];
-  dataFileBytes: number;
-}
-
-/** Decides where each tensor's bytes go and builds the model to encode (the input stays as it is). */
-function planTensorPlacement(model: ModelProto, external: ResolvedExternal | undefined, path: string): Placement {
-  const dataJobs: DataJob[] = [];
-  let dataEnd = 0;
-  const out = mapTensors(model, (tensor, role) => {
-    const bound = tensorPayload(tensor);
-    if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL && bound?.placement !== 'external') {
-      throw new ExternalDataError(
-        `saving ${path}: tensor "${tensor.name}" refers to external data that was never loaded; load the model with loadModel(path)`,
-      );
-    }
-    const eligible = external !== undefined && (role !== 'attribute' || external.convertAttribute);
-    const payload = bound?.payload ?? inMemoryPayload(tensor, eligible);
-    if (external && payload && eligible && payload.byteLength >= external.sizeThreshold) {
-      const offset = payload.byteLength >= ALIGN_FROM ? Math.ceil(dataEnd / PAGE) * PAGE : dataEnd;
-      dataJobs.push({ payload, offset });
-      dataEnd = offset + payload.byteLength;
-      const copy = tensorWithoutData(tensor);
-      copy.dataLocation = TensorProto_DataLocation.EXTERNAL;
-      copy.externalData = [
-        create(StringStringEntryProtoSchema, { key: 'location', value: external.location }),
-        create(StringStringEntryProtoSchema, { key: 'offset', value: String(offset) }),
-        create(StringStringEntryProtoSchema, { key: 'length', value: String(payload.byteLength) }),
-      ];
-      return copy;
-    }
-    if (bound?.placement === 'external') {
-      const copy = tensorWithoutData(tensor);
-      bindLazyRawData(copy, bound.payload);
-      return copy;
-    }
-    return tensor;
-  });
-  return { model: out, dataJobs, dataFileBytes: dataEnd };
-}
-
-/** The tensor's in-memory bytes: `raw_data`, or (when it may move to the data file) its typed fields as raw bytes. */
-function inMemoryPayload(tensor: TensorProto, mayMove: boolean): TensorPayload | undefined {
-  if (tensor.rawData.byteLength > 0) return memoryPayload(tensor.rawData, `tensor "${tensor.name}"`);
-  const typed = mayMove ? typedFieldsToRawBytes(tensor) : undefined;
-  return typed && memoryPayload(typed, `tensor "${tensor.name}"`);
-}
-
-const DATA_FIELDS = new Set(['rawData', 'externalData', 'dataLocation', 'floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data']);
-
-/** A copy of a tensor without its data and data-location fields. */
-function tensorWithoutData(tensor: TensorProto): TensorProto {
-  const copy = create(TensorProtoSchema);
-  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(tensor))) {
-    if (DATA_FIELDS.has(key) || key === '$typeName') continue;
-    Object.defineProperty(copy, key, descriptor);
-  }
-  return copy;
 }
 
 /** Writes parts and payloads to descriptors, through one reused buffer, reporting progress. */

@@ -19,6 +19,8 @@ export interface TensorPayload {
   readSync?(offset: number, target: Uint8Array): void;
   /** Copies bytes `[offset, offset + target.length)` into `target`. */
   read(offset: number, target: Uint8Array): Promise<void>;
+  /** The bytes as a Blob, where they are one (browser files): written as they are, never read. */
+  readonly blob?: Blob;
 }
 
 /** How a payload is attached to its tensor: as its `raw_data`, or as the data its `external_data` names. */

@@ -46,17 +46,51 @@ export interface SkeletonOptions {
   lazyThreshold?: number;
 }
 
+/** A source read by position asynchronously (a browser Blob or File). */
+export interface AsyncRandomAccessSource {
+  readonly byteLength: number;
+  readonly label: string;
+  read(position: number, target: Uint8Array): Promise<void>;
+  payload(offset: number, length: number): TensorPayload;
+}
+
 /** Decodes the model in `source`, leaving large `raw_data` payloads in the source (lazy). */
 export function decodeModelLazily(source: RandomAccessSource, options: SkeletonOptions = {}): ModelProto {
-  const scanner = new SkeletonScanner(source, options.lazyThreshold ?? 1024);
-  const parts = scanner.scanMessage('model', 0, source.byteLength);
-  const skeleton = concat(parts);
-  const model = decodeModel(skeleton, source.label);
+  const scanner = new SkeletonScanner(source.byteLength, source.label, options.lazyThreshold ?? 1024);
+  const scan = scanner.scanMessage('model', 0, source.byteLength);
+  let step = scan.next();
+  while (!step.done) {
+    source.readSync(step.value.position, step.value.target);
+    step = scan.next();
+  }
+  return finish(step.value, scanner, source);
+}
+
+/** The same for a source read asynchronously (browser Blob/File): only the structure is read. */
+export async function decodeModelLazilyAsync(source: AsyncRandomAccessSource, options: SkeletonOptions = {}): Promise<ModelProto> {
+  const scanner = new SkeletonScanner(source.byteLength, source.label, options.lazyThreshold ?? 1024);
+  const scan = scanner.scanMessage('model', 0, source.byteLength);
+  let step = scan.next();
+  while (!step.done) {
+    await source.read(step.value.position, step.value.target);
+    step = scan.next();
+  }
+  return finish(step.value, scanner, source);
+}
+
+function finish(parts: Uint8Array[], scanner: SkeletonScanner, source: { label: string; payload(offset: number, length: number): TensorPayload }): ModelProto {
+  const model = decodeModel(concat(parts), source.label);
   if (scanner.lazyRanges.length > 0) attachLazyPayloads(model, source, scanner.lazyRanges);
   return model;
 }
 
-function attachLazyPayloads(model: ModelProto, source: RandomAccessSource, ranges: readonly [number, number][]): void {
+/** What the scanner needs next: the bytes at `position`, into `target`. */
+interface ReadRequest {
+  readonly position: number;
+  readonly target: Uint8Array;
+}
+
+function attachLazyPayloads(model: ModelProto, source: { label: string; payload(offset: number, length: number): TensorPayload }, ranges: readonly [number, number][]): void {
   let attached = 0;
   forEachTensor(model, (tensor: TensorProto) => {
     const unknown = tensor.$unknown;
@@ -77,6 +111,11 @@ function attachLazyPayloads(model: ModelProto, source: RandomAccessSource, range
   }
 }
 
+/**
+ * The scanner is a generator: it yields a read request whenever it needs bytes it does not hold,
+ * so one implementation serves files (read synchronously) and Blobs (read asynchronously). Before
+ * each field it makes sure its window holds the field's header (tag and length, at most 20 bytes).
+ */
 class SkeletonScanner {
   readonly lazyRanges: [number, number][] = [];
   readonly #window: Uint8Array;
@@ -85,21 +124,24 @@ class SkeletonScanner {
   #position = 0;
 
   constructor(
-    readonly source: RandomAccessSource,
+    readonly byteLength: number,
+    readonly label: string,
     readonly lazyThreshold: number,
   ) {
     // A small read-ahead window: structure is read in 64 KiB steps, payloads are skipped unread.
-    this.#window = new Uint8Array(Math.min(1 << 16, Math.max(source.byteLength, 16)));
+    this.#window = new Uint8Array(Math.min(1 << 16, Math.max(byteLength, 16)));
   }
 
   /** Rebuilds the message in `[start, end)` as parts, cutting out large `raw_data`. */
-  scanMessage(kind: MessageKind, start: number, end: number): Uint8Array[] {
+  *scanMessage(kind: MessageKind, start: number, end: number): Generator<ReadRequest, Uint8Array[], void> {
     const parts: Uint8Array[] = [];
     const carriers = CARRIER_FIELDS[kind];
     let runStart = start;
     this.#position = start;
     while (this.#position < end) {
       const fieldStart = this.#position;
+      const headerEnd = Math.min(fieldStart + 20, end);
+      if (fieldStart < this.#windowStart || headerEnd > this.#windowEnd) yield this.fillRequest(fieldStart);
       const tag = this.readVarint(end);
       const fieldNumber = Math.floor(tag / 8);
       const wireType = tag % 8;
@@ -110,9 +152,9 @@ class SkeletonScanner {
         if (bodyEnd > end) this.fail(fieldStart, `field ${fieldNumber} needs ${length} bytes but its message ends first`);
         const child = carriers[fieldNumber];
         if (length >= this.lazyThreshold && (child !== undefined || (kind === 'tensor' && fieldNumber === RAW_DATA_FIELD))) {
-          if (fieldStart > runStart) parts.push(this.read(runStart, fieldStart));
+          if (fieldStart > runStart) parts.push(yield* this.read(runStart, fieldStart));
           if (child !== undefined) {
-            const inner = this.scanMessage(child, bodyStart, bodyEnd);
+            const inner = yield* this.scanMessage(child, bodyStart, bodyEnd);
             parts.push(lengthDelimitedHeader(fieldNumber, inner.reduce((n, p) => n + p.byteLength, 0)), ...inner);
           } else {
             parts.push(encodeVarint(PLACEHOLDER_FIELD * 8 + WIRE_VARINT), encodeVarint(this.lazyRanges.length));
@@ -132,17 +174,18 @@ class SkeletonScanner {
       }
       if (this.#position > end) this.fail(fieldStart, `field ${fieldNumber} runs past the end of its message`);
     }
-    if (end > runStart) parts.push(this.read(runStart, end));
+    if (end > runStart) parts.push(yield* this.read(runStart, end));
     this.#position = end;
     return parts;
   }
 
+  /** Reads a varint from the window (the field header check made sure it is there). */
   readVarint(end: number): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.#position >= end) this.fail(this.#position, 'truncated varint');
-      const byte = this.byteAt(this.#position++);
+      if (this.#position >= end || this.#position >= this.#windowEnd) this.fail(this.#position, 'truncated varint');
+      const byte = this.#window[this.#position++ - this.#windowStart]!;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
       scale *= 128;
@@ -150,33 +193,27 @@ class SkeletonScanner {
     return this.fail(this.#position, 'varint too long');
   }
 
-  byteAt(position: number): number {
-    if (position < this.#windowStart || position >= this.#windowEnd) this.fill(position);
-    return this.#window[position - this.#windowStart]!;
-  }
-
-  fill(position: number): void {
-    const length = Math.min(this.#window.byteLength, this.source.byteLength - position);
+  /** A request that refills the window from `position`; the window is valid once it is served. */
+  fillRequest(position: number): ReadRequest {
+    const length = Math.min(this.#window.byteLength, this.byteLength - position);
     if (length <= 0) this.fail(position, 'unexpected end of file');
-    this.source.readSync(position, this.#window.subarray(0, length));
     this.#windowStart = position;
     this.#windowEnd = position + length;
+    return { position, target: this.#window.subarray(0, length) };
   }
 
   /** A copy of the source bytes `[start, end)`. */
-  read(start: number, end: number): Uint8Array {
+  *read(start: number, end: number): Generator<ReadRequest, Uint8Array, void> {
     if (start >= this.#windowStart && end <= this.#windowEnd) {
       return this.#window.slice(start - this.#windowStart, end - this.#windowStart);
     }
     const bytes = new Uint8Array(end - start);
-    this.source.readSync(start, bytes);
+    yield { position: start, target: bytes };
     return bytes;
   }
 
   fail(position: number, reason: string): never {
-    throw new OnnxFormatError(
-      `${this.source.label}: not a valid ONNX model, or truncated: ${reason} (at byte ${position} of ${this.source.byteLength})`,
-    );
+    throw new OnnxFormatError(`${this.label}: not a valid ONNX model, or truncated: ${reason} (at byte ${position} of ${this.byteLength})`);
   }
 }
 

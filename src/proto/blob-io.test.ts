@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { equals } from '@bufbuild/protobuf';
+import { convertFloatToFloat16 } from '../convert/convert-model.js';
+import { saveModel } from '../io/save-model.js';
+import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
+import { SILERO_MODELS } from '../../test/testdata.js';
+import { loadModelFromBlob, modelToBlobs } from './blob-io.js';
+import { decodeModel, encodeModel } from './codec.js';
+import { ModelProtoSchema } from './onnx.js';
+import { readTensorData, tensorPayload } from './payload.js';
+
+test('a model read from a Blob equals the decoded file, with large tensors left in the Blob', async () => {
+  const bytes = readFileSync(SILERO_MODELS[1]!);
+  assert.ok(equals(ModelProtoSchema, await loadModelFromBlob(new Blob([bytes])), decodeModel(bytes)));
+  const loaded = await loadModelFromBlob(new Blob([bytes]), { lazy: true });
+  let lazy = 0;
+  const { forEachTensor } = await import('./tensor-walk.js');
+  forEachTensor(loaded, (t) => {
+    if (tensorPayload(t)?.payload.blob) lazy++;
+  });
+  assert.ok(lazy >= 18, `${lazy} tensors (those of 1 KiB or more) stay in the Blob`);
+  const blobs = await modelToBlobs(loaded);
+  assert.deepEqual(new Uint8Array(await blobs.model.arrayBuffer()), new Uint8Array(bytes));
+});
+
+test('external data as Blobs: load, convert, write with external data, load again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-blob-'));
+  const values = Float32Array.from({ length: 4096 }, (_, i) => i / 7);
+  const m = model(
+    graph({
+      nodes: [node('Add', ['x', 'w'], ['y'])],
+      inputs: [valueInfo('x', DataType.FLOAT, [4096])],
+      outputs: [valueInfo('y', DataType.FLOAT, [4096])],
+      initializers: [tensor('w', [4096], values)],
+    }),
+  );
+  await saveModel(m, join(dir, 'm.onnx'), { externalData: { location: 'm.data' } });
+  const modelBlob = new Blob([readFileSync(join(dir, 'm.onnx'))]);
+  await assert.rejects(loadModelFromBlob(modelBlob), /tensor "w": external data file "m\.data" was not provided/);
+  const loaded = await loadModelFromBlob(modelBlob, { externalData: { 'm.data': new Blob([readFileSync(join(dir, 'm.data'))]) } });
+  assert.deepEqual(await readTensorData(loaded.graph!.initializer[0]!), new Uint8Array(values.buffer));
+
+  const converted = convertFloatToFloat16(loaded);
+  const blobs = await modelToBlobs(converted, { externalData: { location: 'm_fp16.data' } });
+  assert.equal(blobs.externalData!.blob.size, 4096 * 2);
+  const back = await loadModelFromBlob(blobs.model, { externalData: { 'm_fp16.data': blobs.externalData!.blob } });
+  const w = back.graph!.initializer[0]!;
+  assert.equal(w.dataType, DataType.FLOAT16);
+  const halves = new Uint16Array((await readTensorData(w))!.slice().buffer);
+  assert.equal(halves[7], 0x3c00, '7/7 = 1.0');
+  // Written without external data, the same model is self-contained and valid.
+  const single = await modelToBlobs(converted);
+  assert.equal(decodeModel(new Uint8Array(await single.model.arrayBuffer())).graph!.initializer[0]!.rawData.byteLength, 8192);
+  assert.ok(encodeModel(decodeModel(new Uint8Array(await single.model.arrayBuffer()))).byteLength > 8192);
+});
