@@ -81,7 +81,7 @@ export async function convertCommand(args: string[], out: (text: string) => void
   progress.finish();
   const elapsedMs = performance.now() - start;
   const outputBytes = statSync(output).size + (external ? statSync(join(dirname(output), external.location)).size : 0);
-  const inputBytes = modelBytes(input, model);
+  const inputBytes = statSync(input).size;
   if (values.json) {
     out(JSON.stringify({ input, output, externalData: external ? external.location : null, inputBytes, outputBytes, ...report, elapsedMs }, null, 2));
   } else {
@@ -192,10 +192,6 @@ function convertOptions(values: Values): ConvertOptions {
     options.forceFp16Inputs = forced;
   }
   return options;
-}
-
-function modelBytes(path: string, _model: unknown): number {
-  return statSync(path).size;
 }
 
 function formatReport(input: string, output: string, inputBytes: number, outputBytes: number, report: ConversionReport, elapsedMs: number): string {

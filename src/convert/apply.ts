@@ -94,8 +94,8 @@ class Applier {
     return this.options.target;
   }
 
-  /** The default-domain opset of the main graph (subgraphs share it). */
-  defaultOpset(_graph: Graph): number {
+  /** The default-domain opset of the model (subgraphs share it; function bodies are never changed). */
+  defaultOpset(): number {
     return opsetVersion(this.model.proto.opsetImport, '') ?? 1;
   }
 
@@ -137,7 +137,7 @@ class Applier {
       const plan = this.plan.nodes.get(node)!;
       if (plan.flexible === undefined || plan.flexible === 'keep') continue;
       if (node.opType === 'Cast') {
-        this.replaceAttribute(node, castToAttribute(this.target, this.defaultOpset(graph)));
+        this.replaceAttribute(node, castToAttribute(this.target, this.defaultOpset()));
       } else if (node.opType === 'ConstantOfShape') {
         const value = findAttribute(node.proto, 'value')?.t;
         const tensor = value ? this.convertTensor(value, graph, 'constant', 'convert') : zeroTensor(this.target);
@@ -293,7 +293,7 @@ class Applier {
 
   addCast(graph: Graph, source: Value, type: ValueType & { kind: 'tensor' }): Value {
     const name = this.names.allocate(`${source.name}_${typeSuffix(type)}`);
-    const to = castToAttribute(type.elemType, this.defaultOpset(graph));
+    const to = castToAttribute(type.elemType, this.defaultOpset());
     const anchor = source.producer && source.producer.graph === graph ? source.producer : graph;
     const value = this.addNode(graph, 'Cast', [source], name, [to], anchor, type, source);
     this.result.casts.push({ graph: graph.path, node: value.producer!.name, from: source.name, to: name, elemType: dataTypeName(type.elemType) });
@@ -346,7 +346,7 @@ class Applier {
         const outputName = value.name;
         graph.rename(value, this.names.allocate(`${outputName}_${typeSuffix(have)}`));
         const anchor = value.producer && value.producer.graph === graph ? value.producer : graph;
-        const to = castToAttribute(want.elemType, this.defaultOpset(graph));
+        const to = castToAttribute(want.elemType, this.defaultOpset());
         const cast = this.addNode(graph, 'Cast', [value], outputName, [to], anchor, want, value);
         this.result.casts.push({ graph: graph.path, node: cast.producer!.name, from: value.name, to: outputName, elemType: dataTypeName(want.elemType) });
         for (const other of graph.outputs) if (other.value === value) other.value = cast;

@@ -312,7 +312,7 @@ class Planner {
         changes = true;
       }
     }
-    if (flexible && isFloat32Bearing(outputs[0]) && this.flexibleAllowed(node, schema)) {
+    if (flexible && isFloat32Bearing(outputs[0]) && this.flexibleAllowed(schema)) {
       plan.flexible = 'keep';
       changes = true;
     }
@@ -326,7 +326,7 @@ class Planner {
   }
 
   /** Whether the schema accepts the target type on the flexible op's output. */
-  flexibleAllowed(node: Node, schema: OpSchema): boolean {
+  flexibleAllowed(schema: OpSchema): boolean {
     const formal = schema.outputs[0];
     const allowed = formal && schema.typeConstraints.get(formal.type);
     return !allowed || allowed.has(formatValueType({ kind: 'tensor', elemType: this.target }));
