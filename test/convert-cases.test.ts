@@ -672,3 +672,21 @@ function float32BitsToHalf(x: number): number {
   const bits = new Uint32Array(Float32Array.of(Math.max(-1e4, Math.min(1e4, x))).buffer)[0]!;
   return float32BitsToFloat16Bits(bits);
 }
+
+test('real models shipped in npm (Silero VAD: LSTM inside nested If subgraphs) convert in both modes, load, and match float32', { skip: RUNTIME_SKIP }, async () => {
+  const { loadModel } = await import('../src/io/load-model.js');
+  const { SILERO_MODELS } = await import('./testdata.js');
+  const { randomFeeds: modelFeeds } = await import('../src/mixed/random-feeds.js');
+  for (const path of SILERO_MODELS) {
+    const m = await loadModel(path);
+    const names = m.graph!.input.map((i) => i.name);
+    // v5 takes input [1, 512] and state [2, 1, 128]; the legacy model input [1, 512], h and c [2, 1, 64].
+    const feeds = { ...modelFeeds(m, { batch: 1, sequence: 512 }, 5, 2, names.includes('state') ? { input: [1, 512], state: [2, 1, 128] } : {}), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } };
+    const expected = await runModel(m, feeds);
+    for (const keepIoTypes of [false, true]) {
+      const converted = convert(m, { keepIoTypes }).model;
+      const actual = await runModel(converted, feedsFor(converted, feeds));
+      assert.equal(compareOutputs(expected, actual, 2e-2, 2e-2), undefined, `${path} keepIoTypes=${keepIoTypes}`);
+    }
+  }
+});
