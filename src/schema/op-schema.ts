@@ -96,9 +96,15 @@ export type SchemaLookup = { schema: OpSchema } | { schema: undefined; reason: s
  * Otherwise a reason: unknown domain or operator, not yet introduced, or deprecated.
  */
 export function lookupSchema(domain: string, opType: string, opsetVersion: number | undefined): SchemaLookup {
+  const versions = schemaVersions(domain, opType);
+  if (versions.length > 0 && opsetVersion !== undefined) {
+    // The common case first, without building any message.
+    let found: OpSchema | undefined;
+    for (const schema of versions) if (schema.sinceVersion <= opsetVersion) found = schema;
+    if (found && !found.deprecated) return { schema: found };
+  }
   const name = `${domain ? `${domain}::` : ''}${opType}`;
   if (!isKnownDomain(domain)) return { schema: undefined, reason: `${name}: domain "${domain}" is not in the operator table (custom operator)` };
-  const versions = schemaVersions(domain, opType);
   if (versions.length === 0) return { schema: undefined, reason: `${name} is not in the operator table` };
   if (opsetVersion === undefined) return { schema: undefined, reason: `${name}: the model imports no opset for domain "${domain || 'ai.onnx'}"` };
   let found: OpSchema | undefined;
