@@ -79,3 +79,13 @@ test('real models re-encode byte for byte', { skip: SHARED_MODELS_SKIP }, () => 
     assert.ok(equals(ModelProtoSchema, decodeModel(encodeModel(decoded)), decoded), file);
   }
 });
+
+test('a model over protobuf\'s 2 GB limit is refused with the way out, before any payload is read', () => {
+  const m = bigModel();
+  const never = () => {
+    throw new Error('read');
+  };
+  bindLazyRawData(m.graph!.initializer[0]!, { byteLength: 2 ** 31, origin: 'huge', readSync: never, read: async () => never() });
+  assert.equal(encodeModelParts(m).byteLength > 2 ** 31, true, 'sizes are known without reading');
+  assert.throws(() => encodeModel(m), /over protobuf's 2 GiB limit: save it with external data/);
+});
