@@ -6,7 +6,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { convertModel } from '../convert/convert-model.js';
 import { DataType } from '../dtype.js';
 import { readFeeds } from '../io/feeds.js';
@@ -17,6 +16,8 @@ import { findNodeBlockList } from '../mixed/node-auto.js';
 import { randomFeeds } from '../mixed/random-feeds.js';
 import type { Feeds } from '../runtime/runtime.js';
 import { formatTable } from './format.js';
+import { parseArgs } from 'node:util';
+import { asUsageErrors } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
 export const AUTO_HELP = `Usage: onnx-float16 auto IN [-o OUT] (--feeds PATH ... | --random [--dim name=N ...]) [options]
@@ -95,31 +96,23 @@ export async function autoCommand(args: string[], out: (text: string) => void, e
 }
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        feeds: { type: 'string', multiple: true },
-        random: { type: 'boolean' },
-        dim: { type: 'string', multiple: true },
-        shape: { type: 'string', multiple: true },
-        seed: { type: 'string' },
-        rtol: { type: 'string' },
-        atol: { type: 'string' },
-        'keep-io-types': { type: 'boolean' },
-        strategy: { type: 'string' },
-        provider: { type: 'string' },
-        to: { type: 'string' },
-        'save-block-list': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return asUsageErrors(() => parseArgs({ args, allowPositionals: true, options: {
+    output: { type: 'string', short: 'o' },
+    feeds: { type: 'string', multiple: true },
+    random: { type: 'boolean' },
+    dim: { type: 'string', multiple: true },
+    shape: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    rtol: { type: 'string' },
+    atol: { type: 'string' },
+    'keep-io-types': { type: 'boolean' },
+    strategy: { type: 'string' },
+    provider: { type: 'string' },
+    to: { type: 'string' },
+    'save-block-list': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } }));
 }
 
 function number(text: string | undefined, name: string): number | undefined {

@@ -5,7 +5,6 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { convertModel, type ConversionReport } from '../convert/convert-model.js';
 import { DEFAULT_OP_BLOCK_LIST, type ConvertOptions } from '../convert/options.js';
 import { DataType } from '../dtype.js';
@@ -16,6 +15,8 @@ import { TensorProto_DataLocation } from '../proto/onnx.js';
 import { forEachTensor } from '../proto/tensor-walk.js';
 import { formatBytes, formatTable } from './format.js';
 import { Progress } from './progress.js';
+import { parseArgs } from 'node:util';
+import { asUsageErrors } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
 export const CONVERT_HELP = `Usage: onnx-float16 convert IN [-o OUT] [options]
@@ -92,31 +93,23 @@ export async function convertCommand(args: string[], out: (text: string) => void
 
 function parse(args: string[]) {
   const normalized = args.map((a) => (OPTIONAL_VALUE_FLAGS.includes(a) ? `${a}=` : a));
-  try {
-    return parseArgs({
-      args: normalized,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        to: { type: 'string' },
-        'keep-io-types': { type: 'string' },
-        'op-block-list': { type: 'string' },
-        'node-block-list': { type: 'string' },
-        'min-positive-val': { type: 'string' },
-        'max-finite-val': { type: 'string' },
-        'disable-shape-infer': { type: 'boolean' },
-        'no-check-fp16-ready': { type: 'boolean' },
-        'force-fp16-initializers': { type: 'boolean' },
-        'force-fp16-inputs': { type: 'string', multiple: true },
-        'no-block-out-of-range': { type: 'boolean' },
-        'external-data': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return asUsageErrors(() => parseArgs({ args: normalized, allowPositionals: true, options: {
+    output: { type: 'string', short: 'o' },
+    to: { type: 'string' },
+    'keep-io-types': { type: 'string' },
+    'op-block-list': { type: 'string' },
+    'node-block-list': { type: 'string' },
+    'min-positive-val': { type: 'string' },
+    'max-finite-val': { type: 'string' },
+    'disable-shape-infer': { type: 'boolean' },
+    'no-check-fp16-ready': { type: 'boolean' },
+    'force-fp16-initializers': { type: 'boolean' },
+    'force-fp16-inputs': { type: 'string', multiple: true },
+    'no-block-out-of-range': { type: 'boolean' },
+    'external-data': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } }));
 }
 
 type Values = ReturnType<typeof parse>['values'];

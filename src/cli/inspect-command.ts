@@ -2,13 +2,14 @@
  * `onnx-float16 inspect MODEL [--json]`: the model's summary, as text on stdout or as JSON.
  */
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadModel } from '../io/load-model.js';
 import { summarizeModel, type ModelSummary, type TensorTypeSummary } from '../inspect/summarize-model.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { listValueTypes, type ValueTypeEntry } from '../inspect/list-value-types.js';
 import type { TypeWarning } from '../schema/infer-types.js';
 import { formatBytes, formatShape, formatTable } from './format.js';
+import { parseArgs } from 'node:util';
+import { asUsageErrors } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
 export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--types] [--json]
@@ -25,7 +26,7 @@ Options:
   -h, --help`;
 
 export async function inspectCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args);
+  const { values, positionals } = parseInspectArgs(args);
   if (values.help) {
     out(INSPECT_HELP);
     return 0;
@@ -45,16 +46,8 @@ export async function inspectCommand(args: string[], out: (text: string) => void
   return 0;
 }
 
-function parseCommandArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+function parseInspectArgs(args: string[]) {
+  return asUsageErrors(() => parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
 }
 
 function formatSummary(path: string, fileBytes: number, s: ModelSummary): string {

@@ -5,22 +5,22 @@ import { withFields } from '../proto/message-copy.js';
 import { TypeProtoSchema, TypeProto_TensorSchema, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
 import type { ValueType } from '../schema/value-type.js';
 
-/** `type` with FLOAT element types replaced by `target` (shapes and denotations kept). */
-export function retypeTypeProto(type: TypeProto, target: number): TypeProto {
+/** `type` with `from` element types (FLOAT by default) replaced by `target`, inside containers too (shapes and denotations kept). */
+export function retypeTypeProto(type: TypeProto, target: number, from: number = DataType.FLOAT): TypeProto {
   const value = type.value;
   switch (value.case) {
     case 'tensorType':
     case 'sparseTensorType':
-      if (value.value.elemType !== DataType.FLOAT) return type;
+      if (value.value.elemType !== from) return type;
       return withFields(type, { value: { case: value.case, value: withFields(value.value, { elemType: target }) } } as Partial<TypeProto>);
     case 'sequenceType':
     case 'optionalType': {
-      const inner = value.value.elemType && retypeTypeProto(value.value.elemType, target);
+      const inner = value.value.elemType && retypeTypeProto(value.value.elemType, target, from);
       if (inner === value.value.elemType) return type;
       return withFields(type, { value: { case: value.case, value: withFields(value.value, { elemType: inner }) } } as Partial<TypeProto>);
     }
     case 'mapType': {
-      const inner = value.value.valueType && retypeTypeProto(value.value.valueType, target);
+      const inner = value.value.valueType && retypeTypeProto(value.value.valueType, target, from);
       if (inner === value.value.valueType) return type;
       return withFields(type, { value: { case: 'mapType', value: withFields(value.value, { valueType: inner }) } } as Partial<TypeProto>);
     }

@@ -10,6 +10,7 @@
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import { roundTripFloat32Bytes } from '../convert/tensor-conversion.js';
+import { retypeTypeProto } from '../convert/type-proto.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import type { Graph } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
@@ -18,7 +19,7 @@ import { Node } from '../ir/node.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
-import { NodeProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto, type TypeProto } from '../proto/onnx.js';
+import { NodeProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from '../proto/onnx.js';
 import { readPayloadSync, rawPayloadOf } from '../proto/payload.js';
 import { castTarget, castToAttribute, findAttribute } from '../schema/attributes.js';
 import { inferTypes, opsetVersion } from '../schema/infer-types.js';
@@ -97,7 +98,7 @@ export function emulateLowPrecision(converted: ModelProto, target: number): Mode
     // value_info would now describe renamed values: drop it (it is optional) and retype the graph's I/O.
     graph.valueInfo.length = 0;
     for (const port of [...graph.inputs, ...graph.outputs]) {
-      if (port.info?.type) port.info = withFields(port.info, { type: retypeElement(port.info.type, target, DataType.FLOAT) });
+      if (port.info?.type) port.info = withFields(port.info, { type: retypeTypeProto(port.info.type, DataType.FLOAT, target) });
     }
   }
   return modelToProto(ir);
@@ -115,23 +116,6 @@ function widenTensor(tensor: TensorProto, target: number): TensorProto {
     bytes = new Uint8Array(widened.buffer);
   }
   return create(TensorProtoSchema, { name: tensor.name, dims: tensor.dims, dataType: DataType.FLOAT, rawData: bytes });
-}
-
-/** `type` with element type `from` replaced by `to`, inside containers too. */
-function retypeElement(type: TypeProto, from: number, to: number): TypeProto {
-  const value = type.value;
-  switch (value.case) {
-    case 'tensorType':
-    case 'sparseTensorType':
-      return value.value.elemType === from ? withFields(type, { value: { case: value.case, value: withFields(value.value, { elemType: to }) } } as Partial<TypeProto>) : type;
-    case 'sequenceType':
-    case 'optionalType':
-      return value.value.elemType
-        ? withFields(type, { value: { case: value.case, value: withFields(value.value, { elemType: retypeElement(value.value.elemType, from, to) }) } } as Partial<TypeProto>)
-        : type;
-    default:
-      return type;
-  }
 }
 
 const CAST_TEMPLATE = create(NodeProtoSchema, { opType: 'Cast' });
