@@ -151,7 +151,12 @@ export function readNodeList(text: string): string[] {
   }
   const trimmed = content.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    const parsed = JSON.parse(trimmed) as unknown;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new UsageError(`--node-block-list: ${path} is not valid JSON (${(error as Error).message})`);
+    }
     const names = Array.isArray(parsed) ? parsed : (parsed as { nodeBlockList?: unknown }).nodeBlockList;
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new UsageError(`--node-block-list: ${path} holds no list of node names`);
     return names;
