@@ -1,7 +1,8 @@
 /**
  * The `onnx-float16` command line: dispatches subcommands, maps errors to exit codes
  * (0 ok, 1 failure, 2 usage error) and prints every error as one line, never a stack trace for
- * the library's own errors. It is a client of the package's Node entry only.
+ * the library's own errors. It is a client of the package's entries only (the Node entry and
+ * onnx-float16/low-level), never of internal folders: test/layering.test.ts checks it.
  */
 import { readFileSync } from 'node:fs';
 import { isLibraryError } from '../node.js';
