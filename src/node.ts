@@ -1,11 +1,11 @@
 /**
- * The Node.js entry: everything in the browser-safe core, plus files (loadModel, saveModel with
- * external data). The CLI builds on this entry.
+ * The Node.js entry: the browser-safe entry plus files (loadModel, saveModel with external data),
+ * feeds read from files, and onnxruntime-node as the default runtime of mixed precision. The CLI
+ * is built on this entry alone.
  */
 export * from './index.js';
-export { loadModel, loadModelSync, type LoadOptions } from './io/load-model.js';
-export { saveModel, type SaveOptions, type ExternalDataOptions } from './io/save-model.js';
-export { nodeRuntime, loadOnnxruntimeNode } from './runtime/node-runtime.js';
-export { readTestDataFeeds, readTestDataTensors } from './io/test-data.js';
+export { loadModel, type LoadOptions } from './io/load-model.js';
+export { saveModel, type SaveOptions, type SavedModel, type ExternalDataOptions } from './io/save-model.js';
 export { readFeeds } from './io/feeds.js';
+export { nodeRuntime } from './runtime/node-runtime.js';
 export { autoConvertMixedPrecision, findNodeBlockList, type NodeAutoMixedPrecisionOptions } from './mixed/node-auto.js';

@@ -6,18 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel } from '../convert/convert-model.js';
-import { DataType } from '../dtype.js';
-import { readFeeds } from '../io/feeds.js';
-import { loadModel } from '../io/load-model.js';
-import { saveModel } from '../io/save-model.js';
-import type { AttemptEvent } from '../mixed/auto-mixed-precision.js';
-import { findNodeBlockList } from '../mixed/node-auto.js';
-import { randomFeeds } from '../mixed/random-feeds.js';
-import type { Feeds } from '../runtime/runtime.js';
+import { convertModel, DataType, findNodeBlockList, loadModel, randomFeeds, readFeeds, saveModel, type AttemptEvent, type Feeds } from '../node.js';
 import { formatTable } from './format.js';
-import { parseArgs } from 'node:util';
-import { asUsageErrors } from './parse-command-args.js';
+import { parseCommandArgs } from './parse-command-args.js';
+import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
 
 export const AUTO_HELP = `Usage: onnx-float16 auto IN [-o OUT] (--feeds PATH ... | --random [--dim name=N ...]) [options]
@@ -46,8 +38,10 @@ Options:
   --json                   print the report as JSON on stdout
   -h, --help`;
 
-export async function autoCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function autoCommand(args: string[], io: CliStreams): Promise<number> {
   const { values, positionals } = parse(args);
+  const out = (text: string) => writeLine(io.stdout, text);
+  const err = (text: string) => writeLine(io.stderr, text);
   if (values.help) {
     out(AUTO_HELP);
     return 0;
@@ -63,11 +57,11 @@ export async function autoCommand(args: string[], out: (text: string) => void, e
   const feeds: Feeds[] = values.random
     ? [randomFeeds(model, parseDims(values.dim ?? []), Number(values.seed ?? 1), 2, parseShapes(values.shape ?? []))]
     : values.feeds!.map((spec) => readFeeds(spec, model));
-  const live = process.stderr.isTTY && !values.json;
+  const live = io.stderr.isTTY === true && !values.json;
   const onProgress = (event: AttemptEvent) => {
     const segments = event.segments ? ` | segments: ${event.segments.converted} converted, ${event.segments.kept} kept, ${event.segments.pending} pending` : '';
     const line = `attempt ${event.attempt} (${event.phase}): ${event.blocked}/${event.candidates} nodes float32 -> ${event.passed ? 'pass' : 'fail'}${event.error ? ` (${event.error})` : ''}${segments}`;
-    if (live) process.stderr.write(`\r\u001b[2K${line}`);
+    if (live) io.stderr.write(`\r\u001b[2K${line}`);
     else err(line);
   };
   const result = await findNodeBlockList(model, feeds, {
@@ -79,7 +73,7 @@ export async function autoCommand(args: string[], out: (text: string) => void, e
     to,
     onProgress,
   });
-  if (live) process.stderr.write('\n');
+  if (live) io.stderr.write('\n');
   const { model: converted, report } = convertModel(model, { keepIoTypes: values['keep-io-types'] ?? false, nodeBlockList: result.nodeBlockList }, to);
   await saveModel(converted, output);
   if (values['save-block-list']) writeFileSync(values['save-block-list'], `${JSON.stringify({ nodeBlockList: result.nodeBlockList }, null, 2)}\n`);
@@ -96,7 +90,7 @@ export async function autoCommand(args: string[], out: (text: string) => void, e
 }
 
 function parse(args: string[]) {
-  return asUsageErrors(() => parseArgs({ args, allowPositionals: true, options: {
+  return parseCommandArgs(args, {
     output: { type: 'string', short: 'o' },
     feeds: { type: 'string', multiple: true },
     random: { type: 'boolean' },
@@ -112,7 +106,7 @@ function parse(args: string[]) {
     'save-block-list': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
-  } }));
+  });
 }
 
 function number(text: string | undefined, name: string): number | undefined {

@@ -1,19 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { saveModel } from '../io/save-model.js';
+import { saveModel } from '../node.js';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
 import { SHARED_MODELS_SKIP, SILERO_MODELS, sharedModel } from '../../test/testdata.js';
+import { AUTO_HELP } from './auto-command.js';
+import { CONVERT_HELP } from './convert-command.js';
+import { INSPECT_HELP } from './inspect-command.js';
 import { main } from './main.js';
+import { Progress } from './progress.js';
+import type { TextStream } from './streams.js';
 import { RUNTIME_SKIP as RUNTIME_SKIP_CLI } from '../../test/runtime-helpers.js';
 
+/** A stream that keeps what is written to it. */
+function collector(isTTY = false): TextStream & { text: string } {
+  return {
+    text: '',
+    isTTY,
+    write(chunk: string) {
+      this.text += chunk;
+    },
+  };
+}
+
 async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, (t) => (stdout += `${t}\n`), (t) => (stderr += `${t}\n`));
-  return { code, stdout, stderr };
+  const stdout = collector();
+  const stderr = collector();
+  const code = await main(argv, { stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 test('inspect --json on a real model with nested If subgraphs', async () => {
@@ -67,10 +83,10 @@ test('exit codes: 2 for usage errors, 1 for bad files, with one-line messages', 
   assert.equal((await run('--help')).code, 0);
   const unknown = await run('frobnicate');
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  assert.equal(unknown.stderr, 'onnx-float16: unknown command "frobnicate"; commands: convert, auto, inspect\n');
   const badFlag = await run('inspect', 'x.onnx', '--nope');
   assert.equal(badFlag.code, 2);
-  assert.match(badFlag.stderr, /Unknown option '--nope'/);
+  assert.equal(badFlag.stderr, 'onnx-float16 inspect: unknown option --nope; see "onnx-float16 inspect --help"\n');
   assert.equal((await run('inspect')).code, 2);
   const missing = await run('inspect', '/nonexistent/model.onnx');
   assert.equal(missing.code, 1);
@@ -139,7 +155,108 @@ test('convert: default output name, JSON report, node block list from a file sav
   assert.deepEqual([...found.nodeBlockList].sort(), ['div', 'mm']);
   const again = await run('convert', join(dir, 'net.onnx'), '-o', join(dir, 'again.onnx'), '--keep-io-types', '--node-block-list', `@${join(dir, 'block.json')}`, '--json');
   assert.deepEqual(JSON.parse(again.stdout).keptNodes.map((k: { name: string }) => k.name).sort(), ['div', 'mm']);
+  writeFileSync(join(dir, 'broken.json'), '["mm",');
+  const broken = await run('convert', join(dir, 'net.onnx'), '--node-block-list', `@${join(dir, 'broken.json')}`);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /^onnx-float16 convert: --node-block-list: .*broken\.json is not valid JSON \([^\n]+\); see "onnx-float16 convert --help"\n$/);
   const usage = await run('auto', join(dir, 'net.onnx'), '--rtol', '1e-2');
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /give --feeds PATH or --random/);
+});
+
+test('--version prints the version from package.json', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-v']) {
+    const result = await run(flag);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, `${version}\n`);
+  }
+});
+
+test('each command has its own --help, also as "help COMMAND"', async () => {
+  for (const [command, help] of [['convert', CONVERT_HELP], ['auto', AUTO_HELP], ['inspect', INSPECT_HELP]] as const) {
+    assert.match(help, new RegExp(`^Usage: onnx-float16 ${command} `));
+    for (const argv of [[command, '--help'], [command, '-h'], ['help', command]]) {
+      const result = await run(...argv);
+      assert.equal(result.code, 0, argv.join(' '));
+      assert.equal(result.stdout, `${help}\n`, argv.join(' '));
+    }
+  }
+  const unknown = await run('help', 'conver');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "conver" \(did you mean convert\?\)/);
+});
+
+test('an unknown or misspelt option is a one-line usage error naming the option meant', async () => {
+  const cases: [string[], string][] = [
+    [['convert', 'm.onnx', '--keep-io-type'], 'onnx-float16 convert: unknown option --keep-io-type (did you mean --keep-io-types?); see "onnx-float16 convert --help"'],
+    [['convert', 'm.onnx', '--keep_io_types'], 'onnx-float16 convert: unknown option --keep_io_types (did you mean --keep-io-types?); see "onnx-float16 convert --help"'],
+    [['auto', 'm.onnx', '--rtoll', '1'], 'onnx-float16 auto: unknown option --rtoll (did you mean --rtol?); see "onnx-float16 auto --help"'],
+    [['inspect', 'm.onnx', '--type'], 'onnx-float16 inspect: unknown option --type (did you mean --types?); see "onnx-float16 inspect --help"'],
+    [['convert', 'm.onnx', '--frobnicate'], 'onnx-float16 convert: unknown option --frobnicate; see "onnx-float16 convert --help"'],
+    [['convert', 'm.onnx', '-x'], 'onnx-float16 convert: unknown option -x; see "onnx-float16 convert --help"'],
+    [['convert', 'm.onnx', '-o'], 'onnx-float16 convert: -o needs a value; see "onnx-float16 convert --help"'],
+    [['convert', 'm.onnx', '--to'], 'onnx-float16 convert: --to needs a value; see "onnx-float16 convert --help"'],
+    [['inspect', 'm.onnx', '--json=yes'], 'onnx-float16 inspect: --json does not take an argument; see "onnx-float16 inspect --help"'],
+  ];
+  for (const [argv, message] of cases) {
+    const result = await run(...argv);
+    assert.equal(result.code, 2, argv.join(' '));
+    assert.equal(result.stderr, `${message}\n`, argv.join(' '));
+    assert.equal(result.stdout, '');
+  }
+});
+
+test('options with values still parse in every spelling once names are checked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  const m = model(graph({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', 1, [2])], outputs: [valueInfo('y', 1, [2])] }));
+  await saveModel(m, join(dir, 'm.onnx'));
+  for (const argv of [['-o', join(dir, 'a.onnx')], [`-o${join(dir, 'b.onnx')}`], [`--output=${join(dir, 'c.onnx')}`], ['--output', join(dir, 'd.onnx'), '--to', 'bf16']]) {
+    const result = await run('convert', join(dir, 'm.onnx'), ...argv, '--json');
+    assert.equal(result.code, 0, `${argv.join(' ')}: ${result.stderr}`);
+    assert.ok(existsSync(JSON.parse(result.stdout).output), argv.join(' '));
+  }
+});
+
+test('convert writes its report to the stderr it is given, and external data only where the model needs it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  const m = model(
+    graph({
+      nodes: [node('Add', ['x', 'w'], ['y'])],
+      inputs: [valueInfo('x', 1, [2000])],
+      outputs: [valueInfo('y', 1, [2000])],
+      initializers: [tensor('w', [2000], new Float32Array(2000).fill(0.5))],
+    }),
+  );
+  await saveModel(m, join(dir, 'inline.onnx'));
+  await saveModel(m, join(dir, 'split.onnx'), { externalData: { location: 'split.weights' } });
+
+  const inline = await run('convert', join(dir, 'inline.onnx'));
+  assert.equal(inline.code, 0);
+  assert.equal(inline.stdout, '');
+  assert.match(inline.stderr, /inline\.onnx -> .*inline_fp16\.onnx \(float16\)/);
+  assert.equal(existsSync(join(dir, 'inline_fp16.onnx.data')), false, 'a small self-contained model stays one file');
+
+  const split = JSON.parse((await run('convert', join(dir, 'split.onnx'), '--json')).stdout);
+  assert.equal(split.externalData, 'split_fp16.onnx.data', 'a model with external data keeps external data');
+  assert.equal(split.outputBytes, readFileSync(join(dir, 'split_fp16.onnx')).byteLength + readFileSync(join(dir, 'split_fp16.onnx.data')).byteLength);
+
+  const named = JSON.parse((await run('convert', join(dir, 'inline.onnx'), '-o', join(dir, 'named.onnx'), '--external-data=named.bin', '--json')).stdout);
+  assert.equal(named.externalData, 'named.bin');
+  assert.equal(readFileSync(join(dir, 'named.bin')).byteLength, 4000, 'the float16 weights');
+});
+
+test('progress redraws one line on a terminal stream and prints tenths elsewhere', () => {
+  const terminal = collector(true);
+  const tty = new Progress(terminal, 0);
+  tty.update('writing', 50, 100);
+  tty.update('writing', 100, 100);
+  assert.match(terminal.text, /^\rwriting \[#{15}\.{15}\]  50% 50 B \/ 100 B\rwriting \[#{30}\] 100% 100 B \/ 100 B\n$/);
+  const pipe = collector(false);
+  const plain = new Progress(pipe, 0);
+  for (const done of [10, 15, 20, 100]) plain.update('writing', done, 100);
+  assert.equal(pipe.text, 'writing: 10% (10 B of 100 B)\nwriting: 20% (20 B of 100 B)\nwriting: 100% (100 B of 100 B)\n');
+  const quiet = collector(false);
+  new Progress(quiet).update('writing', 1, 100);
+  assert.equal(quiet.text, '', 'small jobs show nothing');
 });

@@ -5,18 +5,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, type ConversionReport } from '../convert/convert-model.js';
-import { DEFAULT_OP_BLOCK_LIST, type ConvertOptions } from '../convert/options.js';
-import { DataType } from '../dtype.js';
-import { loadModel } from '../io/load-model.js';
-import { saveModel } from '../io/save-model.js';
-import { encodeModelParts, PROTOBUF_SIZE_LIMIT } from '../proto/codec.js';
-import { TensorProto_DataLocation } from '../proto/onnx.js';
-import { forEachTensor } from '../proto/tensor-walk.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, loadModel, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { formatBytes, formatTable } from './format.js';
+import { parseCommandArgs } from './parse-command-args.js';
 import { Progress } from './progress.js';
-import { parseArgs } from 'node:util';
-import { asUsageErrors } from './parse-command-args.js';
+import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
 
 export const CONVERT_HELP = `Usage: onnx-float16 convert IN [-o OUT] [options]
@@ -51,10 +45,10 @@ Default op block list: ${DEFAULT_OP_BLOCK_LIST.join(', ')}`;
 
 const OPTIONAL_VALUE_FLAGS = ['--keep-io-types', '--external-data'];
 
-export async function convertCommand(args: string[], out: (text: string) => void, err: (text: string) => void = (t) => process.stderr.write(`${t}\n`)): Promise<number> {
+export async function convertCommand(args: string[], io: CliStreams): Promise<number> {
   const { values, positionals } = parse(args);
   if (values.help) {
-    out(CONVERT_HELP);
+    writeLine(io.stdout, CONVERT_HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`convert takes one input model, got ${positionals.length}`);
@@ -62,38 +56,42 @@ export async function convertCommand(args: string[], out: (text: string) => void
   const to = parseTarget(values.to);
   const output = values.output ?? defaultOutput(input, to);
   const options = convertOptions(values);
-  const progress = new Progress(process.stderr);
+  const progress = new Progress(io.stderr);
 
   const start = performance.now();
   const model = await loadModel(input);
-  let inputUsesExternalData = false;
-  forEachTensor(model, (t) => {
-    if (t.dataLocation === TensorProto_DataLocation.EXTERNAL) inputUsesExternalData = true;
-  });
   const { model: converted, report } = convertModel(model, options, to);
-
-  let external: false | { location: string } = false;
-  if (values['external-data'] !== undefined) external = { location: values['external-data'] || `${basename(output)}.data` };
-  else if (inputUsesExternalData || encodeModelParts(converted).byteLength > PROTOBUF_SIZE_LIMIT) external = { location: `${basename(output)}.data` };
-  await saveModel(converted, output, {
-    externalData: external,
+  // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
+  const location = values['external-data'] || `${basename(output)}.data`;
+  const externalData = values['external-data'] !== undefined || usesExternalData(model) ? { location } : 'auto';
+  const saved = await saveModel(converted, output, {
+    externalData,
     onProgress: (done, total) => progress.update(`writing ${output}`, done, total),
   });
   progress.finish();
   const elapsedMs = performance.now() - start;
-  const outputBytes = statSync(output).size + (external ? statSync(join(dirname(output), external.location)).size : 0);
+  const outputBytes = saved.bytes + (saved.externalData?.bytes ?? 0);
   const inputBytes = statSync(input).size;
   if (values.json) {
-    out(JSON.stringify({ input, output, externalData: external ? external.location : null, inputBytes, outputBytes, ...report, elapsedMs }, null, 2));
+    writeLine(io.stdout, JSON.stringify({ input, output, externalData: saved.externalData?.location ?? null, inputBytes, outputBytes, ...report, elapsedMs }, null, 2));
   } else {
-    err(formatReport(input, output, inputBytes, outputBytes, report, elapsedMs));
+    writeLine(io.stderr, formatReport(input, output, inputBytes, outputBytes, report, elapsedMs));
   }
   return 0;
 }
 
+/** Whether any tensor of the (input) model keeps its bytes in an external data file. */
+function usesExternalData(model: ModelProto): boolean {
+  let found = false;
+  forEachTensor(model, (tensor) => {
+    if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL) found = true;
+  });
+  return found;
+}
+
 function parse(args: string[]) {
   const normalized = args.map((a) => (OPTIONAL_VALUE_FLAGS.includes(a) ? `${a}=` : a));
-  return asUsageErrors(() => parseArgs({ args: normalized, allowPositionals: true, options: {
+  return parseCommandArgs(normalized, {
     output: { type: 'string', short: 'o' },
     to: { type: 'string' },
     'keep-io-types': { type: 'string' },
@@ -109,7 +107,7 @@ function parse(args: string[]) {
     'external-data': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
-  } }));
+  });
 }
 
 type Values = ReturnType<typeof parse>['values'];
@@ -153,7 +151,12 @@ export function readNodeList(text: string): string[] {
   }
   const trimmed = content.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    const parsed = JSON.parse(trimmed) as unknown;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new UsageError(`--node-block-list: ${path} is not valid JSON (${(error as Error).message})`);
+    }
     const names = Array.isArray(parsed) ? parsed : (parsed as { nodeBlockList?: unknown }).nodeBlockList;
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new UsageError(`--node-block-list: ${path} holds no list of node names`);
     return names;
@@ -197,7 +200,7 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
   if (report.keptNodes.length > 0) {
     lines.push('Kept float32:');
     const shown = report.keptNodes.slice(0, 30);
-    lines.push(formatTable(shown.map((k) => [k.address, k.domain ? `${k.domain}::${k.opType}` : k.opType, k.reason])));
+    lines.push(formatTable(shown.map((k) => [k.address, k.domain ? `${k.domain}::${k.opType}` : k.opType, formatReason(k)])));
     if (report.keptNodes.length > shown.length) lines.push(`  ... and ${report.keptNodes.length - shown.length} more (--json lists all)`);
   }
   const clipped = report.tensors.filter((t) => t.clampedSmall + t.clampedLarge > 0);
@@ -209,4 +212,9 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
   for (const w of report.warnings.filter((w) => w.kind === 'io')) lines.push(`warning: ${w.message}`);
   lines.push(`Done in ${(elapsedMs / 1000).toFixed(2)} s`);
   return lines.join('\n');
+}
+
+/** Why a node stayed float32, as one table cell: the one place the CLI renders a kept node's reason. */
+function formatReason(kept: KeptNodeRecord): string {
+  return kept.reason;
 }

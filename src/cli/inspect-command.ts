@@ -2,14 +2,10 @@
  * `onnx-float16 inspect MODEL [--json]`: the model's summary, as text on stdout or as JSON.
  */
 import { statSync } from 'node:fs';
-import { loadModel } from '../io/load-model.js';
-import { summarizeModel, type ModelSummary, type TensorTypeSummary } from '../inspect/summarize-model.js';
-import { modelFromProto } from '../ir/from-proto.js';
-import { listValueTypes, type ValueTypeEntry } from '../inspect/list-value-types.js';
-import type { TypeWarning } from '../schema/infer-types.js';
+import { listValueTypes, loadModel, summarizeModel, type ModelSummary, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
 import { formatBytes, formatShape, formatTable } from './format.js';
-import { parseArgs } from 'node:util';
-import { asUsageErrors } from './parse-command-args.js';
+import { parseCommandArgs } from './parse-command-args.js';
+import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
 
 export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--types] [--json]
@@ -25,8 +21,9 @@ Options:
             { graph, name, elemType, source })
   -h, --help`;
 
-export async function inspectCommand(args: string[], out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseInspectArgs(args);
+export async function inspectCommand(args: string[], io: CliStreams): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const out = (text: string) => writeLine(io.stdout, text);
   if (values.help) {
     out(INSPECT_HELP);
     return 0;
@@ -36,7 +33,7 @@ export async function inspectCommand(args: string[], out: (text: string) => void
   const model = await loadModel(path);
   const summary = summarizeModel(model);
   const fileBytes = statSync(path).size;
-  const types = values.types ? listValueTypes(modelFromProto(model)) : undefined;
+  const types = values.types ? listValueTypes(model) : undefined;
   if (values.json) {
     out(JSON.stringify({ file: path, fileBytes, ...summary, ...(types ? { values: types.values, typeWarnings: types.warnings } : {}) }, null, 2));
   } else {
@@ -44,10 +41,6 @@ export async function inspectCommand(args: string[], out: (text: string) => void
     if (types) out(formatTypes(types.values, types.warnings));
   }
   return 0;
-}
-
-function parseInspectArgs(args: string[]) {
-  return asUsageErrors(() => parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
 }
 
 function formatSummary(path: string, fileBytes: number, s: ModelSummary): string {

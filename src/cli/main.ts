@@ -1,14 +1,17 @@
 /**
  * The `onnx-float16` command line: dispatches subcommands, maps errors to exit codes
- * (0 ok, 1 failure, 2 usage error) and prints library errors as one message, never a stack trace.
+ * (0 ok, 1 failure, 2 usage error) and prints every error as one line, never a stack trace for
+ * the library's own errors. It is a client of the package's entries only (the Node entry and
+ * onnx-float16/low-level), never of internal folders: test/layering.test.ts checks it.
  */
-import { isLibraryError } from '../errors.js';
-import { autoCommand } from './auto-command.js';
-import { convertCommand } from './convert-command.js';
-import { inspectCommand } from './inspect-command.js';
+import { readFileSync } from 'node:fs';
+import { isLibraryError } from '../node.js';
+import { AUTO_HELP, autoCommand } from './auto-command.js';
+import { CONVERT_HELP, convertCommand } from './convert-command.js';
+import { INSPECT_HELP, inspectCommand } from './inspect-command.js';
+import { closestName } from './parse-command-args.js';
+import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
-
-const VERSION = '0.1.0';
 
 export const HELP = `Usage: onnx-float16 <command> [options]
 
@@ -23,49 +26,74 @@ Commands:
                            show opsets, operators, inputs/outputs, initializers;
                            --types lists every tensor's element type
 
-Run "onnx-float16 <command> --help" for a command's options.
+Run "onnx-float16 <command> --help" (or "onnx-float16 help <command>") for a command's options.
 
 Options:
   -h, --help       show this help
   -v, --version    show the version`;
 
-type Command = (args: string[], out: (text: string) => void) => Promise<number>;
-let errorStream: (text: string) => void = (text) => console.error(text);
-const COMMANDS: Record<string, Command> = {
-  inspect: inspectCommand,
-  convert: (args, out) => convertCommand(args, out, errorStream),
-  auto: (args, out) => autoCommand(args, out, errorStream),
+interface Command {
+  readonly help: string;
+  readonly run: (args: string[], io: CliStreams) => Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  convert: { help: CONVERT_HELP, run: convertCommand },
+  auto: { help: AUTO_HELP, run: autoCommand },
+  inspect: { help: INSPECT_HELP, run: inspectCommand },
 };
 
+/** The package's version, from the package.json two folders up (from src/cli and dist/cli alike). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], out = (text: string) => console.log(text), err = (text: string) => console.error(text)): Promise<number> {
-  errorStream = err;
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    out(HELP);
-    return command === undefined ? 2 : 0;
+export async function main(argv: string[], io: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    writeLine(name === undefined ? io.stderr : io.stdout, HELP);
+    return name === undefined ? 2 : 0;
   }
-  if (command === '-v' || command === '--version') {
-    out(VERSION);
+  if (name === '-v' || name === '--version') {
+    writeLine(io.stdout, packageVersion());
     return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
-    err(`onnx-float16: unknown command "${command}"\n\n${HELP}`);
-    return 2;
-  }
+  if (name === 'help') return help(rest, io);
+  const command = COMMANDS[name];
+  if (!command) return usageError('onnx-float16', unknownCommand(name), io);
   try {
-    return await run(rest, out);
+    return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`onnx-float16 ${command}: ${error.message}\nRun "onnx-float16 ${command} --help" for usage.`);
-      return 2;
-    }
+    if (error instanceof UsageError) return usageError(`onnx-float16 ${name}`, `${error.message}; see "onnx-float16 ${name} --help"`, io);
     if (isLibraryError(error)) {
-      err(`onnx-float16 ${command}: ${error.message}`);
+      writeLine(io.stderr, `onnx-float16 ${name}: ${error.message}`);
       return 1;
     }
-    err(`onnx-float16 ${command}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // A bug, not bad input: keep the stack for the report.
+    writeLine(io.stderr, `onnx-float16 ${name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
+}
+
+/** `help` alone, or `help COMMAND`. */
+function help(args: string[], io: CliStreams): number {
+  if (args.length === 0) {
+    writeLine(io.stdout, HELP);
+    return 0;
+  }
+  const command = COMMANDS[args[0]!];
+  if (!command || args.length > 1) return usageError('onnx-float16 help', args.length > 1 ? 'help takes one command' : unknownCommand(args[0]!), io);
+  writeLine(io.stdout, command.help);
+  return 0;
+}
+
+function unknownCommand(name: string): string {
+  const suggestion = closestName(name, Object.keys(COMMANDS));
+  return `unknown command "${name}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')}`;
+}
+
+function usageError(prefix: string, message: string, io: CliStreams): number {
+  writeLine(io.stderr, `${prefix}: ${message}`);
+  return 2;
 }

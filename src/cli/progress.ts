@@ -3,6 +3,7 @@
  * Small jobs (under `minimumBytes`) show nothing.
  */
 import { formatBytes } from './format.js';
+import type { TextStream } from './streams.js';
 
 export class Progress {
   #lastDraw = 0;
@@ -10,7 +11,7 @@ export class Progress {
   #active = false;
 
   constructor(
-    readonly stream: NodeJS.WriteStream,
+    readonly stream: TextStream,
     readonly minimumBytes = 64 * 1024 * 1024,
   ) {}
 

@@ -3,7 +3,8 @@
  * `inspect --types` shows.
  */
 import { dataTypeName } from '../dtype.js';
-import type { Model } from '../ir/model.js';
+import { modelFromProto } from '../ir/from-proto.js';
+import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes, type TypeWarning } from '../schema/infer-types.js';
 import { elementTypeOf, type ValueType } from '../schema/value-type.js';
 
@@ -20,7 +21,15 @@ export interface ValueTypeEntry {
   reason?: string;
 }
 
-export function listValueTypes(model: Model): { values: ValueTypeEntry[]; warnings: TypeWarning[] } {
+export interface ValueTypeList {
+  values: ValueTypeEntry[];
+  /** What type inference noticed on the way, each naming its graph and value. */
+  warnings: TypeWarning[];
+}
+
+/** Every tensor of `proto` (subgraphs and functions included) with its element type and its source. */
+export function listValueTypes(proto: ModelProto): ValueTypeList {
+  const model = modelFromProto(proto);
   const inference = inferTypes(model);
   const values: ValueTypeEntry[] = [];
   for (const graph of model.graphs()) {

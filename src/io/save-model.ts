@@ -7,10 +7,11 @@
 import { lstatSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ExternalDataError, OptionsError } from '../errors.js';
-import { assertWithinProtobufLimit, encodeModelParts, type EncodedPart } from '../proto/codec.js';
-import type { ModelProto } from '../proto/onnx.js';
+import { assertWithinProtobufLimit, encodeModelParts, PROTOBUF_SIZE_LIMIT, type EncodedPart } from '../proto/codec.js';
+import { TensorProto_DataLocation, type ModelProto } from '../proto/onnx.js';
 import { planTensorPlacement, type DataJob } from '../proto/external-placement.js';
 import type { TensorPayload } from '../proto/payload.js';
+import { forEachTensor } from '../proto/tensor-walk.js';
 import { writeFilesAtomically } from './atomic-write.js';
 import { containedPath } from './external-data.js';
 
@@ -24,20 +25,41 @@ export interface ExternalDataOptions {
 }
 
 export interface SaveOptions {
-  /** Write large tensors to an external data file (true for the defaults). Default false: one self-contained file. */
-  externalData?: boolean | ExternalDataOptions;
+  /**
+   * Write large tensors to an external data file: true for the defaults, or settings. `'auto'`
+   * does so (with the defaults) where the model already keeps tensors in external data or would
+   * not fit one protobuf file (2 GB). Default false: one self-contained file.
+   */
+  externalData?: boolean | 'auto' | ExternalDataOptions;
   /** Called as bytes are written, with the total to write. */
   onProgress?: (bytesWritten: number, totalBytes: number) => void;
+}
+
+/** What saveModel wrote. */
+export interface SavedModel {
+  /** The model file (absolute) and its size in bytes. */
+  path: string;
+  bytes: number;
+  /** The external data file, where one was written. */
+  externalData?: { location: string; path: string; bytes: number };
 }
 
 const STREAM_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** Writes `model` to `path`; see SaveOptions. */
-export async function saveModel(model: ModelProto, path: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: ModelProto, path: string, options: SaveOptions = {}): Promise<SavedModel> {
   const target = resolve(path);
-  const external = resolveExternalOptions(options.externalData, target);
-  const plan = planTensorPlacement(model, external, `saving ${path}`);
-  const encoded = encodeModelParts(plan.model);
+  const label = `saving ${path}`;
+  const auto = options.externalData === 'auto';
+  let external = resolveExternalOptions(options.externalData === 'auto' ? usesExternalData(model) : options.externalData, target);
+  let plan = planTensorPlacement(model, external, label);
+  let encoded = encodeModelParts(plan.model);
+  if (auto && !external && encoded.byteLength > PROTOBUF_SIZE_LIMIT) {
+    // Only a model that does not fit one file is placed and encoded a second time.
+    external = resolveExternalOptions(true, target);
+    plan = planTensorPlacement(model, external, label);
+    encoded = encodeModelParts(plan.model);
+  }
   assertWithinProtobufLimit(encoded.byteLength);
 
   const total = encoded.byteLength + plan.dataFileBytes;
@@ -48,6 +70,20 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   }
   files.push({ path: target, write: (fd: number) => writer.writeParts(fd, encoded.parts) });
   await writeFilesAtomically(files);
+  return {
+    path: target,
+    bytes: encoded.byteLength,
+    ...(external ? { externalData: { location: external.location, path: external.path, bytes: plan.dataFileBytes } } : {}),
+  };
+}
+
+/** Whether any tensor of the model keeps its bytes in an external data file. */
+function usesExternalData(model: ModelProto): boolean {
+  let found = false;
+  forEachTensor(model, (tensor) => {
+    if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL) found = true;
+  });
+  return found;
 }
 
 interface ResolvedExternal {
@@ -57,8 +93,7 @@ interface ResolvedExternal {
   convertAttribute: boolean;
 }
 
-
-function resolveExternalOptions(option: SaveOptions['externalData'], target: string): ResolvedExternal | undefined {
+function resolveExternalOptions(option: boolean | ExternalDataOptions | undefined, target: string): ResolvedExternal | undefined {
   if (!option) return undefined;
   const settings = option === true ? {} : option;
   const location = settings.location ?? `${basename(target)}.data`;

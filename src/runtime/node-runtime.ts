@@ -2,7 +2,7 @@
  * onnxruntime-node as a Runtime, loaded on first use: plain conversion never needs it, and it is
  * an optional dependency.
  */
-import { UnsupportedModelError } from '../errors.js';
+import { RuntimeUnavailableError } from '../errors.js';
 import { onnxruntimeAdapter, type OnnxruntimeAdapterOptions, type OnnxruntimeModule } from './onnxruntime-adapter.js';
 import type { Runtime } from './runtime.js';
 
@@ -14,7 +14,7 @@ export function loadOnnxruntimeNode(): Promise<OnnxruntimeModule> {
     (module) => ((module as { default?: OnnxruntimeModule }).default ?? module) as unknown as OnnxruntimeModule,
     (error: unknown) => {
       loaded = undefined;
-      throw new UnsupportedModelError(`onnxruntime-node is needed to run models but could not be loaded (npm install onnxruntime-node): ${(error as Error).message}`);
+      throw new RuntimeUnavailableError(`onnxruntime-node is needed to run models but could not be loaded (npm install onnxruntime-node): ${(error as Error).message}`);
     },
   );
   return loaded;

@@ -1,0 +1,26 @@
+/**
+ * `onnx-float16/low-level`: the building blocks under the main entry, for tools that work on
+ * models' bytes and tensors directly. Browser-safe, like the main entry. These follow the
+ * library's internals more closely than the main entry and may change in minor versions.
+ */
+
+// The ONNX protobuf messages (schemas, enums and types) and the codec's pieces.
+export * from './proto/onnx.js';
+export { encodeModelParts, PROTOBUF_SIZE_LIMIT, type EncodedModel, type EncodedPart } from './proto/codec.js';
+export { decodeModelLazily, decodeModelLazilyAsync, memorySource, type AsyncRandomAccessSource, type RandomAccessSource } from './proto/skeleton.js';
+export { blobSource } from './proto/blob-io.js';
+
+// Tensors: payloads wherever they live, and walks over every tensor of a model.
+export { readTensorData, tensorPayload, type TensorPayload } from './proto/payload.js';
+export { forEachTensor, mapTensors } from './proto/tensor-walk.js';
+export { dataTypeName, parseDataType, dataTypeBits } from './dtype.js';
+
+// Numeric kernels, on bit patterns.
+export { float32BitsToFloat16Bits, float16BitsToFloat32Bits, convertFloat32ToFloat16 } from './numeric/float16.js';
+export { float32BitsToBfloat16Bits, bfloat16BitsToFloat32Bits, convertFloat32ToBfloat16 } from './numeric/bfloat16.js';
+
+// Conversion defaults and mixed-precision pieces.
+export { ALWAYS_FLOAT_INPUTS } from './convert/options.js';
+export { emulateLowPrecision } from './mixed/emulate.js';
+export { allClose } from './mixed/validate.js';
+export { tensorFromProto } from './runtime/tensor-from-proto.js';
