@@ -1,0 +1,86 @@
+/**
+ * `inspect --runtime NAME`: the nodes of a float16 (or bfloat16) model an onnxruntime provider
+ * would not run in that type (it falls back to CPU for them, or refuses the model), with counts
+ * by operator and reason; nodes without 16-bit float types that the provider does not run either
+ * (integer shape arithmetic a GPU provider leaves to the CPU, ...) are listed apart. Every graph
+ * is covered: subgraphs and model-local function bodies (onnxruntime inlines those). Pure data,
+ * computed from a ModelProto; the CLI prints it as text or JSON.
+ */
+import { DataType } from '../dtype.js';
+import { modelFromProto } from '../ir/from-proto.js';
+import type { ModelProto } from '../proto/onnx.js';
+import { inferTypes } from '../schema/infer-types.js';
+import { formatValueType, tensorType } from '../schema/value-type.js';
+import { nodeRuntimeQuery, opsetsOfGraphs, RUNTIME_LABELS, runtimeSupport, type RuntimeName } from '../schema/runtime-support.js';
+
+export interface RuntimeNodeEntry {
+  /** Path of the graph: "" for the main graph, e.g. "If_0/then_branch" or "function:local.Fn". */
+  graph: string;
+  /** The node's name, or "#index" in its graph when unnamed. */
+  node: string;
+  domain: string;
+  opType: string;
+  outcome: 'fallback' | 'refused';
+  reason: string;
+}
+
+export interface RuntimeReport {
+  runtime: RuntimeName;
+  /** "onnxruntime CPU", "WebGPU", ... */
+  runtimeLabel: string;
+  /** Nodes checked (every graph); those without a schema (custom operators) are counted in `unknown`. */
+  nodeCount: number;
+  /** Nodes the provider runs with a kernel for their types (or, on CPU, computes in float32 between Casts, or as a function body). */
+  supported: number;
+  /** Nodes no table can answer for: custom or unknown operators, or a domain the model imports no opset for. */
+  unknown: { graph: string; node: string; domain: string; opType: string }[];
+  /** Nodes with float16/bfloat16 types that fall back to CPU or make the model fail to load, in graph order. */
+  nodes: RuntimeNodeEntry[];
+  /** Nodes without 16-bit float types that the provider does not run either. */
+  otherNodes: RuntimeNodeEntry[];
+  /** The same nodes grouped by operator, outcome and reason, most frequent first. */
+  byOp: { domain: string; opType: string; outcome: 'fallback' | 'refused'; reason: string; count: number }[];
+  /** Notes the runtime's documents attach to operators the model uses (limitations not checked here). */
+  notes: { domain: string; opType: string; note: string }[];
+}
+
+const LOW_PRECISION = new Set([formatValueType(tensorType(DataType.FLOAT16)), formatValueType(tensorType(DataType.BFLOAT16))]);
+
+export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeReport {
+  const model = modelFromProto(proto);
+  const inference = inferTypes(model);
+  const opsetsOf = opsetsOfGraphs(model);
+  const report: RuntimeReport = { runtime, runtimeLabel: RUNTIME_LABELS[runtime], nodeCount: 0, supported: 0, unknown: [], nodes: [], otherNodes: [], byOp: [], notes: [] };
+  const groups = new Map<string, RuntimeReport['byOp'][number]>();
+  const notes = new Map<string, RuntimeReport['notes'][number]>();
+  for (const graph of model.graphs()) {
+    graph.nodes.forEach((node, index) => {
+      report.nodeCount++;
+      const where = { graph: graph.path, node: node.name || `#${index}`, domain: node.domain, opType: node.opType };
+      const query = nodeRuntimeQuery(node, inference, opsetsOf(graph));
+      if (!query) {
+        report.unknown.push(where);
+        return;
+      }
+      const verdict = runtimeSupport(runtime, query);
+      if (verdict.supported) {
+        report.supported++;
+        if (verdict.note) notes.set(`${node.domain}\u0000${node.opType}`, { domain: node.domain, opType: node.opType, note: verdict.note });
+        return;
+      }
+      const entry = { ...where, outcome: verdict.outcome, reason: verdict.reason };
+      if (!Object.values(query.bindings).some((type) => LOW_PRECISION.has(type))) {
+        report.otherNodes.push(entry);
+        return;
+      }
+      report.nodes.push(entry);
+      const key = `${node.domain}\u0000${node.opType}\u0000${verdict.outcome}\u0000${verdict.reason}`;
+      const group = groups.get(key) ?? { domain: node.domain, opType: node.opType, outcome: verdict.outcome, reason: verdict.reason, count: 0 };
+      group.count++;
+      groups.set(key, group);
+    });
+  }
+  report.byOp = [...groups.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType));
+  report.notes = [...notes.values()].sort((a, b) => a.opType.localeCompare(b.opType));
+  return report;
+}
