@@ -3,13 +3,23 @@
  * would not run in that type (it falls back to CPU for them, or refuses the model), with counts
  * by operator and reason; nodes without 16-bit float types that the provider does not run either
  * (integer shape arithmetic a GPU provider leaves to the CPU, ...) are listed apart. Every graph
- * is covered: subgraphs and model-local function bodies (onnxruntime inlines those). Pure data,
- * computed from a ModelProto; the CLI prints it as text or JSON.
+ * is covered: subgraphs and model-local function bodies (onnxruntime inlines those).
+ *
+ * Two of onnxruntime's default load-time optimizations are followed, because they remove nodes
+ * no provider then runs: constant folding (a deterministic node whose inputs are all constant is
+ * computed once on the CPU; a constant is an initializer a graph input cannot override, from IR
+ * 4 on, a Constant, or a folded node's output) and Identity elimination (an Identity whose output
+ * is not a graph output). Other fusions are not modelled. Pure data, computed from a ModelProto;
+ * the CLI prints it as text or JSON.
  */
 import { DataType } from '../dtype.js';
 import { modelFromProto } from '../ir/from-proto.js';
+import type { Node } from '../ir/node.js';
+import { topologicalOrder } from '../ir/topological-order.js';
+import type { Value } from '../ir/value.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes } from '../schema/infer-types.js';
+import { normalizeDomain } from '../schema/op-schema.js';
 import { formatValueType, tensorType } from '../schema/value-type.js';
 import { nodeRuntimeQuery, opsetsOfGraphs, RUNTIME_LABELS, runtimeSupport, type RuntimeName } from '../schema/runtime-support.js';
 
@@ -32,6 +42,8 @@ export interface RuntimeReport {
   nodeCount: number;
   /** Nodes the provider runs with a kernel for their types (or, on CPU, computes in float32 between Casts, or as a function body). */
   supported: number;
+  /** Nodes onnxruntime folds into constants or eliminates (Identity) when it loads the model. */
+  removedOnLoad: number;
   /** Nodes no table can answer for: custom or unknown operators, or a domain the model imports no opset for. */
   unknown: { graph: string; node: string; domain: string; opType: string }[];
   /** Nodes with float16/bfloat16 types that fall back to CPU or make the model fail to load, in graph order. */
@@ -50,37 +62,66 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   const model = modelFromProto(proto);
   const inference = inferTypes(model);
   const opsetsOf = opsetsOfGraphs(model);
-  const report: RuntimeReport = { runtime, runtimeLabel: RUNTIME_LABELS[runtime], nodeCount: 0, supported: 0, unknown: [], nodes: [], otherNodes: [], byOp: [], notes: [] };
+  const report: RuntimeReport = { runtime, runtimeLabel: RUNTIME_LABELS[runtime], nodeCount: 0, supported: 0, removedOnLoad: 0, unknown: [], nodes: [], otherNodes: [], byOp: [], notes: [] };
   const groups = new Map<string, RuntimeReport['byOp'][number]>();
   const notes = new Map<string, RuntimeReport['notes'][number]>();
+  const constants = new Set<Value>();
+  const overridable = Number(proto.irVersion) >= 4;
+  const isConstant = (value: Value) =>
+    constants.has(value) || (value.initializer !== undefined && !(overridable && value.graph.inputs.some((port) => port.value === value)));
   for (const graph of model.graphs()) {
-    graph.nodes.forEach((node, index) => {
+    const outputs = new Set(graph.outputs.map((port) => port.value));
+    for (const node of topologicalOrder(graph)) {
+      const index = graph.nodes.indexOf(node);
       report.nodeCount++;
       const where = { graph: graph.path, node: node.name || `#${index}`, domain: node.domain, opType: node.opType };
       const query = nodeRuntimeQuery(node, inference, opsetsOf(graph));
+      const producesOutput = node.outputs.some((value) => value && outputs.has(value));
+      if (query && normalizeDomain(node.domain) === '' && node.opType === 'Identity' && !producesOutput) {
+        report.removedOnLoad++;
+        if (node.inputs[0] && isConstant(node.inputs[0])) for (const value of node.outputs) if (value) constants.add(value);
+        continue;
+      }
+      if (query && foldable(node, isConstant) && runtimeSupport('ort-cpu', query).supported) {
+        for (const value of node.outputs) if (value) constants.add(value);
+        if (!(normalizeDomain(node.domain) === '' && node.opType === 'Constant')) {
+          report.removedOnLoad++;
+          continue;
+        }
+      }
       if (!query) {
         report.unknown.push(where);
-        return;
+        continue;
       }
       const verdict = runtimeSupport(runtime, query);
       if (verdict.supported) {
         report.supported++;
         if (verdict.note) notes.set(`${node.domain}\u0000${node.opType}`, { domain: node.domain, opType: node.opType, note: verdict.note });
-        return;
+        continue;
       }
       const entry = { ...where, outcome: verdict.outcome, reason: verdict.reason };
       if (!Object.values(query.bindings).some((type) => LOW_PRECISION.has(type))) {
         report.otherNodes.push(entry);
-        return;
+        continue;
       }
       report.nodes.push(entry);
       const key = `${node.domain}\u0000${node.opType}\u0000${verdict.outcome}\u0000${verdict.reason}`;
       const group = groups.get(key) ?? { domain: node.domain, opType: node.opType, outcome: verdict.outcome, reason: verdict.reason, count: 0 };
       group.count++;
       groups.set(key, group);
-    });
+    }
   }
   report.byOp = [...groups.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType));
   report.notes = [...notes.values()].sort((a, b) => a.opType.localeCompare(b.opType));
   return report;
+}
+
+/** Operators whose outputs differ from run to run: onnxruntime never folds them. */
+const NONDETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
+
+/** Whether onnxruntime's constant folding computes the node at load: deterministic, no subgraph, every input constant. */
+function foldable(node: Node, isConstant: (value: Value) => boolean): boolean {
+  if (normalizeDomain(node.domain) === '' && NONDETERMINISTIC.has(node.opType)) return false;
+  if (node.subgraphs.size > 0) return false;
+  return node.inputs.every((value) => value === undefined || isConstant(value));
 }
