@@ -68,9 +68,13 @@ function runtimeName(name: string): RuntimeName {
 function formatRuntimeReport(r: RuntimeReport): string {
   const lines: string[] = [''];
   const opName = (o: { domain: string; opType: string }) => (o.domain ? `${o.domain}::${o.opType}` : o.opType);
-  lines.push(`Runtime ${r.runtime} (${r.runtimeLabel}): ${r.nodes.length} float16/bfloat16 nodes it does not run as typed, of ${r.nodeCount} nodes`);
-  lines.push(`  ${r.supported} run as typed; ${r.removedOnLoad} removed when onnxruntime loads the model (constant folding, Identity elimination)`);
+  lines.push(`Runtime ${r.runtime} (${r.runtimeLabel}): ${r.nodes.length} float16/bfloat16 nodes it leaves to the CPU or refuses, of ${r.nodeCount} nodes`);
+  lines.push(`  ${r.supported} run; ${r.removedOnLoad} removed when onnxruntime loads the model (constant folding, Identity elimination, function inlining)`);
   if (r.byOp.length > 0) lines.push(formatTable(r.byOp.map((g) => [String(g.count), opName(g), g.outcome === 'fallback' ? 'falls back' : 'REFUSED', g.reason])));
+  if (r.computedInFloat32.length > 0) {
+    lines.push(`Of those, run in float32 between Casts onnxruntime inserts (no float16 kernel): ${r.computedInFloat32.reduce((n, o) => n + o.count, 0)} nodes`);
+    lines.push(formatTable(r.computedInFloat32.map((o) => [String(o.count), opName(o)])));
+  }
   if (r.otherNodes.length > 0) {
     const counts = new Map<string, number>();
     for (const n of r.otherNodes) {

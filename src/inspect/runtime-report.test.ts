@@ -5,7 +5,7 @@ import { create } from '@bufbuild/protobuf';
 import { TensorProtoSchema } from '../proto/onnx.js';
 import { convertModel } from '../convert/convert-model.js';
 import { decodeModel } from '../proto/codec.js';
-import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
+import { fn, graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 import { SHARED_MODELS_SKIP, sharedModel } from '../../test/testdata.js';
 import { runtimeReport } from './runtime-report.js';
 
@@ -31,8 +31,19 @@ test('WebGPU on a float16 GPT-2 fused by onnxruntime: only EmbedLayerNormalizati
   ]);
   assert.equal(report.supported + report.nodes.length + report.otherNodes.length + report.removedOnLoad + report.unknown.length, report.nodeCount);
   assert.deepEqual(report.notes, [{ domain: 'com.microsoft', opType: 'Attention', note: 'need implementing mask and past/present' }]);
-  // The same model on onnxruntime's CPU and CUDA providers: every node runs.
-  assert.deepEqual(runtimeReport(convertedShared('gpt2_tiny_ort_fused.onnx'), 'ort-cpu').nodes, []);
+  // The same model on onnxruntime's CPU and CUDA providers: every node runs; on CPU, those
+  // without a float16 kernel (MatMul; com.microsoft Attention, FastGelu, EmbedLayerNormalization) in float32.
+  const cpu = runtimeReport(convertedShared('gpt2_tiny_ort_fused.onnx'), 'ort-cpu');
+  assert.deepEqual(cpu.nodes, []);
+  assert.deepEqual(
+    cpu.computedInFloat32.map((o) => [o.opType, o.count]),
+    [
+      ['MatMul', 16],
+      ['Attention', 5],
+      ['FastGelu', 5],
+      ['EmbedLayerNormalization', 1],
+    ],
+  );
   assert.deepEqual(runtimeReport(convertedShared('gpt2_tiny_ort_fused.onnx'), 'ort-cuda').nodes, []);
 });
 
@@ -104,6 +115,25 @@ test('every graph is covered; folding needs constant inputs, and IR 4+ graph inp
   assert.deepEqual(
     runtimeReport(nested, 'ort-webnn').nodes.map((n) => [n.graph, n.node, n.opType, n.outcome]),
     [['', 'if', 'If', 'fallback']],
+  );
+});
+
+test('calls of model-local functions are inlined; the nodes of their bodies are checked', () => {
+  const body = fn('Leaky', 'local', ['a'], ['b'], [node('PRelu', ['a', 'a'], ['b'], {}, { name: 'inner' })]);
+  const m = model(
+    graph({
+      nodes: [node('Leaky', ['x'], ['y'], {}, { domain: 'local', name: 'call' })],
+      inputs: [valueInfo('x', DataType.FLOAT16, [2])],
+      outputs: [valueInfo('y', DataType.FLOAT16, [2])],
+    }),
+    { opsets: { '': 17, local: 1 }, functions: [body] },
+  );
+  const report = runtimeReport(m, 'ort-webgpu');
+  assert.equal(report.removedOnLoad, 1);
+  assert.deepEqual(report.unknown, []);
+  assert.deepEqual(
+    report.nodes.map((n) => [n.graph, n.node, n.opType]),
+    [['function:local.Leaky', 'inner', 'PRelu']],
   );
 });
 

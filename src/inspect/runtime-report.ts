@@ -42,8 +42,10 @@ export interface RuntimeReport {
   nodeCount: number;
   /** Nodes the provider runs with a kernel for their types (or, on CPU, computes in float32 between Casts, or as a function body). */
   supported: number;
-  /** Nodes onnxruntime folds into constants or eliminates (Identity) when it loads the model. */
+  /** Nodes onnxruntime folds into constants, eliminates (Identity) or inlines (calls of model-local functions) when it loads the model. */
   removedOnLoad: number;
+  /** (ort-cpu) Operators without a float16 kernel that onnxruntime computes in float32 between Casts it inserts, with node counts. */
+  computedInFloat32: { domain: string; opType: string; count: number }[];
   /** Nodes no table can answer for: custom or unknown operators, or a domain the model imports no opset for. */
   unknown: { graph: string; node: string; domain: string; opType: string }[];
   /** Nodes with float16/bfloat16 types that fall back to CPU or make the model fail to load, in graph order. */
@@ -62,19 +64,25 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   const model = modelFromProto(proto);
   const inference = inferTypes(model);
   const opsetsOf = opsetsOfGraphs(model);
-  const report: RuntimeReport = { runtime, runtimeLabel: RUNTIME_LABELS[runtime], nodeCount: 0, supported: 0, removedOnLoad: 0, unknown: [], nodes: [], otherNodes: [], byOp: [], notes: [] };
+  const report: RuntimeReport = { runtime, runtimeLabel: RUNTIME_LABELS[runtime], nodeCount: 0, supported: 0, removedOnLoad: 0, computedInFloat32: [], unknown: [], nodes: [], otherNodes: [], byOp: [], notes: [] };
   const groups = new Map<string, RuntimeReport['byOp'][number]>();
   const notes = new Map<string, RuntimeReport['notes'][number]>();
   const constants = new Set<Value>();
   const overridable = Number(proto.irVersion) >= 4;
   const isConstant = (value: Value) =>
     constants.has(value) || (value.initializer !== undefined && !(overridable && value.graph.inputs.some((port) => port.value === value)));
+  const localFunctions = new Set(model.functions.map((fn) => `${fn.proto.domain}\u0000${fn.proto.name}`));
+  const float32 = new Map<string, RuntimeReport['computedInFloat32'][number]>();
   for (const graph of model.graphs()) {
     const outputs = new Set(graph.outputs.map((port) => port.value));
     for (const node of topologicalOrder(graph)) {
       const index = graph.nodes.indexOf(node);
       report.nodeCount++;
       const where = { graph: graph.path, node: node.name || `#${index}`, domain: node.domain, opType: node.opType };
+      if (localFunctions.has(`${node.domain}\u0000${node.opType}`)) {
+        report.removedOnLoad++; // inlined: its body's nodes are checked with the function
+        continue;
+      }
       const query = nodeRuntimeQuery(node, inference, opsetsOf(graph));
       const producesOutput = node.outputs.some((value) => value && outputs.has(value));
       if (query && normalizeDomain(node.domain) === '' && node.opType === 'Identity' && !producesOutput) {
@@ -96,6 +104,12 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
       const verdict = runtimeSupport(runtime, query);
       if (verdict.supported) {
         report.supported++;
+        if (verdict.how === 'float32-casts') {
+          const key = `${node.domain}\u0000${node.opType}`;
+          const entry = float32.get(key) ?? { domain: node.domain, opType: node.opType, count: 0 };
+          entry.count++;
+          float32.set(key, entry);
+        }
         if (verdict.note) notes.set(`${node.domain}\u0000${node.opType}`, { domain: node.domain, opType: node.opType, note: verdict.note });
         continue;
       }
@@ -112,6 +126,7 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
     }
   }
   report.byOp = [...groups.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType));
+  report.computedInFloat32 = [...float32.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType));
   report.notes = [...notes.values()].sort((a, b) => a.opType.localeCompare(b.opType));
   return report;
 }

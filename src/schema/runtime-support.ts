@@ -28,7 +28,7 @@ import type { Node } from '../ir/node.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { findAttribute } from './attributes.js';
 import { formalAt, opsetVersion, type TypeInference } from './infer-types.js';
-import { lookupSchema, normalizeDomain } from './op-schema.js';
+import { isKnownDomain, lookupSchema, normalizeDomain } from './op-schema.js';
 import { FUNCTION_ROWS, KERNEL_ROWS, KERNEL_TYPE_LISTS } from './runtime-kernels.generated.js';
 import { formatValueType, tensorType } from './value-type.js';
 
@@ -254,13 +254,15 @@ const TYPE_ATTRIBUTES = ['output_datatype'];
 /**
  * The query for a node of `model`: its types from `inference` bound to its schema's type
  * parameters, the parameters its inputs bind, those an attribute types, and the opsets in force
- * (`opsets`: the model's, or a function's own). Undefined for a node without a schema (custom
- * or unknown operators: no runtime table can answer for them), or whose domain has no opset.
+ * (`opsets`: the model's, or a function's own). Undefined for an operator of a domain the
+ * operator table does not know (custom operators, calls of model-local functions: no runtime
+ * table can answer for them), or whose domain has no opset.
  */
 export function nodeRuntimeQuery(node: Node, inference: TypeInference, opsets: readonly OperatorSetIdProto[]): RuntimeQuery | undefined {
   const opset = opsetVersion(opsets, node.domain);
   if (opset === undefined) return undefined;
   const schema = lookupSchema(node.domain, node.opType, opset).schema;
+  if (!schema && !isKnownDomain(node.domain)) return undefined;
   const bindings: Record<string, string> = {};
   const inputParameters: string[] = [];
   const attributeTyped: string[] = [];

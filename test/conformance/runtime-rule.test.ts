@@ -1,7 +1,7 @@
 /**
  * The onnxruntime CPU rule of src/schema/runtime-support.ts against onnxruntime-node itself, on
  * the whole libonnx-testdata node suite: each model whose float32 form loads and runs is
- * converted (default options, checkFp16Ready false); the rule predicts from the converted model
+ * converted (default options, and again with keepIoTypes; checkFp16Ready false); the rule predicts from the converted model
  * alone whether every node would load and run on the CPU provider, and onnxruntime-node says
  * whether it does (load and run with the test's inputs; the values are not compared, that is
  * convert-testdata.test.ts's job). Any disagreement fails the test, unless listed below with
@@ -20,7 +20,7 @@ import type { Feeds } from '../../src/runtime/runtime.js';
 import { feedsFor, RUNTIME_SKIP, runModel } from '../runtime-helpers.js';
 import { TESTDATA_SKIP, testdataModels } from '../testdata.js';
 
-/** Models whose converted form the rule cannot predict, with why. */
+/** Models whose converted form the rule cannot predict, with why: "name" for both modes, "name default" / "name keepIoTypes" for one. */
 const UNPREDICTABLE: Record<string, string> = {};
 
 test('the onnxruntime CPU rule predicts which converted node-suite models load and run', { skip: TESTDATA_SKIP || RUNTIME_SKIP, timeout: 600_000 }, async (t) => {
@@ -38,27 +38,30 @@ test('the onnxruntime CPU rule predicts which converted node-suite models load a
     } catch {
       continue; // the float32 model itself does not load or run in onnxruntime: out of scope
     }
-    const converted = convertModel(model, { checkFp16Ready: false }).model;
-    const report = runtimeReport(converted, 'ort-cpu');
-    const refusals = [...report.nodes, ...report.otherNodes].filter((n) => n.outcome === 'refused');
-    const predictedRuns = refusals.length === 0;
-    let error: string | undefined;
-    try {
-      await runModel(converted, feedsFor(converted, feeds));
-    } catch (e) {
-      error = (e as Error).message.split('\n')[0];
-    }
-    const ran = error === undefined;
-    if (predictedRuns && ran) confusion.predictedRunsAndRan++;
-    else if (predictedRuns) confusion.predictedRunsButFailed++;
-    else if (ran) confusion.predictedRefusedButRan++;
-    else confusion.predictedRefusedAndFailed++;
-    const agree = predictedRuns === ran;
-    if (UNPREDICTABLE[name] !== undefined) {
-      if (agree) staleExceptions.push(name);
-    } else if (!agree) {
-      const predicted = predictedRuns ? 'predicted to run' : `predicted refused (${refusals.map((n) => n.reason).join('; ')})`;
-      mismatches.push(`${name}: ${predicted}, but onnxruntime ${ran ? 'ran it' : `failed: ${error}`}`);
+    for (const mode of ['default', 'keepIoTypes'] as const) {
+      const converted = convertModel(model, { checkFp16Ready: false, keepIoTypes: mode === 'keepIoTypes' }).model;
+      const report = runtimeReport(converted, 'ort-cpu');
+      const refusals = [...report.nodes, ...report.otherNodes].filter((n) => n.outcome === 'refused');
+      const predictedRuns = refusals.length === 0;
+      let error: string | undefined;
+      try {
+        await runModel(converted, feedsFor(converted, feeds));
+      } catch (e) {
+        error = (e as Error).message.split('\n')[0];
+      }
+      const ran = error === undefined;
+      if (predictedRuns && ran) confusion.predictedRunsAndRan++;
+      else if (predictedRuns) confusion.predictedRunsButFailed++;
+      else if (ran) confusion.predictedRefusedButRan++;
+      else confusion.predictedRefusedAndFailed++;
+      const agree = predictedRuns === ran;
+      const exception = UNPREDICTABLE[`${name} ${mode}`] ?? UNPREDICTABLE[name];
+      if (exception !== undefined) {
+        if (agree) staleExceptions.push(`${name} ${mode}`);
+      } else if (!agree) {
+        const predicted = predictedRuns ? 'predicted to run' : `predicted refused (${refusals.map((n) => n.reason).join('; ')})`;
+        mismatches.push(`${name} (${mode}): ${predicted}, but onnxruntime ${ran ? 'ran it' : `failed: ${error}`}`);
+      }
     }
   }
   t.diagnostic(
