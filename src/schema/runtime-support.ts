@@ -6,21 +6,25 @@
  * a row of FUNCTION_ROWS is `[domain, opType, functionVersions]`.
  *
  * What each runtime does with a node no kernel takes:
- * - ort-cpu refuses the model, with two ways out. An operator ONNX defines as a function (at a
- *   model opset with a body) runs as its body. Otherwise, a node that reads a float16 tensor is
- *   computed in float32 between Casts onnxruntime inserts (its InsertCastTransformer), if a
- *   float32 kernel exists. That cannot help a node that reads no float16 (RandomNormalLike
- *   reading float32 with `dtype` float16: nothing to cast), an output typed float16 by
- *   `output_datatype` (the retyped output contradicts it), a model whose ai.onnx opset is
- *   below 6 (the inserted Casts carry an integer `to`, which Cast-1 does not accept), or
- *   bfloat16 (the transformer handles float16 only).
+ * - ort-cpu refuses the model, with two ways out. An operator ONNX defines as a function runs
+ *   as its body: always when CPU has no kernel for it at that version, otherwise from the model
+ *   opset of its function version on (bodies with float32 constants then fail: MVN). Otherwise,
+ *   a node that reads a float16 tensor is computed in float32 between Casts onnxruntime inserts
+ *   (its InsertCastTransformer), if a float32 kernel exists. That cannot help a node that
+ *   reads no float16 (RandomNormalLike reading float32 with `dtype` float16: nothing to cast),
+ *   an output typed float16 by `output_datatype` (the retyped output contradicts it), a model
+ *   whose ai.onnx opset is below 6 (the inserted Casts carry an integer `to`, which Cast-1 does
+ *   not accept), or bfloat16 (the transformer handles float16 only). Some float16 kernels refuse attributes at
+ *   run time (ScatterND/ScatterElements reductions add and mul). Every provider turns Constant
+ *   nodes into initializers on load.
  * - ort-cuda, ort-dml, ort-webgpu and ort-webnn give the node to the CPU provider (WASM in the
  *   browser), which then decides as above: a fallback, or a refusal when CPU cannot run it either.
- * - The WebGPU and WebNN documents list operators and opsets, no types. WebGPU registers each
- *   listed kernel for float16 as well when the adapter has `shader-f16` (without it, float16
- *   models do not run on WebGPU at all), and WebNN has a float16 operand type, so a listed
- *   operator counts as running float16. Neither WGSL nor WebNN has a bfloat16 type. The
- *   documents' comments (e.g. "conv3d is not supported") are returned as notes, not checked.
+ * - The WebGPU and WebNN documents list operators and opsets, no types. WebGPU registers its
+ *   float kernels for float32 and float16 alike (float16 shaders need the adapter's `shader-f16`
+ *   feature, a property of the device, not of the model), and WebNN has a float16 operand type
+ *   (its support varies by browser and device, as the document says), so a listed operator
+ *   counts as running float16. Neither WGSL nor WebNN has a bfloat16 type. The documents'
+ *   comments (e.g. "conv3d is not supported") are returned as notes, not checked.
  */
 import { DataType } from '../dtype.js';
 import type { Model } from '../ir/model.js';
@@ -114,7 +118,7 @@ function registrations(runtime: RuntimeName, domain: string, opType: string): re
 }
 
 /** The opset versions at which ONNX (re)defined the operator's function body; empty when it is no function. */
-export function functionVersions(domain: string, opType: string): readonly number[] {
+function functionVersions(domain: string, opType: string): readonly number[] {
   if (!functionIndex) {
     functionIndex = new Map();
     for (const raw of FUNCTION_ROWS) {
@@ -288,12 +292,6 @@ export function nodeRuntimeQuery(node: Node, inference: TypeInference, opsets: r
   const reduction = findAttribute(node.proto, 'reduction');
   if (reduction) query.reduction = new TextDecoder().decode(reduction.s);
   return query;
-}
-
-/** The model-level convenience: the verdict for one node of `model` (opsets: the model's, or its function's). */
-export function nodeRuntimeSupport(runtime: RuntimeName, node: Node, inference: TypeInference, opsets: readonly OperatorSetIdProto[]): RuntimeVerdict | undefined {
-  const query = nodeRuntimeQuery(node, inference, opsets);
-  return query && runtimeSupport(runtime, query);
 }
 
 /** The opsets in force for each graph of `model`: a function body's own, the model's elsewhere. */
