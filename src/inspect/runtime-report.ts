@@ -75,10 +75,10 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   const float32 = new Map<string, RuntimeReport['computedInFloat32'][number]>();
   for (const graph of model.graphs()) {
     const outputs = new Set(graph.outputs.map((port) => port.value));
+    const indexOf = new Map(graph.nodes.map((node, index) => [node, index]));
     for (const node of topologicalOrder(graph)) {
-      const index = graph.nodes.indexOf(node);
       report.nodeCount++;
-      const where = { graph: graph.path, node: node.name || `#${index}`, domain: node.domain, opType: node.opType };
+      const where = { graph: graph.path, node: node.name || `#${indexOf.get(node)}`, domain: node.domain, opType: node.opType };
       if (localFunctions.has(`${node.domain}\u0000${node.opType}`)) {
         report.removedOnLoad++; // inlined: its body's nodes are checked with the function
         continue;
