@@ -2,13 +2,13 @@
  * `onnx-float16 inspect MODEL [--json]`: the model's summary, as text on stdout or as JSON.
  */
 import { statSync } from 'node:fs';
-import { listValueTypes, loadModel, summarizeModel, type ModelSummary, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
+import { listValueTypes, loadModel, runtimeReport, RUNTIME_NAMES, summarizeModel, type ModelSummary, type RuntimeName, type RuntimeReport, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
 import { formatBytes, formatShape, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
 
-export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--types] [--json]
+export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--types] [--runtime NAME] [--json]
 
 Shows what a model holds: IR version, opsets, producer, node count (subgraphs
 included), operators by domain, graph inputs and outputs with element types and
@@ -17,12 +17,17 @@ shapes, initializers by data type, and external data files.
 Options:
   --types   list every tensor (subgraphs and functions included) with its element
             type and where the type came from: declared, inferred or unknown
+  --runtime NAME
+            list the nodes onnxruntime's provider NAME (ort-cpu, ort-cuda, ort-dml,
+            ort-webgpu, ort-webnn) would not run in float16/bfloat16, by operator and
+            reason: those it leaves to the CPU and those that make the model fail to
+            load (from onnxruntime's published kernel tables)
   --json    print the report as JSON on stdout (with --types: a "values" array of
-            { graph, name, elemType, source })
+            { graph, name, elemType, source }; with --runtime: a "runtime" object)
   -h, --help`;
 
 export async function inspectCommand(args: string[], io: CliStreams): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, types: { type: 'boolean' }, runtime: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   const out = (text: string) => writeLine(io.stdout, text);
   if (values.help) {
     out(INSPECT_HELP);
@@ -30,17 +35,52 @@ export async function inspectCommand(args: string[], io: CliStreams): Promise<nu
   }
   if (positionals.length !== 1) throw new UsageError(`inspect takes one model file, got ${positionals.length}`);
   const path = positionals[0]!;
+  const runtimeChoice = values.runtime === undefined ? undefined : runtimeName(values.runtime);
   const model = await loadModel(path);
   const summary = summarizeModel(model);
   const fileBytes = statSync(path).size;
   const types = values.types ? listValueTypes(model) : undefined;
+  const runtime = runtimeChoice && runtimeReport(model, runtimeChoice);
   if (values.json) {
-    out(JSON.stringify({ file: path, fileBytes, ...summary, ...(types ? { values: types.values, typeWarnings: types.warnings } : {}) }, null, 2));
+    out(JSON.stringify({ file: path, fileBytes, ...summary, ...(types ? { values: types.values, typeWarnings: types.warnings } : {}), ...(runtime ? { runtime } : {}) }, null, 2));
   } else {
     out(formatSummary(path, fileBytes, summary));
     if (types) out(formatTypes(types.values, types.warnings));
+    if (runtime) out(formatRuntimeReport(runtime));
   }
   return 0;
+}
+
+function runtimeName(name: string): RuntimeName {
+  if (!(RUNTIME_NAMES as readonly string[]).includes(name)) throw new UsageError(`--runtime: unknown runtime "${name}" (expected one of ${RUNTIME_NAMES.join(', ')})`);
+  return name as RuntimeName;
+}
+
+function formatRuntimeReport(r: RuntimeReport): string {
+  const lines: string[] = [''];
+  const opName = (o: { domain: string; opType: string }) => (o.domain ? `${o.domain}::${o.opType}` : o.opType);
+  lines.push(`Runtime ${r.runtime} (${r.runtimeLabel}): ${r.nodes.length} float16/bfloat16 nodes it leaves to the CPU or refuses, of ${r.nodeCount} nodes`);
+  lines.push(`  ${r.supported} run; ${r.removedOnLoad} removed when onnxruntime loads the model (constant folding, Identity elimination, function inlining)`);
+  if (r.byOp.length > 0) lines.push(formatTable(r.byOp.map((g) => [String(g.count), opName(g), g.outcome === 'fallback' ? 'falls back' : 'REFUSED', g.reason])));
+  if (r.computedInFloat32.length > 0) {
+    lines.push(`Of those, run in float32 between Casts onnxruntime inserts (no float16 kernel): ${r.computedInFloat32.reduce((n, o) => n + o.count, 0)} nodes`);
+    lines.push(formatTable(r.computedInFloat32.map((o) => [String(o.count), opName(o)])));
+  }
+  if (r.otherNodes.length > 0) {
+    const counts = new Map<string, number>();
+    for (const n of r.otherNodes) {
+      const label = `${opName(n)} (${n.outcome === 'fallback' ? 'falls back' : 'REFUSED'})`;
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    lines.push(`Nodes without float16/bfloat16 types it does not run either: ${r.otherNodes.length}`);
+    lines.push(formatTable([...counts].map(([op, count]) => [String(count), op])));
+  }
+  if (r.unknown.length > 0) lines.push(`Operators no runtime table covers (custom or unknown): ${[...new Set(r.unknown.map(opName))].join(', ')} (${r.unknown.length} nodes)`);
+  if (r.notes.length > 0) {
+    lines.push(`Notes of the ${r.runtimeLabel} operator list (not checked):`);
+    lines.push(formatTable(r.notes.map((n) => [opName(n), n.note])));
+  }
+  return lines.join('\n');
 }
 
 function formatSummary(path: string, fileBytes: number, s: ModelSummary): string {
