@@ -271,7 +271,7 @@ test('E22/E28: constants and integer casts feeding float32-only nodes keep their
     { opset: 13 },
   );
   const { model: out, report } = convert(m, { opBlockList: [] });
-  assert.ok(report.keptNodes.some((k) => k.opType === 'Range' && /allows no float16/.test(k.reason)), 'Range is float32-only below opset 27');
+  assert.ok(report.keptNodes.some((k) => k.opType === 'Range' && k.reason.kind === 'schema'), 'Range is float32-only below opset 27');
   const limit = out.graph!.node.find((n) => n.output[0] === 'limit')!;
   assert.equal(limit.attribute[0]!.t!.dataType, F, 'the Constant feeding only Range stays float32');
   const cast = out.graph!.node.find((n) => n.output[0] === 'delta')!;
@@ -325,7 +325,7 @@ test('E24: NonMaxSuppression, Range < 27, CumSum < 14 and Celu stay float32 by s
     const m = model(graph({ nodes: [n], inputs: Object.entries(inputs).map(([k, t]) => valueInfo(k, t)), outputs: [valueInfo('y', 0)] }), { opset });
     const { report, model: out } = convert(m, { opBlockList: [] });
     assert.equal(report.keptNodes.length, 1, n.opType);
-    assert.match(report.keptNodes[0]!.reason, /allows no float16/);
+    assert.equal(report.keptNodes[0]!.reason.kind, 'schema');
     assert.ok(out.graph!.node.some((x) => x.opType === 'Cast'));
   }
   const cumsum = model(graph({ nodes: [node('CumSum', ['x', 'axis'], ['y'])], inputs: [valueInfo('x', F), valueInfo('axis', DataType.INT64)], outputs: [valueInfo('y', 0)] }), { opset: 14 });
@@ -375,9 +375,24 @@ test('E27: com.microsoft GroupNorm gamma/beta stay float32 unless forceFp16Input
     }),
     { opsets: { '': 17, 'com.microsoft': 1 } },
   );
-  const schema = convert(m);
-  // Without GroupNorm in the operator table the node is unknown and stays float32; with it, gamma stays float32.
-  assert.equal(initializer(schema.model, 'gamma').dataType, F);
+  // As onnxruntime's converter: the node converts, gamma and beta stay float32.
+  const plain = convert(m);
+  assert.equal(plain.report.keptNodes.length, 0);
+  assert.equal(initializer(plain.model, 'gamma').dataType, F);
+  assert.equal(initializer(plain.model, 'beta').dataType, F);
+  assert.equal(ioTypes(plain.model).x, 'FLOAT16');
+  // forceFp16Inputs converts them, whether it names the op bare or with its domain.
+  const spellings: Record<string, number[]>[] = [{ GroupNorm: [1, 2] }, { 'com.microsoft::GroupNorm': [1, 2] }];
+  for (const forceFp16Inputs of spellings) {
+    const forced = convert(m, { forceFp16Inputs });
+    assert.equal(initializer(forced.model, 'gamma').dataType, DataType.FLOAT16, JSON.stringify(forceFp16Inputs));
+    assert.equal(initializer(forced.model, 'beta').dataType, DataType.FLOAT16, JSON.stringify(forceFp16Inputs));
+    assert.equal(forced.model.graph!.node.filter((n) => n.opType === 'Cast').length, 0);
+  }
+  // gamma and beta share one type parameter: forcing gamma converts beta with it.
+  const gammaOnly = convert(m, { forceFp16Inputs: { GroupNorm: [1] } });
+  assert.equal(initializer(gammaOnly.model, 'gamma').dataType, DataType.FLOAT16);
+  assert.equal(initializer(gammaOnly.model, 'beta').dataType, DataType.FLOAT16);
 });
 
 test('E28: a source Cast(to=FLOAT) becomes FLOAT16 only when all its consumers are float16', () => {
@@ -438,9 +453,9 @@ test('E32: the block list is keyed by domain', () => {
     { opsets: { '': 17, 'com.example': 1 } },
   );
   const { report } = convert(m);
-  assert.match(report.keptNodes[0]!.reason, /com\.example::Max: domain "com\.example" is not in the operator table/, 'kept for being unknown, not for the Max entry');
+  assert.equal(report.keptNodes[0]!.reason.kind, 'noSchema', 'kept for being unknown, not for the Max entry');
   const blocked = convert(m, { opBlockList: ['com.example::Max'] });
-  assert.match(blocked.report.keptNodes[0]!.reason, /opBlockList/);
+  assert.deepEqual(blocked.report.keptNodes[0]!.reason, { kind: 'opBlockList', op: 'com.example::Max' });
 });
 
 test('E33/E34/E35: empty optional names, an unsorted input, and a 100k-node half-blocked chain', () => {
@@ -463,7 +478,7 @@ test('E33/E34/E35: empty optional names, an unsorted input, and a 100k-node half
 test('E36: without inferred types (disableShapeInfer) nodes whose types are not declared stay float32, and the model is valid', () => {
   const m = mlp();
   const { report } = convert(m, { disableShapeInfer: true });
-  assert.ok(report.keptNodes.some((k) => /unknown/.test(k.reason)));
+  assert.ok(report.keptNodes.some((k) => k.reason.kind === 'unknownType'));
   m.graph!.valueInfo.push(valueInfo('h', F, [2, 4]), valueInfo('r', F, [2, 4]));
   assert.deepEqual(convert(m, { disableShapeInfer: true }).report.keptNodes, [], 'complete value_info: everything converts');
 });
@@ -579,7 +594,7 @@ test('E45: model-local functions stay float32 and their calls get Casts', async 
     ],
   });
   const { model: out, report } = convert(m);
-  assert.match(report.keptNodes[0]!.reason, /model-local function/);
+  assert.equal(report.keptNodes[0]!.reason.kind, 'functionCall');
   await assertRunsLike(m, out);
 });
 
@@ -615,7 +630,7 @@ test('no silent damage: a node reading a constant beyond float16 stays float32 (
   // BatchNormalization-9: statistics share X's type, so converting the node would clip var.
   const m = build(13);
   const { model: out, report } = convert(m);
-  assert.match(report.keptNodes[0]!.reason, /constant input "var" holds 1 finite value beyond float16's range \(max \|x\| = 9\.80e\+7\)/);
+  assert.deepEqual(report.keptNodes[0]!.reason, { kind: 'outOfRange', value: 'var', count: 1, maxAbs: 98_000_000 });
   assert.equal(initializer(out, 'var').dataType, F);
   await assertRunsLike(m, out);
   const clipped = convert(m, { blockOutOfRangeConstants: false });

@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { convertModel, type ConversionReport } from '../convert/convert-model.js';
+import { describeReason } from '../convert/keep-reason.js';
 import { DEFAULT_OP_BLOCK_LIST, type ConvertOptions } from '../convert/options.js';
 import { DataType } from '../dtype.js';
 import { loadModel } from '../io/load-model.js';
@@ -197,7 +198,7 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
   if (report.keptNodes.length > 0) {
     lines.push('Kept float32:');
     const shown = report.keptNodes.slice(0, 30);
-    lines.push(formatTable(shown.map((k) => [k.address, k.domain ? `${k.domain}::${k.opType}` : k.opType, k.reason])));
+    lines.push(formatTable(shown.map((k) => [k.address, k.domain ? `${k.domain}::${k.opType}` : k.opType, describeReason(k.reason)])));
     if (report.keptNodes.length > shown.length) lines.push(`  ... and ${report.keptNodes.length - shown.length} more (--json lists all)`);
   }
   const clipped = report.tensors.filter((t) => t.clampedSmall + t.clampedLarge > 0);
