@@ -19,6 +19,7 @@
  */
 import { DataType } from '../dtype.js';
 import type { Graph, Port } from '../ir/graph.js';
+import { outputPortsOf } from '../ir/edit.js';
 import { graphTree, type Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
@@ -61,14 +62,16 @@ export interface NodePlan {
 
 export interface ConversionPlan {
   readonly nodes: Map<Node, NodePlan>;
+  /** The graphs the plan converts: the main graph and its subgraphs, parents first. */
+  readonly graphs: readonly Graph[];
   /** Final type of graph inputs (main graph per keepIoTypes; loop bodies per their node). */
   readonly inputTypes: Map<Port, ValueType | undefined>;
   /** Wanted type of graph outputs. */
   readonly outputTypes: Map<Port, ValueType | undefined>;
   /** Float32 initializers: kept, converted, or duplicated for their low consumers. */
   readonly initializers: Map<Value, FlexibleDecision>;
-  /** The type each value ends up with (before Casts). */
-  readonly finalTypes: Map<Value, ValueType | undefined>;
+  /** The type a value ends up with (before Casts): its producer's plan, its initializer's decision, its input's type, or as found. */
+  finalType(value: Value): ValueType | undefined;
   /** keepIoTypes names that match no float graph input or output. */
   readonly unmatchedIoNames: string[];
 }
@@ -95,10 +98,12 @@ export function nodeAddress(node: Node): string {
 
 class Planner {
   readonly nodes = new Map<Node, NodePlan>();
+  readonly graphs: Graph[];
   readonly inputTypes = new Map<Port, ValueType | undefined>();
   readonly outputTypes = new Map<Port, ValueType | undefined>();
   readonly initializers = new Map<Value, FlexibleDecision>();
-  readonly finalTypes = new Map<Value, ValueType | undefined>();
+  /** inputTypes by value, for finalType. */
+  readonly #inputTypeOf = new Map<Value, ValueType | undefined>();
   readonly unmatchedIoNames: string[] = [];
   readonly #functionKeys: Set<string>;
   /** Graph output ports naming each value, in any graph. */
@@ -113,6 +118,7 @@ class Planner {
   ) {
     this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
     this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
+    this.graphs = model.graph ? [...graphTree(model.graph)] : [];
     for (const graph of model.graphs()) {
       for (const port of graph.outputs) {
         const ports = this.#outputPorts.get(port.value) ?? [];
@@ -133,14 +139,13 @@ class Planner {
   run(): ConversionPlan {
     if (this.model.graph) {
       this.planMainPorts(this.model.graph);
-      for (const graph of graphTree(this.model.graph)) for (const node of graph.nodes) this.nodes.set(node, this.planNode(node));
+      for (const graph of this.graphs) for (const node of graph.nodes) this.nodes.set(node, this.planNode(node));
     }
     for (const fn of this.model.functions) {
       // Function bodies are left exactly as they are; their call sites stay float32.
       for (const graph of graphTree(fn.body)) for (const node of graph.nodes) this.nodes.set(node, this.keptAsIs(node, FUNCTION_BODY));
     }
     this.resolveFlexibleProducers();
-    this.computeFinalTypes();
     return this;
   }
 
@@ -153,7 +158,7 @@ class Planner {
     for (const port of main.inputs) {
       const type = this.typeOf(port.value);
       if (isFloat32Bearing(type) && keeps(port.value.name)) matched.add(port.value.name);
-      this.inputTypes.set(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
+      this.setInputType(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
     }
     for (const port of main.outputs) {
       const type = this.typeOf(port.value);
@@ -212,9 +217,7 @@ class Planner {
   }
 
   opsetsOf(graph: Graph): Model['proto']['opsetImport'] {
-    let root = graph;
-    while (root.parent) root = root.parent;
-    return this.#functionOpsets.get(root) ?? this.model.proto.opsetImport;
+    return this.#functionOpsets.get(graph.root) ?? this.model.proto.opsetImport;
   }
 
   lowPlan(node: Node, inputs: SlotWish[], freeGroups: number[][], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
@@ -346,7 +349,7 @@ class Planner {
         if (i >= firstCarried && v && isFloat32Bearing(this.typeOf(v))) inputs[i] = low(this.typeOf(v));
       });
       for (const body of bodies) {
-        body.inputs.forEach((port) => this.inputTypes.set(port, low(this.typeOf(port.value))));
+        body.inputs.forEach((port) => this.setInputType(port, low(this.typeOf(port.value))));
         setBodyOutputs(body);
       }
     }
@@ -359,12 +362,11 @@ class Planner {
 
   /** Initializers, Constants, ConstantOfShape and Cast(to=FLOAT): their type follows their consumers. */
   resolveFlexibleProducers(): void {
-    for (const graph of this.model.graph ? graphTree(this.model.graph) : []) {
+    for (const graph of this.graphs) {
       for (const value of graph.initializers) {
         const type = this.typeOf(value);
         if (!isFloat32Bearing(type)) continue;
-        const port = graph.inputs.find((p) => p.value === value);
-        if (port) continue; // an initializer listed as a graph input follows the input's type
+        if (value.isGraphInput) continue; // an initializer listed as a graph input follows the input's type
         const { low, high } = this.wishesFor(value);
         let decision: FlexibleDecision = 'keep';
         if (this.options.forceFp16Initializers || (low && !high)) decision = 'convert';
@@ -404,18 +406,18 @@ class Planner {
     return { low, high };
   }
 
-  computeFinalTypes(): void {
-    for (const graph of this.model.graph ? graphTree(this.model.graph) : []) {
-      for (const value of graph.localValues()) this.finalTypes.set(value, this.typeOf(value));
-      for (const port of graph.inputs) if (this.inputTypes.has(port)) this.finalTypes.set(port.value, this.inputTypes.get(port));
-      for (const [value, decision] of this.initializers) {
-        if (value.graph === graph && decision === 'convert') this.finalTypes.set(value, retype(this.typeOf(value)!, this.target));
-      }
-      for (const node of graph.nodes) {
-        const plan = this.nodes.get(node)!;
-        node.outputs.forEach((v, i) => v && this.finalTypes.set(v, plan.outputs[i]));
-      }
-    }
+  setInputType(port: Port, type: ValueType | undefined): void {
+    this.inputTypes.set(port, type);
+    this.#inputTypeOf.set(port.value, type);
+  }
+
+  finalType(value: Value): ValueType | undefined {
+    const producer = value.producer;
+    const plan = producer && this.nodes.get(producer);
+    if (plan) return plan.outputs[producer!.outputs.indexOf(value)];
+    if (this.initializers.get(value) === 'convert') return retype(this.typeOf(value)!, this.target);
+    if (this.#inputTypeOf.has(value)) return this.#inputTypeOf.get(value);
+    return this.typeOf(value);
   }
 }
 
@@ -423,7 +425,7 @@ class Planner {
 /** The float tensor behind a value that is a constant: an initializer, or a Constant/ConstantOfShape output. */
 export function constantTensorOf(value: Value | undefined) {
   if (!value) return undefined;
-  if (value.initializer && !value.graph.inputs.some((p) => p.value === value)) return value.initializer;
+  if (value.isConstantInitializer) return value.initializer;
   const producer = value.producer;
   if (producer && isDefaultDomain(producer.domain) && (producer.opType === 'Constant' || producer.opType === 'ConstantOfShape')) {
     return findAttribute(producer.proto, 'value')?.t;
@@ -431,10 +433,16 @@ export function constantTensorOf(value: Value | undefined) {
   return undefined;
 }
 
+/** Every value of the main graph and its subgraphs, graph by graph. */
+function* allValues(plan: ConversionPlan): IterableIterator<Value> {
+  for (const graph of plan.graphs) yield* graph.localValues();
+}
+
 /** Container values whose producer and a consumer disagree: both sides must stay float32. */
 function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map<Node, KeepReason> {
   const conflicts = new Map<Node, KeepReason>();
-  for (const [value, type] of plan.finalTypes) {
+  for (const value of allValues(plan)) {
+    const type = plan.finalType(value);
     if (!type || type.kind === 'tensor') continue;
     const original = inference.typeOf(value);
     const blame = (consumer: Node | undefined) => {
@@ -449,10 +457,8 @@ function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map
       if (wish === FREE) continue;
       if (!sameValueType(wish ?? original, type)) blame(use.node);
     }
-    for (const graph of graphTree(value.graph)) {
-      for (const port of graph.outputs) {
-        if (port.value === value && !sameValueType(plan.outputTypes.get(port) ?? original, type)) blame(undefined);
-      }
+    for (const port of outputPortsOf(value)) {
+      if (!sameValueType(plan.outputTypes.get(port) ?? original, type)) blame(undefined);
     }
   }
   return conflicts;
