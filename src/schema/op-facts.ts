@@ -41,7 +41,7 @@ const LAYER_NORM_STATISTICS: OpFacts = { fixedOutputs: [1, 2], floatOutputs: [1,
 const GAMMA_BETA_FLOAT: OpFacts = { alwaysFloatInputs: [1, 2] };
 
 /** The table. Keys: `Op` for the default domain, `domain::Op` otherwise. */
-const OP_FACTS: ReadonlyMap<string, OpFacts> = new Map<string, OpFacts>([
+export const OP_FACTS: ReadonlyMap<string, OpFacts> = new Map<string, OpFacts>([
   ['RandomNormal', DTYPE],
   ['RandomUniform', DTYPE],
   ['RandomNormalLike', DTYPE],
