@@ -123,9 +123,7 @@ class Applier {
   // 1. Attributes of low nodes -------------------------------------------------------------
 
   setDtypeAttribute(node: Node, name: string): void {
-    const attr = create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(this.target) });
-    const others = node.proto.attribute.filter((a) => a.name !== name);
-    node.proto = withFields(node.proto, { attribute: [...others, attr] });
+    node.setAttribute(create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(this.target) }));
   }
 
   // 2. Flexible producers ------------------------------------------------------------------
@@ -135,15 +133,15 @@ class Applier {
       const plan = this.plan.nodes.get(node)!;
       if (plan.flexible === undefined || plan.flexible === 'keep') continue;
       if (node.opType === 'Cast') {
-        this.replaceAttribute(node, castToAttribute(this.target, this.defaultOpset()));
+        node.setAttribute(castToAttribute(this.target, this.defaultOpset()));
       } else if (node.opType === 'ConstantOfShape') {
         const value = findAttribute(node.proto, 'value')?.t;
         const tensor = value ? this.convertTensor(value, graph, 'constant', 'convert') : zeroTensor(this.target);
-        this.replaceAttribute(node, create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor }));
+        node.setAttribute(create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor }));
       } else if (node.opType === 'Constant') {
         const attribute = this.convertedConstantAttribute(node, graph, plan.flexible);
         if (plan.flexible === 'convert') {
-          node.proto = withFields(node.proto, { attribute: [attribute] });
+          node.setAttributes([attribute]);
         } else {
           // Duplicate: a second Constant in the target type for the low consumers.
           const original = node.outputs[0]!;
@@ -175,10 +173,6 @@ class Applier {
     return create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: this.convertTensor(source, graph, 'constant', decision) });
   }
 
-  replaceAttribute(node: Node, attribute: AttributeProto): void {
-    const others = node.proto.attribute.filter((a) => a.name !== attribute.name);
-    node.proto = withFields(node.proto, { attribute: [...others, attribute] });
-  }
 
   /** Uses whose slot wants the low-precision type move to `replacement`. */
   rewireLowUses(original: Value, replacement: Value): void {

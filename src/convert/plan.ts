@@ -76,6 +76,8 @@ export interface ConversionPlan {
   readonly unmatchedIoNames: string[];
 }
 
+/** No slots (shared, so that planning a node allocates no empty lists). */
+const NONE: readonly number[] = [];
 const FUNCTION_BODY: KeepReason = { kind: 'function' };
 const FUNCTION_CALL: KeepReason = { kind: 'functionCall' };
 const NODE_BLOCK_LIST: KeepReason = { kind: 'nodeBlockList' };
@@ -226,14 +228,14 @@ class Planner {
 
   planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
     const facts = opFacts(node.domain, node.opType);
-    const fixedOutputs = facts.fixedOutputs ?? [];
+    const fixedOutputs = facts.fixedOutputs ?? NONE;
     const fixedByAttribute = facts.fixedOutputWhenSet !== undefined && !!intAttribute(node.proto, facts.fixedOutputWhenSet);
     const dtypeAttribute = facts.dtypeAttribute;
     const flexible = facts.flexible === true;
     // Always-float inputs pin their type parameter to float32, unless forceFp16Inputs names one of
     // them: then the parameter (all its inputs: gamma and beta share one) wants the target type.
-    const pinned = facts.alwaysFloatInputs ?? [];
-    const forced = pinned.length > 0 ? forcedInputs(this.options.forceFp16Inputs, node.domain, node.opType) : [];
+    const pinned = facts.alwaysFloatInputs ?? NONE;
+    const forced = pinned.length > 0 ? forcedInputs(this.options.forceFp16Inputs, node.domain, node.opType) : NONE;
 
     // Type parameters: which slots use them, what they were bound to, whether they move.
     const params = new Map<string, { inputs: number[]; outputs: number[]; bound?: ValueType; pinned: boolean; forced: boolean }>();

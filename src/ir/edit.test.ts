@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 import { isDefaultDomain, normalizeDomain, opKey } from './domain.js';
-import { createCast, createNode, NodePlacement, outputPortsOf, replaceAllUses } from './edit.js';
+import { castToAttribute, createCast, createNode, NodePlacement, outputPortsOf, replaceAllUses } from './edit.js';
 import type { Graph } from './graph.js';
 import { modelFromProto } from './from-proto.js';
 import { modelToProto } from './to-proto.js';
@@ -89,4 +89,15 @@ test('the default domain is one domain however it is spelled', () => {
   assert.ok(isDefaultDomain('') && isDefaultDomain('ai.onnx') && !isDefaultDomain('ai.onnx.ml'));
   assert.equal(opKey('ai.onnx', 'If'), 'If');
   assert.equal(opKey('com.microsoft', 'GroupNorm'), 'com.microsoft::GroupNorm');
+});
+
+test('setAttribute replaces an attribute by name (it goes last) on a copy of the proto; setAttributes replaces all', () => {
+  const ir = modelFromProto(model(graph({ nodes: [node('Cast', ['x'], ['y'], { to: 1n, saturate: 1n })], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('y')] })));
+  const cast = ir.graph!.nodes[0]!;
+  const original = cast.proto;
+  cast.setAttribute(castToAttribute(DataType.FLOAT16, 17));
+  assert.deepEqual(cast.proto.attribute.map((a) => [a.name, Number(a.i)]), [['saturate', 1], ['to', DataType.FLOAT16]]);
+  assert.deepEqual(original.attribute.map((a) => a.name), ['to', 'saturate'], 'the source proto is untouched');
+  cast.setAttributes([]);
+  assert.equal(cast.proto.attribute.length, 0);
 });
