@@ -13,6 +13,7 @@ export type { ModelProto } from './proto/onnx.js';
 // Convert.
 export { convertFloatToFloat16, convertFloatToBfloat16, convertModel, type ConversionReport, type ConversionResult, type KeptNodeRecord } from './convert/convert-model.js';
 export { DEFAULT_OP_BLOCK_LIST, type ConvertOptions, type ConversionWarning } from './convert/options.js';
+export { describeReason, type KeepReason } from './convert/keep-reason.js';
 
 // Automatic mixed precision.
 export { autoConvertMixedPrecision, findNodeBlockList, type AutoMixedPrecisionOptions, type AttemptEvent, type BlockListResult, type Strategy } from './mixed/auto-mixed-precision.js';

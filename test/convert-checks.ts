@@ -10,6 +10,13 @@ import type { ModelProto, GraphProto } from '../src/proto/onnx.js';
 import { checkTypes } from '../src/schema/check-types.js';
 import { inferTypes } from '../src/schema/infer-types.js';
 import { dataTypeName } from '../src/dtype.js';
+import { convertModel } from '../src/convert/convert-model.js';
+import type { ConvertOptions } from '../src/convert/options.js';
+import { float16BitsToFloat32Bits } from '../src/numeric/float16.js';
+import { graph, model, node, tensor, valueInfo, DataType } from './model-builder.js';
+import { compareOutputs, feedsFor, randomFeeds, RUNTIME_SKIP, runModel } from './runtime-helpers.js';
+
+const F = DataType.FLOAT;
 
 export function assertWellFormed(model: ModelProto): void {
   const ir = modelFromProto(model);
@@ -74,4 +81,40 @@ export function ioTypes(model: ModelProto): Record<string, string> {
 /** Node op types of a graph, in order. */
 export function opTypes(graph: GraphProto): string[] {
   return graph.node.map((n) => n.opType);
+}
+
+/** Converts and checks the result is well formed (valid types, unique names, topological order). */
+export function convert(m: ModelProto, options: ConvertOptions = {}) {
+  const result = convertModel(m, options);
+  assertWellFormed(result.model);
+  return result;
+}
+
+/** Runs both models on the same random feeds and asserts the converted one matches within tolerance. */
+export async function assertRunsLike(original: ModelProto, converted: ModelProto, dims: Record<string, number> = {}, tolerance = 1e-2) {
+  if (RUNTIME_SKIP) return;
+  const feeds = randomFeeds(original, dims);
+  const expected = await runModel(original, feeds);
+  const actual = await runModel(converted, feedsFor(converted, feeds));
+  assert.equal(compareOutputs(expected, actual, tolerance, tolerance), undefined);
+}
+
+/** The float16 bits of a tensor's raw data. */
+export const rawHalves = (t: { rawData: Uint8Array }) => {
+  const bytes = Uint8Array.from(t.rawData);
+  return Array.from(new Uint16Array(bytes.buffer));
+};
+export const halfValue = (bits: number) => new Float32Array(Uint32Array.of(float16BitsToFloat32Bits(bits)).buffer)[0]!;
+export const initializer = (m: ModelProto, name: string) => m.graph!.initializer.find((t) => t.name === name)!;
+
+/** x -> MatMul -> Relu -> MatMul -> y, with two float32 weights. */
+export function mlp() {
+  return model(
+    graph({
+      nodes: [node('MatMul', ['x', 'w1'], ['h']), node('Relu', ['h'], ['r']), node('MatMul', ['r', 'w2'], ['y'])],
+      inputs: [valueInfo('x', F, [2, 4])],
+      outputs: [valueInfo('y', F, [2, 3])],
+      initializers: [tensor('w1', [4, 4], Array.from({ length: 16 }, (_, i) => (i - 8) / 10)), tensor('w2', [4, 3], Array.from({ length: 12 }, (_, i) => i / 10))],
+    }),
+  );
 }

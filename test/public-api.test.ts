@@ -23,7 +23,7 @@ const MAIN_EXPORTS = [
   // automatic mixed precision
   'autoConvertMixedPrecision', 'findNodeBlockList',
   // inspect
-  'summarizeModel', 'listValueTypes', 'runtimeReport', 'RUNTIME_NAMES',
+  'summarizeModel', 'listValueTypes', 'runtimeReport', 'RUNTIME_NAMES', 'describeReason',
   // feeds and runtimes
   'randomFeeds', 'parseNpy', 'onnxruntimeAdapter',
   // errors and element types

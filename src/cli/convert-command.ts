@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, loadModel, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { formatBytes, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -216,5 +216,5 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
 
 /** Why a node stayed float32, as one table cell: the one place the CLI renders a kept node's reason. */
 function formatReason(kept: KeptNodeRecord): string {
-  return kept.reason;
+  return describeReason(kept.reason);
 }

@@ -13,15 +13,15 @@
 import { create } from '@bufbuild/protobuf';
 import { DataType, dataTypeName } from '../dtype.js';
 import type { Graph, Port } from '../ir/graph.js';
+import { createCast, createNode, NodePlacement, outputPortsOf, replaceAllUses } from '../ir/edit.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
-import { Node } from '../ir/node.js';
+import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
 import {
   AttributeProto_AttributeType,
   AttributeProtoSchema,
-  NodeProtoSchema,
   TensorProtoSchema,
   ValueInfoProtoSchema,
   type AttributeProto,
@@ -71,12 +71,12 @@ export function applyPlan(model: Model, plan: ConversionPlan, inference: TypeInf
 class Applier {
   readonly names: NameAllocator;
   readonly result: ApplyResult = { tensors: [], casts: [] };
-  /** New nodes to place after an existing node (or at the start of a graph). */
-  readonly #after = new Map<Node | Graph, Node[]>();
+  /** New nodes, placed after the values they read once all are made. */
+  readonly placement = new NodePlacement();
   /** Declared types, to give new values the shape of their source. */
   readonly #declared = new Map<Value, TypeProto>();
-  /** Final type of values created here. */
-  readonly #newTypes = new Map<Value, ValueType>();
+  /** Values created here (their declarations are new, not retyped). */
+  readonly #created = new Set<Value>();
 
   constructor(
     readonly model: Model,
@@ -99,14 +99,12 @@ class Applier {
     return opsetVersion(this.model.proto.opsetImport, '') ?? 1;
   }
 
-  finalType(value: Value): ValueType | undefined {
-    return this.#newTypes.get(value) ?? (this.plan.finalTypes.has(value) ? this.plan.finalTypes.get(value) : this.inference.typeOf(value));
-  }
-
   run(): ApplyResult {
     const main = this.model.graph;
     if (!main) return this.result;
     const graphs = [...graphTree(main)];
+    // From here on every value carries the type it ends up with; `inference` keeps the original ones.
+    for (const graph of graphs) for (const value of graph.localValues()) value.type = this.plan.finalType(value);
     for (const graph of graphs) {
       for (const node of graph.nodes) {
         const plan = this.plan.nodes.get(node)!;
@@ -118,16 +116,14 @@ class Applier {
     for (const graph of graphs) this.insertCasts(graph);
     for (const graph of graphs) this.fixGraphOutputs(graph);
     for (const graph of graphs) this.updateDeclarations(graph);
-    for (const graph of graphs) this.placeNewNodes(graph);
+    for (const graph of graphs) this.placement.place(graph);
     return this.result;
   }
 
   // 1. Attributes of low nodes -------------------------------------------------------------
 
   setDtypeAttribute(node: Node, name: string): void {
-    const attr = create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(this.target) });
-    const others = node.proto.attribute.filter((a) => a.name !== name);
-    node.proto = withFields(node.proto, { attribute: [...others, attr] });
+    node.setAttribute(create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(this.target) }));
   }
 
   // 2. Flexible producers ------------------------------------------------------------------
@@ -137,21 +133,24 @@ class Applier {
       const plan = this.plan.nodes.get(node)!;
       if (plan.flexible === undefined || plan.flexible === 'keep') continue;
       if (node.opType === 'Cast') {
-        this.replaceAttribute(node, castToAttribute(this.target, this.defaultOpset()));
+        node.setAttribute(castToAttribute(this.target, this.defaultOpset()));
       } else if (node.opType === 'ConstantOfShape') {
         const value = findAttribute(node.proto, 'value')?.t;
         const tensor = value ? this.convertTensor(value, graph, 'constant', 'convert') : zeroTensor(this.target);
-        this.replaceAttribute(node, create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor }));
+        node.setAttribute(create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor }));
       } else if (node.opType === 'Constant') {
         const attribute = this.convertedConstantAttribute(node, graph, plan.flexible);
         if (plan.flexible === 'convert') {
-          node.proto = withFields(node.proto, { attribute: [attribute] });
+          node.setAttributes([attribute]);
         } else {
           // Duplicate: a second Constant in the target type for the low consumers.
           const original = node.outputs[0]!;
           const type = retype(this.inference.typeOf(original)!, this.target);
-          const copy = this.addNode(graph, 'Constant', [], `${original.name}_${typeSuffix(type)}`, [attribute], node, type, original);
-          this.rewireLowUses(original, copy);
+          const outputName = `${original.name}_${typeSuffix(type)}`;
+          const copy = createNode(graph, { opType: 'Constant', name: this.names.allocate(`${outputName}_Constant`), inputs: [], attributes: [attribute], output: outputName, type });
+          this.names.reserve(outputName);
+          this.place(copy, original);
+          this.rewireLowUses(original, copy.outputs[0]!);
         }
       }
     }
@@ -174,22 +173,16 @@ class Applier {
     return create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: this.convertTensor(source, graph, 'constant', decision) });
   }
 
-  replaceAttribute(node: Node, attribute: AttributeProto): void {
-    const others = node.proto.attribute.filter((a) => a.name !== attribute.name);
-    node.proto = withFields(node.proto, { attribute: [...others, attribute] });
-  }
 
   /** Uses whose slot wants the low-precision type move to `replacement`. */
   rewireLowUses(original: Value, replacement: Value): void {
     const originalType = this.inference.typeOf(original);
-    for (const use of [...original.uses]) {
+    replaceAllUses(original, replacement, (use) => {
       const wish = this.plan.nodes.get(use.node)?.inputs[use.index];
-      if (wish !== undefined && wish !== FREE && !sameValueType(wish, originalType)) use.node.setInput(use.index, replacement);
-    }
-    for (const graph of graphTree(original.graph)) {
-      for (const port of graph.outputs) {
-        if (port.value === original && !sameValueType(this.plan.outputTypes.get(port) ?? originalType, originalType)) port.value = replacement;
-      }
+      return wish !== undefined && wish !== FREE && !sameValueType(wish, originalType);
+    });
+    for (const port of outputPortsOf(original)) {
+      if (!sameValueType(this.plan.outputTypes.get(port) ?? originalType, originalType)) port.value = replacement;
     }
   }
 
@@ -198,11 +191,10 @@ class Applier {
   applyInitializers(graph: Graph): void {
     for (const value of [...graph.initializers]) {
       const decision = this.plan.initializers.get(value);
-      const inputPort = graph.inputs.find((p) => p.value === value);
       const tensor = value.initializer!;
-      if (inputPort) {
+      if (value.isGraphInput) {
         // An initializer listed as a graph input (IR < 4) takes the input's type.
-        if (!sameValueType(this.plan.inputTypes.get(inputPort), this.inference.typeOf(value))) {
+        if (!sameValueType(value.type, this.inference.typeOf(value))) {
           value.initializer = this.convertTensor(tensor, graph, 'initializer', 'convert');
         }
         continue;
@@ -214,7 +206,8 @@ class Applier {
         const copy = graph.define(this.names.allocate(`${value.name}_${typeSuffix(type)}`));
         copy.initializer = this.convertTensor(tensor, graph, 'initializer', 'duplicate', copy.name);
         graph.initializers.push(copy);
-        this.#newTypes.set(copy, type);
+        copy.type = type;
+        this.#created.add(copy);
         this.rewireLowUses(value, copy);
       }
     }
@@ -253,9 +246,9 @@ class Applier {
     const wish = plan?.inputs[use.index];
     if (wish === FREE) {
       const group = plan!.freeGroups.find((g) => g.includes(use.index));
-      if (!group) return this.finalType(value);
-      const types = group.map((i) => use.node.inputs[i] && this.finalType(use.node.inputs[i]!));
-      if (types.every((t) => sameValueType(t, types[0]))) return this.finalType(value);
+      if (!group) return value.type;
+      const types = group.map((i) => use.node.inputs[i]?.type);
+      if (types.every((t) => sameValueType(t, types[0]))) return value.type;
       return retype(this.inference.typeOf(value)!, this.target);
     }
     return wish === undefined ? this.inference.typeOf(value) : wish;
@@ -263,7 +256,7 @@ class Applier {
 
   insertCasts(graph: Graph): void {
     for (const value of [...graph.localValues()]) {
-      const have = this.finalType(value);
+      const have = value.type;
       if (!have) continue;
       const groups = new Map<string, { type: ValueType & { kind: 'tensor' }; uses: { node: Node; index: number }[] }>();
       for (const use of value.uses) {
@@ -285,36 +278,28 @@ class Applier {
 
   /** Where a Cast of `value` goes: the deepest graph holding all consumers (the value's own graph for graph inputs). */
   castHome(value: Value, consumerGraphs: Graph[]): Graph {
-    if (!value.producer && value.graph.inputs.some((p) => p.value === value)) return value.graph;
+    if (!value.producer && value.isGraphInput) return value.graph;
     let home = consumerGraphs[0]!;
     for (const graph of consumerGraphs) home = commonAncestor(home, graph);
     return home;
   }
 
-  addCast(graph: Graph, source: Value, type: ValueType & { kind: 'tensor' }): Value {
-    const name = this.names.allocate(`${source.name}_${typeSuffix(type)}`);
-    const to = castToAttribute(type.elemType, this.defaultOpset());
-    const anchor = source.producer && source.producer.graph === graph ? source.producer : graph;
-    const value = this.addNode(graph, 'Cast', [source], name, [to], anchor, type, source);
-    this.result.casts.push({ graph: graph.path, node: value.producer!.name, from: source.name, to: name, elemType: dataTypeName(type.elemType) });
-    return value;
+  /** A Cast of `source` to `type` in `graph`, right after `source`; its output is named `outputName` (a fresh name by default). */
+  addCast(graph: Graph, source: Value, type: ValueType & { kind: 'tensor' }, outputName = this.names.allocate(`${source.name}_${typeSuffix(type)}`)): Value {
+    const cast = createCast(graph, source, type.elemType, this.defaultOpset(), { node: this.names.allocate(`${outputName}_Cast`), output: outputName });
+    this.names.reserve(outputName);
+    this.place(cast, source);
+    this.result.casts.push({ graph: graph.path, node: cast.name, from: source.name, to: outputName, elemType: dataTypeName(type.elemType) });
+    return cast.outputs[0]!;
   }
 
-  /** Creates a node with one output, placed after `anchor` (a node, or a graph: its start). */
-  addNode(graph: Graph, opType: string, inputs: Value[], outputName: string, attribute: AttributeProto[], anchor: Node | Graph, type: ValueType, shapeFrom: Value): Value {
-    const nodeName = this.names.allocate(`${outputName}_${opType}`);
-    const node = new Node(withFields(NODE_TEMPLATE, { opType, name: nodeName, attribute }), graph);
-    inputs.forEach((input, i) => node.setInput(i, input));
-    const output = graph.define(outputName);
-    this.names.reserve(outputName);
-    node.setOutput(0, output);
-    const list = this.#after.get(anchor) ?? [];
-    list.push(node);
-    this.#after.set(anchor, list);
-    this.#newTypes.set(output, type);
-    const declared = this.#declared.get(shapeFrom);
-    graph.valueInfo.push({ value: output, info: withFields(VALUE_INFO_TEMPLATE, { name: outputName, type: this.typeProtoFor(type, declared) }) });
-    return output;
+  /** Queues a new one-output node after `after`, and declares its output with the shape of `after`. */
+  place(node: Node, after: Value): void {
+    this.placement.insertAfter(after, node);
+    const output = node.outputs[0]!;
+    this.#created.add(output);
+    const declared = this.#declared.get(after);
+    node.graph.valueInfo.push({ value: output, info: withFields(VALUE_INFO_TEMPLATE, { name: output.name, type: this.typeProtoFor(output.type!, declared) }) });
   }
 
   /** TypeProtos are shared between the value_infos that have the same one (they are never mutated). */
@@ -333,22 +318,19 @@ class Applier {
   fixGraphOutputs(graph: Graph): void {
     for (const port of graph.outputs) {
       const want = this.plan.outputTypes.get(port) ?? this.inference.typeOf(port.value);
-      const have = this.finalType(port.value);
+      const have = port.value.type;
       if (!want || !have || sameValueType(want, have)) continue;
       if (!isTensor(want) || !isTensor(have)) continue;
       const value = port.value;
       if (graph.kind === 'main') {
-        if (graph.inputs.some((p) => p.value === value)) {
+        if (value.isGraphInput) {
           this.options.onWarning({ kind: 'io', message: `graph output "${value.name}" is the graph input of the same name, so it keeps the input's type ${dataTypeName(have.elemType)}` });
           continue;
         }
         // The output keeps its name: the producer's value is renamed and a Cast writes the name.
         const outputName = value.name;
         graph.rename(value, this.names.allocate(`${outputName}_${typeSuffix(have)}`));
-        const anchor = value.producer && value.producer.graph === graph ? value.producer : graph;
-        const to = castToAttribute(want.elemType, this.defaultOpset());
-        const cast = this.addNode(graph, 'Cast', [value], outputName, [to], anchor, want, value);
-        this.result.casts.push({ graph: graph.path, node: cast.producer!.name, from: value.name, to: outputName, elemType: dataTypeName(want.elemType) });
+        const cast = this.addCast(graph, value, want, outputName);
         for (const other of graph.outputs) if (other.value === value) other.value = cast;
         // The declared type of the renamed value is no longer the output's.
         this.#declared.set(value, this.#declared.get(cast) ?? tensorTypeProto(have.elemType));
@@ -364,13 +346,13 @@ class Applier {
     const retyped = (port: Port, type: ValueType | undefined) => {
       if (!port.info || !type) return;
       const original = this.inference.typeOf(port.value);
-      if (sameValueType(type, original) && !this.#newTypes.has(port.value)) return;
+      if (sameValueType(type, original) && !this.#created.has(port.value)) return;
       port.info = retypeValueInfo(port.info, this.target);
       if (port.info.name !== port.value.name) port.info = withFields(port.info, { name: port.value.name });
     };
-    for (const port of graph.inputs) retyped(port, this.finalType(port.value));
+    for (const port of graph.inputs) retyped(port, port.value.type);
     for (const port of graph.outputs) {
-      const type = this.finalType(port.value);
+      const type = port.value.type;
       if (!port.info || !type) continue;
       if (isTensor(type) && port.info.type?.value.case === 'tensorType') {
         const elem = port.info.type.value.value.elemType;
@@ -380,8 +362,8 @@ class Applier {
       }
     }
     for (const port of graph.valueInfo) {
-      if (this.#newTypes.has(port.value)) continue;
-      const type = this.finalType(port.value);
+      if (this.#created.has(port.value)) continue;
+      const type = port.value.type;
       if (!port.info?.type || !type) continue;
       if (isTensor(type) && port.info.type.value.case === 'tensorType' && port.info.type.value.value.elemType !== type.elemType) {
         port.info = withFields(port.info, { type: tensorTypeProto(type.elemType, port.info.type) });
@@ -391,21 +373,8 @@ class Applier {
     }
   }
 
-  placeNewNodes(graph: Graph): void {
-    if (this.#after.size === 0) return;
-    const nodes = [...(this.#after.get(graph) ?? [])];
-    for (const node of graph.nodes) {
-      nodes.push(node);
-      const after = this.#after.get(node);
-      if (after) for (const added of after) nodes.push(added);
-    }
-    // Element by element: spreading 100k+ nodes into push() overflows the stack.
-    graph.nodes.length = nodes.length;
-    for (let i = 0; i < nodes.length; i++) graph.nodes[i] = nodes[i]!;
-  }
 }
 
-const NODE_TEMPLATE = create(NodeProtoSchema);
 const VALUE_INFO_TEMPLATE = create(ValueInfoProtoSchema);
 
 function commonAncestor(a: Graph, b: Graph): Graph {

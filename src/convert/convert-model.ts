@@ -15,6 +15,7 @@ import { checkTypes } from '../schema/check-types.js';
 import { inferTypes } from '../schema/infer-types.js';
 import { elementTypeOf } from '../schema/value-type.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
+import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
 import { nodeAddress, planConversion } from './plan.js';
 
@@ -27,7 +28,8 @@ export interface KeptNodeRecord {
   address: string;
   domain: string;
   opType: string;
-  reason: string;
+  /** Why it stays float32, as data; `describeReason(reason)` gives the text. */
+  reason: KeepReason;
 }
 
 export interface ConversionReport {
@@ -76,8 +78,9 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, to
       nodeCount++;
       const p = plan.nodes.get(node)!;
       if (p.precision !== 'keep' || !p.touchesFloat) continue;
-      keptNodes.push({ graph: graph.path, name: node.name, address: nodeAddress(node), domain: node.domain, opType: node.opType, reason: p.reason! });
-      if (!/opBlockList|nodeBlockList|^inside /.test(p.reason!)) onWarning({ kind: 'fallback', message: `${node.describe()} stays float32: ${p.reason}` });
+      const reason = p.reason!;
+      keptNodes.push({ graph: graph.path, name: node.name, address: nodeAddress(node), domain: node.domain, opType: node.opType, reason });
+      if (isFallback(reason)) onWarning({ kind: 'fallback', message: `${node.describe()} stays float32: ${describeReason(reason)}` });
     }
   }
   const applied = applyPlan(ir, plan, inference, settings);

@@ -4,6 +4,7 @@
  * validates types, rejects unknown keys with a suggestion, and applies defaults.
  */
 import { OptionsError } from '../errors.js';
+import { alwaysFloatInputTable } from '../schema/op-facts.js';
 
 /** The op types onnxconverter-common keeps in float32 by default (float16.DEFAULT_OP_BLOCK_LIST, in order). */
 export const DEFAULT_OP_BLOCK_LIST: readonly string[] = [
@@ -40,12 +41,9 @@ export const DEFAULT_OP_BLOCK_LIST: readonly string[] = [
 /**
  * Inputs that stay float32 although the schema would allow float16, because runtimes want them
  * so (onnxruntime's ALWAYS_FLOAT_INPUTS; Resize scales are pinned by the schema itself).
- * `forceFp16Inputs` lifts these.
+ * `forceFp16Inputs` converts these. A view of the operator facts table (schema/op-facts.ts).
  */
-export const ALWAYS_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = {
-  'com.microsoft::GroupNorm': [1, 2],
-  'com.microsoft::SkipGroupNorm': [1, 2],
-};
+export const ALWAYS_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = alwaysFloatInputTable();
 
 export interface ConversionWarning {
   /** "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than a block list; "io": a keepIoTypes name that matched nothing, or an I/O type that could not be honoured. */
@@ -70,7 +68,7 @@ export interface ConvertOptions {
   checkFp16Ready?: boolean;
   /** Convert every float32 initializer, also those only float32 nodes use (they read it through a Cast). Default false. */
   forceFp16Initializers?: boolean;
-  /** `{ Op: [input indices] }`: inputs of ALWAYS_FLOAT_INPUTS to convert nonetheless. Default {}. */
+  /** `{ Op: [input indices] }` or `{ 'domain::Op': [...] }`: inputs of ALWAYS_FLOAT_INPUTS to convert to the target type nonetheless. Default {}. */
   forceFp16Inputs?: Readonly<Record<string, readonly number[]>>;
   /** Keep a node in float32 when a constant it would read in float16 holds finite values beyond +-65504. Default true. */
   blockOutOfRangeConstants?: boolean;

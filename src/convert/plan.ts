@@ -7,8 +7,9 @@
  *    unknown, its schema allows the target type for none of its float32 slots, or (by default) a
  *    constant it would read in low precision holds finite values beyond +-65504.
  * 2. In a low node, each type parameter bound to float32 moves to the target type when the schema
- *    allows it and no ALWAYS_FLOAT_INPUTS entry pins it; concrete `tensor(float)` slots stay. A
- *    parameter only inputs use (Shape, Cast, Equal) is free: it takes its inputs as they come.
+ *    allows it and no always-float input (op-facts.ts) pins it; concrete `tensor(float)` slots stay.
+ *    A parameter only inputs use (Shape, Cast, Equal) is free: it takes its inputs as they come,
+ *    except always-float inputs that forceFp16Inputs names, which want the target type.
  * 3. Outputs that attributes type (Constant, Cast to FLOAT, ConstantOfShape) are flexible: they
  *    follow their consumers, as do float32 initializers. Both wanted: initializers and Constants
  *    are duplicated (the float32 consumers keep exact values), Casts and ConstantOfShape stay float32.
@@ -18,15 +19,18 @@
  */
 import { DataType } from '../dtype.js';
 import type { Graph, Port } from '../ir/graph.js';
+import { outputPortsOf } from '../ir/edit.js';
 import { graphTree, type Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { findAttribute, intAttribute } from '../schema/attributes.js';
 import { formalAt, opsetVersion, type TypeInference } from '../schema/infer-types.js';
-import { lookupSchema, normalizeDomain, type OpSchema } from '../schema/op-schema.js';
+import { isDefaultDomain, opKey } from '../ir/domain.js';
+import { forcedInputs, opFacts } from '../schema/op-facts.js';
+import { lookupSchema, type OpSchema } from '../schema/op-schema.js';
 import { formatValueType, type ValueType } from '../schema/value-type.js';
+import type { KeepReason } from './keep-reason.js';
 import type { ResolvedConvertOptions } from './options.js';
-import { ALWAYS_FLOAT_INPUTS } from './options.js';
 import { float32Stats } from './tensor-conversion.js';
 import { isFloat32Bearing, retype, sameValueType } from './value-types.js';
 
@@ -40,8 +44,8 @@ export type FlexibleDecision = 'keep' | 'convert' | 'duplicate';
 export interface NodePlan {
   readonly node: Node;
   precision: 'low' | 'keep';
-  /** Why the node stays float32. */
-  reason?: string;
+  /** Why the node stays float32 (see describeReason for the text). */
+  reason?: KeepReason;
   /** True when the node has float32 slots (kept nodes without any are not worth reporting). */
   touchesFloat: boolean;
   /** Wanted type per input slot; undefined: the value's type as found. */
@@ -58,49 +62,28 @@ export interface NodePlan {
 
 export interface ConversionPlan {
   readonly nodes: Map<Node, NodePlan>;
+  /** The graphs the plan converts: the main graph and its subgraphs, parents first. */
+  readonly graphs: readonly Graph[];
   /** Final type of graph inputs (main graph per keepIoTypes; loop bodies per their node). */
   readonly inputTypes: Map<Port, ValueType | undefined>;
   /** Wanted type of graph outputs. */
   readonly outputTypes: Map<Port, ValueType | undefined>;
   /** Float32 initializers: kept, converted, or duplicated for their low consumers. */
   readonly initializers: Map<Value, FlexibleDecision>;
-  /** The type each value ends up with (before Casts). */
-  readonly finalTypes: Map<Value, ValueType | undefined>;
+  /** The type a value ends up with (before Casts): its producer's plan, its initializer's decision, its input's type, or as found. */
+  finalType(value: Value): ValueType | undefined;
   /** keepIoTypes names that match no float graph input or output. */
   readonly unmatchedIoNames: string[];
 }
 
-/** Ops whose float outputs attributes decide, and the attribute a low node sets to the target type. */
-const DTYPE_ATTRIBUTE: Record<string, string> = {
-  RandomNormal: 'dtype',
-  RandomUniform: 'dtype',
-  RandomNormalLike: 'dtype',
-  RandomUniformLike: 'dtype',
-  EyeLike: 'dtype',
-  Bernoulli: 'dtype',
-  SequenceEmpty: 'dtype',
-  HannWindow: 'output_datatype',
-  HammingWindow: 'output_datatype',
-  BlackmanWindow: 'output_datatype',
-  MelWeightMatrix: 'output_datatype',
-};
-/** Outputs typed by attributes that the conversion leaves as they are (statistics stay float32). */
-const FIXED_OUTPUTS: Record<string, readonly number[]> = {
-  LayerNormalization: [1, 2],
-  'com.microsoft::SkipLayerNormalization': [1, 2],
-  'com.microsoft::SkipSimplifiedLayerNormalization': [1, 2],
-  Cast: [0],
-  BitCast: [0],
-  QuantizeLinear: [0],
-  Multinomial: [0],
-};
-const FLEXIBLE_OPS = new Set(['Constant', 'ConstantOfShape', 'Cast']);
-/** Ops whose container and element type parameters are tied (S = seq(T)): none of their parameters is free. */
-const TIED_PARAMETERS = new Set(['SequenceConstruct', 'SequenceInsert', 'SequenceAt', 'SequenceErase', 'SplitToSequence', 'ConcatFromSequence', 'Optional', 'OptionalGetElement']);
-const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan']);
+/** No slots (shared, so that planning a node allocates no empty lists). */
+const NONE: readonly number[] = [];
+const FUNCTION_BODY: KeepReason = { kind: 'function' };
+const FUNCTION_CALL: KeepReason = { kind: 'functionCall' };
+const NODE_BLOCK_LIST: KeepReason = { kind: 'nodeBlockList' };
 
 export function planConversion(model: Model, inference: TypeInference, options: ResolvedConvertOptions): ConversionPlan {
-  const forced = new Map<Node, string>();
+  const forced = new Map<Node, KeepReason>();
   for (let round = 0; ; round++) {
     const plan = new Planner(model, inference, options, forced).run();
     const conflicts = containerConflicts(plan, inference);
@@ -117,10 +100,12 @@ export function nodeAddress(node: Node): string {
 
 class Planner {
   readonly nodes = new Map<Node, NodePlan>();
+  readonly graphs: Graph[];
   readonly inputTypes = new Map<Port, ValueType | undefined>();
   readonly outputTypes = new Map<Port, ValueType | undefined>();
   readonly initializers = new Map<Value, FlexibleDecision>();
-  readonly finalTypes = new Map<Value, ValueType | undefined>();
+  /** inputTypes by value, for finalType. */
+  readonly #inputTypeOf = new Map<Value, ValueType | undefined>();
   readonly unmatchedIoNames: string[] = [];
   readonly #functionKeys: Set<string>;
   /** Graph output ports naming each value, in any graph. */
@@ -131,10 +116,11 @@ class Planner {
     readonly model: Model,
     readonly inference: TypeInference,
     readonly options: ResolvedConvertOptions,
-    readonly forced: ReadonlyMap<Node, string>,
+    readonly forced: ReadonlyMap<Node, KeepReason>,
   ) {
     this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
     this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
+    this.graphs = model.graph ? [...graphTree(model.graph)] : [];
     for (const graph of model.graphs()) {
       for (const port of graph.outputs) {
         const ports = this.#outputPorts.get(port.value) ?? [];
@@ -155,14 +141,13 @@ class Planner {
   run(): ConversionPlan {
     if (this.model.graph) {
       this.planMainPorts(this.model.graph);
-      for (const graph of graphTree(this.model.graph)) for (const node of graph.nodes) this.nodes.set(node, this.planNode(node));
+      for (const graph of this.graphs) for (const node of graph.nodes) this.nodes.set(node, this.planNode(node));
     }
     for (const fn of this.model.functions) {
       // Function bodies are left exactly as they are; their call sites stay float32.
-      for (const graph of graphTree(fn.body)) for (const node of graph.nodes) this.nodes.set(node, this.keptAsIs(node, 'inside a model-local function'));
+      for (const graph of graphTree(fn.body)) for (const node of graph.nodes) this.nodes.set(node, this.keptAsIs(node, FUNCTION_BODY));
     }
     this.resolveFlexibleProducers();
-    this.computeFinalTypes();
     return this;
   }
 
@@ -175,7 +160,7 @@ class Planner {
     for (const port of main.inputs) {
       const type = this.typeOf(port.value);
       if (isFloat32Bearing(type) && keeps(port.value.name)) matched.add(port.value.name);
-      this.inputTypes.set(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
+      this.setInputType(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
     }
     for (const port of main.outputs) {
       const type = this.typeOf(port.value);
@@ -185,7 +170,7 @@ class Planner {
     if (keep instanceof Set) for (const name of keep) if (!matched.has(name)) this.unmatchedIoNames.push(name);
   }
 
-  keptAsIs(node: Node, reason: string): NodePlan {
+  keptAsIs(node: Node, reason: KeepReason): NodePlan {
     const touchesFloat = [...node.inputs, ...node.outputs].some((v) => isFloat32Bearing(this.typeOf(v)));
     return {
       node,
@@ -198,21 +183,20 @@ class Planner {
     };
   }
 
-  keepReason(node: Node): string | undefined {
+  keepReason(node: Node): KeepReason | undefined {
     const owner = node.graph.ownerNode;
-    if (owner && this.nodes.get(owner)?.precision === 'keep') return `inside ${owner.describe()}, which stays float32`;
+    if (owner && this.nodes.get(owner)?.precision === 'keep') return { kind: 'inside', owner: owner.describe() };
     const forced = this.forced.get(node);
     if (forced) return forced;
-    if (this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return 'calls a model-local function, which stays float32';
-    const domain = normalizeDomain(node.domain);
+    if (this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
     const blockList = this.options.opBlockList;
-    const standardDomain = domain === '' || domain === 'ai.onnx.ml';
+    const standardDomain = isDefaultDomain(node.domain) || node.domain === 'ai.onnx.ml';
     if ((standardDomain && blockList.has(node.opType)) || blockList.has(`${node.domain}::${node.opType}`)) {
-      return `op type ${domain ? `${domain}::` : ''}${node.opType} is in opBlockList`;
+      return { kind: 'opBlockList', op: opKey(node.domain, node.opType) };
     }
     const nodeBlockList = this.options.nodeBlockList;
     if (nodeBlockList.size > 0 && ((node.name && nodeBlockList.has(node.name)) || nodeBlockList.has(nodeAddress(node)))) {
-      return 'the node is in nodeBlockList';
+      return NODE_BLOCK_LIST;
     }
     return undefined;
   }
@@ -226,17 +210,16 @@ class Planner {
     if (!touchesFloat && !unknown) return this.lowPlan(node, node.inputs.map(() => undefined), [], node.outputs.map((v) => this.typeOf(v)), false);
     const opsets = this.opsetsOf(node.graph);
     const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
-    if (!lookup.schema) return this.keptAsIs(node, lookup.reason);
-    if (unknown) return this.keptAsIs(node, `the type of "${unknown.name}" is unknown (${this.inference.info(unknown).reason ?? 'not inferred'})`);
-    if (normalizeDomain(node.domain) === '' && CONTROL_FLOW.has(node.opType)) return this.planControlFlow(node);
-    if (normalizeDomain(node.domain) === '' && node.opType === 'SequenceMap') return this.keptAsIs(node, 'SequenceMap bodies are kept float32');
+    if (!lookup.schema) return this.keptAsIs(node, { kind: 'noSchema', detail: lookup.reason });
+    if (unknown) return this.keptAsIs(node, { kind: 'unknownType', value: unknown.name, detail: this.inference.info(unknown).reason ?? 'not inferred' });
+    const facts = opFacts(node.domain, node.opType);
+    if (facts.controlFlow) return this.planControlFlow(node);
+    if (facts.keptFloat32) return this.keptAsIs(node, { kind: 'opRule', op: opKey(node.domain, node.opType) });
     return this.planFromSchema(node, lookup.schema, opsets);
   }
 
   opsetsOf(graph: Graph): Model['proto']['opsetImport'] {
-    let root = graph;
-    while (root.parent) root = root.parent;
-    return this.#functionOpsets.get(root) ?? this.model.proto.opsetImport;
+    return this.#functionOpsets.get(graph.root) ?? this.model.proto.opsetImport;
   }
 
   lowPlan(node: Node, inputs: SlotWish[], freeGroups: number[][], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
@@ -244,18 +227,21 @@ class Planner {
   }
 
   planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
-    const key = normalizeDomain(node.domain) ? `${node.domain}::${node.opType}` : node.opType;
-    const fixedOutputs = new Set(FIXED_OUTPUTS[key] ?? []);
-    if (node.opType === 'DequantizeLinear' && intAttribute(node.proto, 'output_dtype')) fixedOutputs.add(0);
-    const dtypeAttribute = normalizeDomain(node.domain) === '' ? DTYPE_ATTRIBUTE[node.opType] : undefined;
-    const flexible = normalizeDomain(node.domain) === '' && FLEXIBLE_OPS.has(node.opType);
-    const alwaysFloat = new Set((ALWAYS_FLOAT_INPUTS[`${node.domain}::${node.opType}`] ?? []).filter((i) => !(this.options.forceFp16Inputs[node.opType] ?? []).includes(i)));
+    const facts = opFacts(node.domain, node.opType);
+    const fixedOutputs = facts.fixedOutputs ?? NONE;
+    const fixedByAttribute = facts.fixedOutputWhenSet !== undefined && !!intAttribute(node.proto, facts.fixedOutputWhenSet);
+    const dtypeAttribute = facts.dtypeAttribute;
+    const flexible = facts.flexible === true;
+    // Always-float inputs pin their type parameter to float32, unless forceFp16Inputs names one of
+    // them: then the parameter (all its inputs: gamma and beta share one) wants the target type.
+    const pinned = facts.alwaysFloatInputs ?? NONE;
+    const forced = pinned.length > 0 ? forcedInputs(this.options.forceFp16Inputs, node.domain, node.opType) : NONE;
 
     // Type parameters: which slots use them, what they were bound to, whether they move.
-    const params = new Map<string, { inputs: number[]; outputs: number[]; bound?: ValueType; pinned: boolean }>();
+    const params = new Map<string, { inputs: number[]; outputs: number[]; bound?: ValueType; pinned: boolean; forced: boolean }>();
     const paramOf = (formalType: string) => {
       let entry = params.get(formalType);
-      if (!entry) params.set(formalType, (entry = { inputs: [], outputs: [], pinned: false }));
+      if (!entry) params.set(formalType, (entry = { inputs: [], outputs: [], pinned: false, forced: false }));
       return entry;
     };
     node.inputs.forEach((value, i) => {
@@ -264,19 +250,22 @@ class Planner {
       const entry = paramOf(formal.type);
       entry.inputs.push(i);
       entry.bound ??= this.typeOf(value);
-      if (alwaysFloat.has(i)) entry.pinned = true;
+      if (pinned.includes(i)) {
+        if (forced.includes(i)) entry.forced = true;
+        else entry.pinned = true;
+      }
     });
     node.outputs.forEach((value, i) => {
       const formal = formalAt(schema.outputs, i);
       if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
-      if (fixedOutputs.has(i) || dtypeAttribute || flexible) return;
+      if (fixedOutputs.includes(i) || (fixedByAttribute && i === 0) || dtypeAttribute || flexible) return;
       const entry = paramOf(formal.type);
       entry.outputs.push(i);
       entry.bound ??= this.typeOf(value);
     });
     const moves = (param: string) => {
       const entry = params.get(param)!;
-      if (entry.pinned || !isFloat32Bearing(entry.bound)) return false;
+      if ((entry.pinned && !entry.forced) || !isFloat32Bearing(entry.bound)) return false;
       return schema.typeConstraints.get(param)!.has(formatValueType(retype(entry.bound!, this.target)));
     };
 
@@ -286,7 +275,7 @@ class Planner {
     for (const [param, entry] of params) {
       if (!moves(param)) continue;
       changes = true;
-      if (entry.outputs.length === 0 && !(normalizeDomain(node.domain) === '' && TIED_PARAMETERS.has(node.opType))) {
+      if (entry.outputs.length === 0 && !facts.tiedParameters && !entry.forced) {
         for (const i of entry.inputs) inputs[i] = FREE;
         if (entry.inputs.length > 1) freeGroups.push(entry.inputs);
       } else {
@@ -317,8 +306,8 @@ class Planner {
       changes = true;
     }
     if (!changes) {
-      const version = opsetVersion(opsets, node.domain);
-      return this.keptAsIs(node, `${key} at opset ${version} allows no ${this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'} for its float32 inputs and outputs`);
+      const target = this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16';
+      return this.keptAsIs(node, { kind: 'schema', op: opKey(node.domain, node.opType), opset: opsetVersion(opsets, node.domain), target });
     }
     const outOfRange = this.outOfRangeConstant(node, inputs);
     if (outOfRange) return this.keptAsIs(node, outOfRange);
@@ -333,7 +322,7 @@ class Planner {
   }
 
   /** A reason to keep the node when a constant it would read in low precision exceeds float16. */
-  outOfRangeConstant(node: Node, inputs: SlotWish[]): string | undefined {
+  outOfRangeConstant(node: Node, inputs: SlotWish[]): KeepReason | undefined {
     if (!this.options.blockOutOfRangeConstants || this.target !== DataType.FLOAT16) return undefined;
     for (let i = 0; i < inputs.length; i++) {
       const wish = inputs[i];
@@ -342,7 +331,7 @@ class Planner {
       if (!tensor || tensor.dataType !== DataType.FLOAT) continue;
       const stats = float32Stats(tensor, this.options.clamp); // one pass serves the range check and the clip counts
       if (stats.beyondFloat16 > 0) {
-        return `constant input "${node.inputs[i]!.name}" holds ${stats.beyondFloat16} finite value${stats.beyondFloat16 === 1 ? '' : 's'} beyond float16's range (max |x| = ${stats.maxAbs.toPrecision(3)})`;
+        return { kind: 'outOfRange', value: node.inputs[i]!.name, count: stats.beyondFloat16, maxAbs: stats.maxAbs };
       }
     }
     return undefined;
@@ -362,7 +351,7 @@ class Planner {
         if (i >= firstCarried && v && isFloat32Bearing(this.typeOf(v))) inputs[i] = low(this.typeOf(v));
       });
       for (const body of bodies) {
-        body.inputs.forEach((port) => this.inputTypes.set(port, low(this.typeOf(port.value))));
+        body.inputs.forEach((port) => this.setInputType(port, low(this.typeOf(port.value))));
         setBodyOutputs(body);
       }
     }
@@ -375,12 +364,11 @@ class Planner {
 
   /** Initializers, Constants, ConstantOfShape and Cast(to=FLOAT): their type follows their consumers. */
   resolveFlexibleProducers(): void {
-    for (const graph of this.model.graph ? graphTree(this.model.graph) : []) {
+    for (const graph of this.graphs) {
       for (const value of graph.initializers) {
         const type = this.typeOf(value);
         if (!isFloat32Bearing(type)) continue;
-        const port = graph.inputs.find((p) => p.value === value);
-        if (port) continue; // an initializer listed as a graph input follows the input's type
+        if (value.isGraphInput) continue; // an initializer listed as a graph input follows the input's type
         const { low, high } = this.wishesFor(value);
         let decision: FlexibleDecision = 'keep';
         if (this.options.forceFp16Initializers || (low && !high)) decision = 'convert';
@@ -420,18 +408,18 @@ class Planner {
     return { low, high };
   }
 
-  computeFinalTypes(): void {
-    for (const graph of this.model.graph ? graphTree(this.model.graph) : []) {
-      for (const value of graph.localValues()) this.finalTypes.set(value, this.typeOf(value));
-      for (const port of graph.inputs) if (this.inputTypes.has(port)) this.finalTypes.set(port.value, this.inputTypes.get(port));
-      for (const [value, decision] of this.initializers) {
-        if (value.graph === graph && decision === 'convert') this.finalTypes.set(value, retype(this.typeOf(value)!, this.target));
-      }
-      for (const node of graph.nodes) {
-        const plan = this.nodes.get(node)!;
-        node.outputs.forEach((v, i) => v && this.finalTypes.set(v, plan.outputs[i]));
-      }
-    }
+  setInputType(port: Port, type: ValueType | undefined): void {
+    this.inputTypes.set(port, type);
+    this.#inputTypeOf.set(port.value, type);
+  }
+
+  finalType(value: Value): ValueType | undefined {
+    const producer = value.producer;
+    const plan = producer && this.nodes.get(producer);
+    if (plan) return plan.outputs[producer!.outputs.indexOf(value)];
+    if (this.initializers.get(value) === 'convert') return retype(this.typeOf(value)!, this.target);
+    if (this.#inputTypeOf.has(value)) return this.#inputTypeOf.get(value);
+    return this.typeOf(value);
   }
 }
 
@@ -439,22 +427,28 @@ class Planner {
 /** The float tensor behind a value that is a constant: an initializer, or a Constant/ConstantOfShape output. */
 export function constantTensorOf(value: Value | undefined) {
   if (!value) return undefined;
-  if (value.initializer && !value.graph.inputs.some((p) => p.value === value)) return value.initializer;
+  if (value.isConstantInitializer) return value.initializer;
   const producer = value.producer;
-  if (producer && normalizeDomain(producer.domain) === '' && (producer.opType === 'Constant' || producer.opType === 'ConstantOfShape')) {
+  if (producer && isDefaultDomain(producer.domain) && (producer.opType === 'Constant' || producer.opType === 'ConstantOfShape')) {
     return findAttribute(producer.proto, 'value')?.t;
   }
   return undefined;
 }
 
+/** Every value of the main graph and its subgraphs, graph by graph. */
+function* allValues(plan: ConversionPlan): IterableIterator<Value> {
+  for (const graph of plan.graphs) yield* graph.localValues();
+}
+
 /** Container values whose producer and a consumer disagree: both sides must stay float32. */
-function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map<Node, string> {
-  const conflicts = new Map<Node, string>();
-  for (const [value, type] of plan.finalTypes) {
+function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map<Node, KeepReason> {
+  const conflicts = new Map<Node, KeepReason>();
+  for (const value of allValues(plan)) {
+    const type = plan.finalType(value);
     if (!type || type.kind === 'tensor') continue;
     const original = inference.typeOf(value);
     const blame = (consumer: Node | undefined) => {
-      const reason = `the ${formatValueType(original ?? type)} value "${value.name}" cannot be cast between precisions`;
+      const reason: KeepReason = { kind: 'container', value: value.name, type: formatValueType(original ?? type) };
       if (consumer && plan.nodes.get(consumer)?.precision === 'low') conflicts.set(consumer, reason);
       if (value.producer && plan.nodes.get(value.producer)?.precision === 'low') conflicts.set(value.producer, reason);
       const owner = value.graph.ownerNode;
@@ -465,10 +459,8 @@ function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map
       if (wish === FREE) continue;
       if (!sameValueType(wish ?? original, type)) blame(use.node);
     }
-    for (const graph of graphTree(value.graph)) {
-      for (const port of graph.outputs) {
-        if (port.value === value && !sameValueType(plan.outputTypes.get(port) ?? original, type)) blame(undefined);
-      }
+    for (const port of outputPortsOf(value)) {
+      if (!sameValueType(plan.outputTypes.get(port) ?? original, type)) blame(undefined);
     }
   }
   return conflicts;

@@ -81,9 +81,7 @@ function buildSubgraphs(node: Node, attr: AttributeProto, index: number): void {
 function resolve(graph: Graph, name: string): Value {
   const found = graph.lookup(name);
   if (found) return found;
-  let root = graph;
-  while (root.parent) root = root.parent;
-  return root.define(name);
+  return graph.root.define(name);
 }
 
 function portFor(graph: Graph, info: ValueInfoProto): Port {

@@ -71,6 +71,13 @@ export class Graph {
     this.#scope.set(name, value);
   }
 
+  /** The outermost graph enclosing this one: the main graph or a function body (itself when it has no parent). */
+  get root(): Graph {
+    let root: Graph = this;
+    while (root.parent) root = root.parent;
+    return root;
+  }
+
   /** Nesting depth: 0 for a main or function graph. */
   get depth(): number {
     return this.parent ? this.parent.depth + 1 : 0;

@@ -4,6 +4,7 @@
  */
 import type { FunctionProto, ModelProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
+import { normalizeDomain } from './domain.js';
 import type { Node } from './node.js';
 
 export interface ModelFunction {
@@ -33,10 +34,9 @@ export class Model {
 
   /** The opset version the model imports for `domain` ("" and "ai.onnx" are the same domain). */
   opsetVersion(domain: string): number | undefined {
-    const wanted = domain === 'ai.onnx' ? '' : domain;
+    const wanted = normalizeDomain(domain);
     for (const entry of this.proto.opsetImport) {
-      const name = entry.domain === 'ai.onnx' ? '' : entry.domain;
-      if (name === wanted) return Number(entry.version);
+      if (normalizeDomain(entry.domain) === wanted) return Number(entry.version);
     }
     return undefined;
   }

@@ -4,7 +4,8 @@
  * metadata) rides along in the NodeProto it came from. Subgraph attributes (If, Loop, Scan, ...)
  * are parsed into Graphs whose parent is this node's graph.
  */
-import type { NodeProto } from '../proto/onnx.js';
+import { withFields } from '../proto/message-copy.js';
+import type { AttributeProto, NodeProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
 import type { Value } from './value.js';
 
@@ -71,6 +72,21 @@ export class Node {
     while (this.#outputs.length < index) this.#outputs.push(undefined);
     this.#outputs[index] = value;
     if (value) value.producer = this;
+  }
+
+  /**
+   * Sets an attribute: the one of the same name is removed and `attribute` goes last. The proto
+   * is copied, never mutated: it may be shared with the source model.
+   */
+  setAttribute(attribute: AttributeProto): void {
+    const others = this.proto.attribute.filter((a) => a.name !== attribute.name);
+    others.push(attribute);
+    this.proto = withFields(this.proto, { attribute: others });
+  }
+
+  /** Replaces all attributes (the proto is copied, as by setAttribute). */
+  setAttributes(attributes: readonly AttributeProto[]): void {
+    this.proto = withFields(this.proto, { attribute: [...attributes] });
   }
 
   /** A readable location for messages: `node "Conv_3" (Conv)` or `node #12 (Conv)` when unnamed. */

@@ -6,6 +6,7 @@
 import type { SparseTensorProto, TensorProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
+import type { ValueType } from './value-type.js';
 
 /** One consumer of a value: `node.inputs[index] === value`. */
 export interface Use {
@@ -22,6 +23,11 @@ export class Value {
   initializer: TensorProto | undefined = undefined;
   /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
   sparseInitializer: SparseTensorProto | undefined = undefined;
+  /**
+   * The value's type where known: set by type inference, then by passes that change it (the
+   * conversion leaves every value with its final type). Undefined: unknown.
+   */
+  type: ValueType | undefined = undefined;
 
   constructor(
     /** The name in the model; unique in its scope. */
@@ -32,11 +38,23 @@ export class Value {
 
   /** True when no graph input, initializer or node defines the name (an invalid reference kept as found). */
   get isUnresolved(): boolean {
-    return (
-      this.producer === undefined &&
-      this.initializer === undefined &&
-      this.sparseInitializer === undefined &&
-      !this.graph.inputs.some((port) => port.value === this)
-    );
+    return this.producer === undefined && this.initializer === undefined && this.sparseInitializer === undefined && !this.isGraphInput;
+  }
+
+  /** True when this value is an input of its graph (IR < 4: also an initializer listed as an input). */
+  get isGraphInput(): boolean {
+    for (const port of this.graph.inputs) if (port.value === this) return true;
+    return false;
+  }
+
+  /** True when an output of its own graph names this value (subgraph outputs naming a captured value are their graph's). */
+  get isGraphOutput(): boolean {
+    for (const port of this.graph.outputs) if (port.value === this) return true;
+    return false;
+  }
+
+  /** True for a constant weight: an initializer that is not also a graph input (which a feed could override). */
+  get isConstantInitializer(): boolean {
+    return this.initializer !== undefined && !this.isGraphInput;
   }
 }

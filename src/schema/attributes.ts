@@ -1,7 +1,6 @@
 /** Reading node attributes by name, with the types ONNX gives them. */
-import { create } from '@bufbuild/protobuf';
-import { dataTypeName, parseDataType } from '../dtype.js';
-import { AttributeProto_AttributeType, AttributeProtoSchema, type AttributeProto, type NodeProto } from '../proto/onnx.js';
+import { parseDataType } from '../dtype.js';
+import { AttributeProto_AttributeType, type AttributeProto, type NodeProto } from '../proto/onnx.js';
 
 export function findAttribute(node: NodeProto, name: string): AttributeProto | undefined {
   return node.attribute.find((a) => a.name === name);
@@ -23,19 +22,4 @@ export function castTarget(node: NodeProto): number {
   return Number(attr.i);
 }
 
-/** The `to` attribute of a Cast to `elemType`, in the form the opset expects. */
-export function castToAttribute(elemType: number, opset: number): AttributeProto {
-  const key = `${elemType}:${opset < 6 ? 'string' : 'int'}`;
-  let attribute = castAttributes.get(key);
-  if (!attribute) {
-    attribute =
-      opset < 6
-        ? create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(dataTypeName(elemType)) })
-        : create(AttributeProtoSchema, { name: 'to', type: AttributeProto_AttributeType.INT, i: BigInt(elemType) });
-    castAttributes.set(key, attribute);
-  }
-  return attribute;
-}
-
-/** Shared, never mutated: the same `to` attribute serves every Cast to one type. */
-const castAttributes = new Map<string, AttributeProto>();
+export { castToAttribute } from '../ir/edit.js';

@@ -24,9 +24,7 @@ export function checkTypes(model: Model, inference: TypeInference): TypeViolatio
   const violations: TypeViolation[] = [];
   const functionOpsets = new Map(model.functions.map((fn) => [fn.body, fn.proto.opsetImport]));
   for (const graph of model.graphs()) {
-    let root = graph;
-    while (root.parent) root = root.parent;
-    const opsets = functionOpsets.get(root) ?? model.proto.opsetImport;
+    const opsets = functionOpsets.get(graph.root) ?? model.proto.opsetImport;
     for (const node of graph.nodes) violations.push(...checkNode(node, inference, opsets));
   }
   return violations;

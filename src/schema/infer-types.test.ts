@@ -232,3 +232,16 @@ test('a 100k-node model is typed (linear time: see npm run bench for the timing)
   const types = typesOf(model(graph({ nodes, inputs: [valueInfo('v0', F)], outputs: [] })));
   assert.equal(types.v100000, 'tensor(float)');
 });
+
+test('inference gives each Value its type; the inference keeps the inferred one when a pass changes it', () => {
+  const ir = modelFromProto(
+    model(graph({ nodes: [node('Shape', ['x'], ['s']), node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', DataType.FLOAT, [2])], outputs: [valueInfo('y')] })),
+  );
+  const inference = inferTypes(ir);
+  const main = ir.graph!;
+  assert.equal(formatValueType(main.localValue('s')!.type!), 'tensor(int64)');
+  const y = main.localValue('y')!;
+  assert.equal(formatValueType(y.type!), 'tensor(float)');
+  y.type = { kind: 'tensor', elemType: DataType.FLOAT16 };
+  assert.equal(formatValueType(inference.typeOf(y)!), 'tensor(float)');
+});

@@ -36,7 +36,7 @@ export interface TypeWarning {
 }
 
 export interface TypeInference {
-  /** The type of a value, if known. */
+  /** The type of a value as inferred (also written to `value.type`, which passes may change; this stays). */
   typeOf(value: Value): ValueType | undefined;
   info(value: Value): ValueTypeInfo;
   /** Every typed value, in the order they were visited (graph by graph). */
@@ -83,6 +83,12 @@ class Inference implements TypeInference {
     return this.values.get(value)?.type;
   }
 
+  /** Records what is known of a value, and gives the Value its type (passes may change `value.type` later; this map keeps the inferred one). */
+  record(value: Value, info: ValueTypeInfo): void {
+    this.values.set(value, info);
+    value.type = info.type;
+  }
+
   info(value: Value): ValueTypeInfo {
     return this.values.get(value) ?? UNKNOWN_INPUT;
   }
@@ -96,16 +102,16 @@ class Inference implements TypeInference {
     for (const port of graph.inputs) {
       if (this.values.has(port.value)) continue;
       const declared = typeFromProto(port.info?.type);
-      this.values.set(port.value, declared ? { type: declared, source: 'declared' } : UNKNOWN_INPUT);
+      this.record(port.value, declared ? { type: declared, source: 'declared' } : UNKNOWN_INPUT);
     }
     for (const value of graph.localValues()) {
-      if (value.sparseInitializer?.values) this.values.set(value, { type: { kind: 'tensor', elemType: value.sparseInitializer.values.dataType }, source: 'declared' });
+      if (value.sparseInitializer?.values) this.record(value, { type: { kind: 'tensor', elemType: value.sparseInitializer.values.dataType }, source: 'declared' });
     }
     for (const value of graph.initializers) {
-      if (!this.values.get(value)?.type) this.values.set(value, { type: tensorType(value.initializer!.dataType), source: 'declared' });
+      if (!this.values.get(value)?.type) this.record(value, { type: tensorType(value.initializer!.dataType), source: 'declared' });
     }
     for (const value of graph.localValues()) {
-      if (value.isUnresolved) this.values.set(value, { type: undefined, source: 'unknown', reason: `"${value.name}" is not defined in the graph` });
+      if (value.isUnresolved) this.record(value, { type: undefined, source: 'unknown', reason: `"${value.name}" is not defined in the graph` });
     }
     for (const node of topologicalOrder(graph)) this.inferNode(node, opsets);
   }
@@ -164,12 +170,12 @@ class Inference implements TypeInference {
         message: `tensor "${value.name}" is declared ${formatValueType(declared)} but ${value.producer?.describe() ?? 'its producer'} gives ${formatValueType(type)}`,
       });
     }
-    this.values.set(value, { type, source: 'inferred' });
+    this.record(value, { type, source: 'inferred' });
   }
 
   setUnknown(value: Value, reason: string): void {
     const declared = this.useDeclared ? this.#declared.get(value) : undefined;
-    this.values.set(value, declared ? { type: declared, source: 'declared' } : { type: undefined, source: 'unknown', reason });
+    this.record(value, declared ? { type: declared, source: 'declared' } : { type: undefined, source: 'unknown', reason });
   }
 
   /** Output types of If, Loop, Scan and SequenceMap, from their bodies; undefined for other ops. */
@@ -235,9 +241,9 @@ class Inference implements TypeInference {
     graph.inputs.forEach((port, i) => {
       const declared = typeFromProto(port.info?.type);
       const passed = types[i];
-      if (declared) this.values.set(port.value, { type: declared, source: 'declared' });
-      else if (passed) this.values.set(port.value, { type: passed, source: 'inferred' });
-      else this.values.set(port.value, { type: undefined, source: 'unknown', reason: 'the caller gives no type for this body input' });
+      if (declared) this.record(port.value, { type: declared, source: 'declared' });
+      else if (passed) this.record(port.value, { type: passed, source: 'inferred' });
+      else this.record(port.value, { type: undefined, source: 'unknown', reason: 'the caller gives no type for this body input' });
     });
   }
 

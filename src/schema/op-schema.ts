@@ -6,6 +6,7 @@
  * `[parameter, index into TYPE_LISTS]` and attributes `[name, type, required, default?]`.
  */
 import { SCHEMA_ROWS, TYPE_LISTS } from './op-schemas.generated.js';
+import { normalizeDomain } from '../ir/domain.js';
 
 export interface Formal {
   readonly name: string;
@@ -72,10 +73,7 @@ function buildIndex(): Map<string, Map<string, OpSchema[]>> {
   return byDomain;
 }
 
-/** "" for the default domain, whichever way the model spells it. */
-export function normalizeDomain(domain: string): string {
-  return domain === 'ai.onnx' ? '' : domain;
-}
+export { normalizeDomain };
 
 /** Whether the table knows the domain at all (custom domains are unknown). */
 export function isKnownDomain(domain: string): boolean {

@@ -8,6 +8,7 @@ import { DataType } from '../dtype.js';
 import type { NodeProto } from '../proto/onnx.js';
 import { castTarget, findAttribute, intAttribute } from './attributes.js';
 import { normalizeDomain } from './op-schema.js';
+import { opFacts } from './op-facts.js';
 import { tensorType, typeFromProto, type ValueType } from './value-type.js';
 
 export type TypeRule = (node: NodeProto, inputs: readonly (ValueType | undefined)[], opset: number) => (ValueType | undefined)[];
@@ -96,6 +97,13 @@ const ML_RULES: Record<string, TypeRule> = {
   SVMClassifier: (node) => [classLabelType(node)],
 };
 
+const FLOAT32 = tensorType(DataType.FLOAT);
+
+function floatOutputsRule(outputs: readonly number[]): TypeRule {
+  const types = Array.from({ length: Math.max(...outputs) + 1 }, (_, i) => (outputs.includes(i) ? FLOAT32 : undefined));
+  return () => types.slice();
+}
+
 function classLabelType(node: NodeProto): ValueType {
   const labels = findAttribute(node, 'classlabels_strings') ?? findAttribute(node, 'classlabels_int64s');
   return tensorType(labels?.name === 'classlabels_strings' ? DataType.STRING : DataType.INT64);
@@ -128,9 +136,7 @@ export function typeRuleFor(domain: string, opType: string): TypeRule | undefine
   const d = normalizeDomain(domain);
   if (d === '') return DEFAULT_RULES[opType];
   if (d === 'ai.onnx.ml') return ML_RULES[opType];
-  if (d === 'com.microsoft' && (opType === 'SkipLayerNormalization' || opType === 'SkipSimplifiedLayerNormalization')) {
-    // mean and inv_std_var are float whatever T is (onnxruntime computes the statistics in float).
-    return () => [undefined, tensorType(DataType.FLOAT), tensorType(DataType.FLOAT)];
-  }
-  return undefined;
+  // Statistics outputs (com.microsoft LayerNorm's mean and inv_std_var) are float whatever T is.
+  const floatOutputs = opFacts(d, opType).floatOutputs;
+  return floatOutputs && floatOutputsRule(floatOutputs);
 }

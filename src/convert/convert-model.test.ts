@@ -1,0 +1,41 @@
+/**
+ * The public conversion: the input is never mutated; converting a converted model changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toBinary } from '@bufbuild/protobuf';
+import { convertFloatToFloat16, convertModel } from './convert-model.js';
+import { ModelProtoSchema } from '../proto/onnx.js';
+import { assertWellFormed, convert, ioTypes, mlp } from '../../test/convert-checks.js';
+import { graph, model, node, valueInfo, DataType } from '../../test/model-builder.js';
+
+const F = DataType.FLOAT;
+
+test('the input model is never mutated', () => {
+  const m = mlp();
+  m.graph!.initializer[0]!.rawData = m.graph!.initializer[0]!.rawData.slice();
+  const before = toBinary(ModelProtoSchema, m);
+  convertFloatToFloat16(m, { keepIoTypes: true, opBlockList: ['Relu'] });
+  convertFloatToFloat16(m);
+  assert.deepEqual(toBinary(ModelProtoSchema, m), before);
+});
+
+test('converting a converted model changes nothing; partly float16 models convert', () => {
+  const once = convertFloatToFloat16(mlp());
+  assert.throws(() => convertFloatToFloat16(once), /already holds FLOAT16 values/);
+  const twice = convertModel(once, { checkFp16Ready: false });
+  assertWellFormed(twice.model);
+  assert.equal(twice.report.casts.length, 0);
+  assert.deepEqual(toBinary(ModelProtoSchema, twice.model), toBinary(ModelProtoSchema, once));
+  // An autocast-style model: a float16 island inside float32.
+  const mixed = model(
+    graph({
+      nodes: [node('Cast', ['x'], ['h'], { to: BigInt(DataType.FLOAT16) }), node('Relu', ['h'], ['r']), node('Cast', ['r'], ['f'], { to: BigInt(F) }), node('Neg', ['f'], ['y'])],
+      inputs: [valueInfo('x', F, [2])],
+      outputs: [valueInfo('y', F, [2])],
+    }),
+  );
+  const converted = convert(mixed, { checkFp16Ready: false }).model;
+  assert.deepEqual(ioTypes(converted), { x: 'FLOAT16', y: 'FLOAT16' });
+});
+

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { convert } from '../../test/convert-checks.js';
+import { graph, model, node, valueInfo, DataType } from '../../test/model-builder.js';
+import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
+
+const F = DataType.FLOAT;
+
+test('reasons render as one line of text at the edge', () => {
+  const cases: [KeepReason, string][] = [
+    [{ kind: 'opBlockList', op: 'com.example::Max' }, 'op type com.example::Max is in opBlockList'],
+    [{ kind: 'nodeBlockList' }, 'the node is in nodeBlockList'],
+    [{ kind: 'inside', owner: 'node "if" (If)' }, 'inside node "if" (If), which stays float32'],
+    [{ kind: 'schema', op: 'Range', opset: 17, target: 'float16' }, 'Range at opset 17 allows no float16 for its float32 inputs and outputs'],
+    [{ kind: 'outOfRange', value: 'var', count: 2, maxAbs: 9.8e7 }, 'constant input "var" holds 2 finite values beyond float16\'s range (max |x| = 9.80e+7)'],
+    [{ kind: 'unknownType', value: 'h', detail: 'no declared type' }, 'the type of "h" is unknown (no declared type)'],
+    [{ kind: 'container', value: 's', type: 'seq(tensor(float))' }, 'the seq(tensor(float)) value "s" cannot be cast between precisions'],
+  ];
+  for (const [reason, text] of cases) assert.equal(describeReason(reason), text);
+});
+
+test('nodes kept by the user\'s block lists or inside a kept node are not warned about; other fallbacks are', () => {
+  assert.ok(!isFallback({ kind: 'opBlockList', op: 'Max' }));
+  assert.ok(!isFallback({ kind: 'nodeBlockList' }));
+  assert.ok(!isFallback({ kind: 'inside', owner: 'x' }));
+  assert.ok(isFallback({ kind: 'noSchema', detail: 'x' }));
+  const m = model(
+    graph({
+      nodes: [node('Max', ['x', 'x'], ['m'], {}, { name: 'max' }), node('Custom', ['m'], ['y'], {}, { name: 'custom', domain: 'com.example' })],
+      inputs: [valueInfo('x', F, [2])],
+      outputs: [valueInfo('y', F, [2])],
+    }),
+    { opsets: { '': 17, 'com.example': 1 } },
+  );
+  const { report } = convert(m);
+  assert.deepEqual(report.keptNodes.map((k) => [k.name, k.reason.kind]), [['max', 'opBlockList'], ['custom', 'noSchema']]);
+  assert.deepEqual(report.warnings.filter((w) => w.kind === 'fallback').map((w) => w.message), [`node "custom" (com.example::Custom) stays float32: ${describeReason(report.keptNodes[1]!.reason)}`]);
+});

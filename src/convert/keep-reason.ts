@@ -1,0 +1,70 @@
+/**
+ * Why a node stays float32, as data: a closed set of kinds, each with the facts its message
+ * needs. Callers decide from `kind` (which reasons become warnings, what a UI groups); text is
+ * made only at the edge, by `describeReason`.
+ */
+
+export type KeepReason =
+  /** Its op type is in opBlockList. `op`: `Op` or `domain::Op`. */
+  | { readonly kind: 'opBlockList'; readonly op: string }
+  /** Its name or address is in nodeBlockList. */
+  | { readonly kind: 'nodeBlockList' }
+  /** Inside the body of a control-flow node that stays float32. `owner`: that node, described. */
+  | { readonly kind: 'inside'; readonly owner: string }
+  /** Inside a model-local function body (left exactly as it is). */
+  | { readonly kind: 'function' }
+  /** Calls a model-local function, which stays float32. */
+  | { readonly kind: 'functionCall' }
+  /** No usable schema at the model's opset (custom op, not yet introduced, deprecated, no opset import). */
+  | { readonly kind: 'noSchema'; readonly detail: string }
+  /** The schema allows the target type for none of its float32 inputs and outputs. */
+  | { readonly kind: 'schema'; readonly op: string; readonly opset: number | undefined; readonly target: string }
+  /** The op is kept float32 as a whole by rule (SequenceMap bodies). */
+  | { readonly kind: 'opRule'; readonly op: string }
+  /** A value it touches has no known type. */
+  | { readonly kind: 'unknownType'; readonly value: string; readonly detail: string }
+  /** A constant it would read in float16 holds finite values beyond float16's range. */
+  | { readonly kind: 'outOfRange'; readonly value: string; readonly count: number; readonly maxAbs: number }
+  /** A sequence/optional value it shares with a node of the other precision cannot be Cast. */
+  | { readonly kind: 'container'; readonly value: string; readonly type: string }
+  /** A runtime cannot run the node in the target type (reserved for runtime-aware conversion). */
+  | { readonly kind: 'runtime'; readonly detail: string };
+
+export type KeepReasonKind = KeepReason['kind'];
+
+/** Reasons the user asked for (block lists) or that follow from another kept node: not worth a warning. */
+const CHOSEN: ReadonlySet<KeepReasonKind> = new Set<KeepReasonKind>(['opBlockList', 'nodeBlockList', 'inside']);
+
+/** True when a kept node deserves a "fallback" warning: the user did not ask for it. */
+export function isFallback(reason: KeepReason): boolean {
+  return !CHOSEN.has(reason.kind);
+}
+
+/** The reason as one line of text, for reports, warnings and the CLI. */
+export function describeReason(reason: KeepReason): string {
+  switch (reason.kind) {
+    case 'opBlockList':
+      return `op type ${reason.op} is in opBlockList`;
+    case 'nodeBlockList':
+      return 'the node is in nodeBlockList';
+    case 'inside':
+      return `inside ${reason.owner}, which stays float32`;
+    case 'function':
+      return 'inside a model-local function';
+    case 'functionCall':
+      return 'calls a model-local function, which stays float32';
+    case 'noSchema':
+    case 'runtime':
+      return reason.detail;
+    case 'schema':
+      return `${reason.op} at opset ${reason.opset} allows no ${reason.target} for its float32 inputs and outputs`;
+    case 'opRule':
+      return `${reason.op} bodies are kept float32`;
+    case 'unknownType':
+      return `the type of "${reason.value}" is unknown (${reason.detail})`;
+    case 'outOfRange':
+      return `constant input "${reason.value}" holds ${reason.count} finite value${reason.count === 1 ? '' : 's'} beyond float16's range (max |x| = ${reason.maxAbs.toPrecision(3)})`;
+    case 'container':
+      return `the ${reason.type} value "${reason.value}" cannot be cast between precisions`;
+  }
+}
