@@ -2,13 +2,14 @@
  * `npm run bench [-- SECTION...]`: the performance goals of the project, each measured against a
  * floor measured in the same run (a plain pass over the same file, or decoding and re-encoding it),
  * and a summary table at the end. Sections (all by default): weights, nodes, chain, graph, mixed.
- * BENCH_CHAIN_NODES sets the Relu chain's length (default 1,000,000; 0 skips it).
+ * BENCH_CHAIN_NODES sets the Relu chain's length (default 1,000,000; 0 skips it); BENCH_ROUNDS how
+ * many times each weights and nodes measurement runs, interleaved, the fastest counting (default 2).
  *
  * Every file measurement runs in its own process (bench/measure.ts), so its peak RSS (maxRSS) is
  * its own. Machines here are shared and noisy: read the ratios, not the seconds.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graph, model, node, valueInfo } from '../test/model-builder.js';
@@ -33,8 +34,10 @@ interface SummaryRow {
 }
 
 const SECTIONS = ['weights', 'nodes', 'chain', 'graph', 'mixed'] as const;
+const ROUNDS = wholeNumberFromEnv('BENCH_ROUNDS', 2);
 const summary: SummaryRow[] = [];
-const resultDir = mkdtempSync(join(tmpdir(), 'onnx-float16-bench-'));
+/** Where measurements leave their results; made when the bench starts, removed when it ends. */
+const resultDir = join(tmpdir(), `onnx-float16-bench-${process.pid}`);
 
 /** Runs one measurement in a child process. */
 function measure(kind: string, modelPath: string, cliArgs: string[] = []): Measurement {
@@ -78,7 +81,7 @@ function printTable(title: string, results: Map<string, Measurement>, floorOf: (
 async function benchWeights(): Promise<void> {
   const path = await weightsModel();
   const kinds = ['plain-stream', 'load-only', 'load-save', 'load-save-external', 'stream-half', 'stream-half-fsync', 'convert'];
-  const results = best(kinds.map((kind) => [kind, kind, path]), 2);
+  const results = best(kinds.map((kind) => [kind, kind, path]), Math.max(1, ROUNDS));
   const floorOf = (kind: string) => (kind.startsWith('stream-half') || kind === 'convert' ? 'stream-half' : 'plain-stream');
   printTable(`weights model ${path}: ${(statSync(path).size / 1e6).toFixed(0)} MB, ${WEIGHT_TENSORS} tensors (floor: plain-stream for I/O, stream-half for convert)`, results, floorOf);
   console.log('goals: load + save of an unmodified 600 MB model under 150 MB RSS; convert within 1.3x stream-half, under 256 MB RSS');
@@ -89,7 +92,7 @@ async function benchWeights(): Promise<void> {
 /** The 50,001-node chain with 33,334 small initializers: file-to-file conversion. */
 async function benchNodes(): Promise<void> {
   const path = await nodesModel();
-  const results = best([['load-save', 'load-save', path], ['convert', 'convert', path]], 2);
+  const results = best([['load-save', 'load-save', path], ['convert', 'convert', path]], Math.max(1, ROUNDS));
   printTable(`nodes model ${path}: ${(statSync(path).size / 1e6).toFixed(1)} MB, 50,001 nodes, 33,334 initializers (floor: decode and re-encode unchanged)`, results, () => 'load-save');
   const upstream = onnxconverterCommon(path);
   console.log(
@@ -201,6 +204,17 @@ async function benchMixed(): Promise<void> {
   else await benchMixedPrecision();
 }
 
+function wholeNumberFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0) usageError(`${name} must be a whole number, got ${process.env[name]}`);
+  return value;
+}
+
+function usageError(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(1);
+}
+
 function printSummary(): void {
   if (summary.length === 0) return;
   console.log('\nsummary (each measured in its own process in this run; x floor: wall and CPU seconds over the floor\'s)');
@@ -217,10 +231,10 @@ function printSummary(): void {
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !(SECTIONS as readonly string[]).includes(name));
-if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`);
+if (unknown.length > 0) usageError(`unknown bench section ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`);
 const run = (section: (typeof SECTIONS)[number]) => requested.length === 0 || requested.includes(section);
-const chainNodes = Number(process.env.BENCH_CHAIN_NODES ?? 1_000_000);
-if (!Number.isInteger(chainNodes) || chainNodes < 0) throw new Error(`BENCH_CHAIN_NODES must be a whole number, got ${process.env.BENCH_CHAIN_NODES}`);
+const chainNodes = wholeNumberFromEnv('BENCH_CHAIN_NODES', 1_000_000);
+mkdirSync(resultDir, { recursive: true });
 try {
   if (run('weights')) await benchWeights();
   if (run('nodes')) await benchNodes();
