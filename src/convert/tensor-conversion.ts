@@ -56,13 +56,13 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
   const source = float32Source(tensor);
   const wasm = wasmKernels();
   if (source && wasm) {
+    const { lo, hi } = clampBits(bounds);
     for (let at = 0; at < source.byteLength; at += wasm.input.byteLength) {
       const length = Math.min(wasm.input.byteLength, source.byteLength - at);
       readSync(source, at, wasm.input.subarray(0, length), tensor.name);
       const n = length >>> 2;
       const simd = n - (n % 4);
-      const range = wasm.magnitudeRange(simd);
-      if (!accumulator.addWithinRange(simd, range.max, range.minNonZero)) accumulator.countAll(wasm.inputBits.subarray(0, simd));
+      accumulator.addCounts(wasm.stats(simd, lo, hi));
       if (simd < n) accumulator.add(wasm.inputBits.subarray(simd, n));
     }
   } else if (source) {
@@ -155,11 +155,11 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
   const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
     if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
     if (wasm) {
-      // Read straight into the kernel's memory; the SIMD kernel does multiples of 8, JavaScript the tail.
+      // Read straight into the kernel's memory; the SIMD kernel does multiples of 4, JavaScript the tail.
       for (let done = 0; done < out.byteLength; ) {
         const elements = Math.min(WASM_CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);
         readChunk((offset + done) * 2, wasm.input.subarray(0, elements * 4));
-        const simd = elements - (elements % 8);
+        const simd = elements - (elements % 4);
         wasm.convert(simd, target === DataType.BFLOAT16, lo, hi);
         if (simd < elements) kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
         out.set(new Uint8Array(wasm.output.buffer, wasm.output.byteOffset, elements * 2), done);

@@ -2,7 +2,7 @@
  * The clipping of onnxconverter-common's `convert_np_to_float16`, with counts instead of
  * warnings. With lo = minPositiveVal and hi = maxFiniteVal (both as float32), comparisons strict:
  *   x in (0, lo) -> lo,  x in (-lo, 0) -> -lo,  x in (hi, inf) -> hi,  x in (-inf, -hi) -> -hi;
- * 0, -0, NaN and +-inf are unchanged. `scanFloat32` also measures what float16 cannot hold.
+ * 0, -0, NaN and +-inf are unchanged. The statistics also count what float16 cannot hold.
  */
 
 export interface ClampBounds {
@@ -53,51 +53,57 @@ export class Float32StatsAccumulator {
       if (a > max) max = a;
       if (a < minNonZero && a !== 0) minNonZero = a;
     }
-    if (!this.addWithinRange(bits.length, max, minNonZero)) this.countAll(bits);
+    const nothingToCount = max < 0x7f800000 && max <= this.#hi && max <= FLOAT16_MAX_BITS && minNonZero >= this.#lo;
+    if (nothingToCount) this.addCounts({ count: bits.length, clampedSmall: 0, clampedLarge: 0, beyondFloat16: 0, nonFinite: 0, maxAbsBits: max });
+    else this.addCounts(countFloat32(bits, this.#lo, this.#hi));
   }
 
-  /**
-   * Accounts for `count` values whose largest and smallest non-zero magnitude bits are given,
-   * when those show that nothing needs counting; false when the values must go through countAll.
-   */
-  addWithinRange(count: number, max: number, minNonZero: number): boolean {
-    if (max >= 0x7f800000 || max > this.#hi || max > FLOAT16_MAX_BITS || minNonZero < this.#lo) return false;
-    this.count += count;
-    if (max > this.#maxAbsBits) this.#maxAbsBits = max;
-    return true;
-  }
-
-  countAll(bits: Uint32Array): void {
-    const lo = this.#lo;
-    const hi = this.#hi;
-    let small = 0;
-    let large = 0;
-    let beyond = 0;
-    let nonFinite = 0;
-    let maxAbs = this.#maxAbsBits;
-    for (let i = 0; i < bits.length; i++) {
-      const a = bits[i]! & 0x7fffffff;
-      if (a >= 0x7f800000) {
-        nonFinite++;
-        continue;
-      }
-      if (a > maxAbs) maxAbs = a;
-      if (a !== 0 && a < lo) small++;
-      else if (a > hi) large++;
-      if (a > FLOAT16_MAX_BITS) beyond++;
-    }
-    this.count += bits.length;
-    this.clampedSmall += small;
-    this.clampedLarge += large;
-    this.beyondFloat16 += beyond;
-    this.nonFinite += nonFinite;
-    this.#maxAbsBits = maxAbs;
+  /** Adds the counts of a chunk counted elsewhere (the SIMD kernel) under the same bounds. */
+  addCounts(counts: Float32Counts): void {
+    this.count += counts.count;
+    this.clampedSmall += counts.clampedSmall;
+    this.clampedLarge += counts.clampedLarge;
+    this.beyondFloat16 += counts.beyondFloat16;
+    this.nonFinite += counts.nonFinite;
+    if (counts.maxAbsBits > this.#maxAbsBits) this.#maxAbsBits = counts.maxAbsBits;
   }
 
   result(): Float32Stats {
     const { count, clampedSmall, clampedLarge, beyondFloat16, nonFinite } = this;
     return { count, clampedSmall, clampedLarge, beyondFloat16, maxAbs: bitsToFloat(this.#maxAbsBits), nonFinite };
   }
+}
+
+/** What one pass over a chunk counts, for Float32StatsAccumulator.addCounts. */
+export interface Float32Counts {
+  readonly count: number;
+  readonly clampedSmall: number;
+  readonly clampedLarge: number;
+  readonly beyondFloat16: number;
+  readonly nonFinite: number;
+  /** The largest finite magnitude, as float32 bits (0 when there is none). */
+  readonly maxAbsBits: number;
+}
+
+/** Counts one chunk of float32 bit patterns against the clamp bits `lo`, `hi` (the scalar kernel). */
+export function countFloat32(bits: Uint32Array, lo: number, hi: number): Float32Counts {
+  let small = 0;
+  let large = 0;
+  let beyond = 0;
+  let nonFinite = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const a = bits[i]! & 0x7fffffff;
+    if (a >= 0x7f800000) {
+      nonFinite++;
+      continue;
+    }
+    if (a > maxAbs) maxAbs = a;
+    if (a !== 0 && a < lo) small++;
+    else if (a > hi) large++;
+    if (a > FLOAT16_MAX_BITS) beyond++;
+  }
+  return { count: bits.length, clampedSmall: small, clampedLarge: large, beyondFloat16: beyond, nonFinite, maxAbsBits: maxAbs };
 }
 
 /** 65504, the largest finite float16, as float32 bits. */

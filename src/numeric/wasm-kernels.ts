@@ -1,16 +1,17 @@
 /**
  * The WebAssembly SIMD kernels (wasm/kernels.wat): float32 -> float16/bfloat16 and the
- * magnitude range of a chunk, several times faster than the JavaScript loops, bit for bit the same.
+ * statistics of a chunk, several times faster than the JavaScript loops, bit for bit the same.
  * One instance, created on first use, with a fixed input and output area: callers read float32
  * bytes straight into `input`, run a kernel, and take the result from `output`. Where WebAssembly
  * SIMD is unavailable, `wasmKernels()` is undefined and the JavaScript kernels serve.
  */
+import type { Float32Counts } from './clamp.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.generated.js';
 
 /** Elements per call: 1 Mi (4 MiB in, 2 MiB out). */
 export const WASM_CHUNK_ELEMENTS = 1 << 20;
 
-const RANGE_OUT = 0;
+const STATS_OUT = 0;
 const INPUT = 64;
 const OUTPUT = INPUT + WASM_CHUNK_ELEMENTS * 4;
 
@@ -18,7 +19,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   f32_to_f16(src: number, dst: number, n: number, lo: number, hi: number): void;
   f32_to_bf16(src: number, dst: number, n: number, lo: number, hi: number): void;
-  magnitude_range(src: number, n: number, out: number): void;
+  float32_stats(src: number, n: number, lo: number, hi: number, out: number): void;
 }
 
 export interface WasmKernels {
@@ -28,10 +29,10 @@ export interface WasmKernels {
   readonly inputBits: Uint32Array;
   /** Where results appear (WASM_CHUNK_ELEMENTS halves). */
   readonly output: Uint16Array;
-  /** Converts the first `n` input elements (n a multiple of 8) into `output`. */
+  /** Converts the first `n` input elements (n a multiple of 4) into `output`, clamping with the bits of clampBits. */
   convert(n: number, bfloat16: boolean, lo: number, hi: number): void;
-  /** The largest and smallest non-zero magnitude bits of the first `n` input elements (n a multiple of 4). */
-  magnitudeRange(n: number): { max: number; minNonZero: number };
+  /** The statistics of the first `n` input elements (n a multiple of 4) under the clamp bits `lo`, `hi`, as countFloat32 counts them. */
+  stats(n: number, lo: number, hi: number): Float32Counts;
 }
 
 let kernels: WasmKernels | null | undefined;
@@ -49,15 +50,15 @@ function instantiate(): WasmKernels | null {
     const needed = Math.ceil((OUTPUT + WASM_CHUNK_ELEMENTS * 2) / 65536);
     exports.memory.grow(needed - exports.memory.buffer.byteLength / 65536);
     const buffer = exports.memory.buffer;
-    const range = new Uint32Array(buffer, RANGE_OUT, 2);
+    const counts = new Uint32Array(buffer, STATS_OUT, 5);
     return {
       input: new Uint8Array(buffer, INPUT, WASM_CHUNK_ELEMENTS * 4),
       inputBits: new Uint32Array(buffer, INPUT, WASM_CHUNK_ELEMENTS),
       output: new Uint16Array(buffer, OUTPUT, WASM_CHUNK_ELEMENTS),
       convert: (n, bfloat16, lo, hi) => (bfloat16 ? exports.f32_to_bf16 : exports.f32_to_f16)(INPUT, OUTPUT, n, lo, hi),
-      magnitudeRange: (n) => {
-        exports.magnitude_range(INPUT, n, RANGE_OUT);
-        return { max: range[0]!, minNonZero: range[1]! };
+      stats: (n, lo, hi) => {
+        exports.float32_stats(INPUT, n, lo, hi, STATS_OUT);
+        return { count: n, clampedSmall: counts[0]!, clampedLarge: counts[1]!, beyondFloat16: counts[2]!, nonFinite: counts[3]!, maxAbsBits: counts[4]! };
       },
     };
   } catch {
