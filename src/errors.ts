@@ -28,6 +28,16 @@ export class ModelRunError extends Error {
   override name = 'ModelRunError';
 }
 
+/** Mixed precision cannot meet the tolerance, or a model fails its own validation. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+}
+
+/** The runtime needed to run a model (onnxruntime-node, onnxruntime-web) is not installed or cannot start. */
+export class RuntimeUnavailableError extends Error {
+  override name = 'RuntimeUnavailableError';
+}
+
 /** Options passed by the caller are wrong: unknown keys, wrong types, out-of-range values. */
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -41,6 +51,8 @@ export function isLibraryError(error: unknown): error is Error {
     error instanceof UnsupportedModelError ||
     error instanceof ModelFileError ||
     error instanceof ModelRunError ||
+    error instanceof ValidationError ||
+    error instanceof RuntimeUnavailableError ||
     error instanceof OptionsError
   );
 }

@@ -85,7 +85,7 @@ test('a real model whose plain float16 conversion misses the tolerance passes af
   const { SILERO_MODELS } = await import('./testdata.js');
   const runtime = await cpuRuntime();
   const m = await loadModel(SILERO_MODELS[0]!);
-  const feeds: Feeds = { ...randomFeeds(m, { batch: 1, sequence: 512 }, 3), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } };
+  const feeds: Feeds = { ...randomFeeds(m, { dims: { batch: 1, sequence: 512 }, seed: 3 }), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } };
   const reference = await runModel(m, feeds);
   const plain = await runModel(emulateLowPrecision(convertFloatToFloat16(m), DataType.FLOAT16), feeds);
   assert.ok(Object.keys(reference).some((k) => !allClose(reference[k]!, plain[k]!, 1e-2, 1e-3)), 'plain conversion misses rtol 1e-2 / atol 1e-3');

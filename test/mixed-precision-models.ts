@@ -1,7 +1,8 @@
 /**
  * Models with a known mixed-precision answer, shared by the tests and `npm run bench`.
  */
-import type { ModelProto } from '../src/proto/onnx.js';
+import { create } from '@bufbuild/protobuf';
+import { TensorProtoSchema, type ModelProto } from '../src/proto/onnx.js';
 import type { Feeds } from '../src/runtime/runtime.js';
 import { graph, model, node, tensor, valueInfo, DataType } from './model-builder.js';
 
@@ -73,3 +74,65 @@ export function ifWithTroubleInside(): ModelProto {
   );
 }
 
+
+/**
+ * A Loop of 3 iterations whose body overflows float16 between two nodes (x * 1e4 * 8, then / 1.25e5)
+ * and carries a float state: only the two body nodes `lb` and `lc` must stay float32.
+ */
+export function loopWithTroubleInside(): ModelProto {
+  const body = graph({
+    name: 'body',
+    nodes: [
+      node('Identity', ['cond_in'], ['cond_out'], {}, { name: 'lcond' }),
+      node('Mul', ['state_in', 'up'], ['la'], {}, { name: 'la' }),
+      node('Mul', ['la', 'four'], ['lb'], {}, { name: 'lb' }),
+      node('Mul', ['lb', 'down'], ['lc'], {}, { name: 'lc' }),
+      node('Add', ['lc', 'small'], ['state_out'], {}, { name: 'ld' }),
+    ],
+    inputs: [valueInfo('iter', DataType.INT64, []), valueInfo('cond_in', DataType.BOOL, []), valueInfo('state_in', F, [1, 4])],
+    outputs: [valueInfo('cond_out', DataType.BOOL, []), valueInfo('state_out', F, [1, 4])],
+  });
+  return model(
+    graph({
+      nodes: [
+        node('Relu', ['x'], ['pre'], {}, { name: 'pre' }),
+        node('Loop', ['trips', 'keep_going', 'pre'], ['looped'], { body }, { name: 'loop' }),
+        node('Add', ['looped', 'pre'], ['y'], {}, { name: 'post' }),
+      ],
+      inputs: [valueInfo('x', F, [1, 4])],
+      outputs: [valueInfo('y', F, [1, 4])],
+      initializers: [
+        tensor('trips', [], [3], DataType.INT64),
+        create(TensorProtoSchema, { name: 'keep_going', dataType: DataType.BOOL, rawData: Uint8Array.of(1) }),
+        tensor('up', [], [10000]),
+        tensor('four', [], [8]),
+        tensor('down', [], [1.25e-5]),
+        tensor('small', [], [0.001]),
+      ],
+    }),
+    { opset: 17 },
+  );
+}
+
+/**
+ * Weights the conversion clips (beyond maxFiniteVal 1e4, below minPositiveVal 1e-7), shared by a
+ * float32-only reader and a low reader (duplicated), plus a Constant node: the emulation must
+ * round them as the conversion writes them.
+ */
+export function weightsBeyondClip(): ModelProto {
+  return model(
+    graph({
+      nodes: [
+        node('Mul', ['x', 'big'], ['a'], {}, { name: 'ma' }),
+        node('Add', ['a', 'tiny'], ['b'], {}, { name: 'mb' }),
+        node('Constant', [], ['k'], { value: tensor('k', [4], [3e4, 1e-9, 0.1, 2]) }, { name: 'konst' }),
+        node('Mul', ['b', 'k'], ['c'], {}, { name: 'mc' }),
+        node('Sub', ['c', 'big'], ['d'], {}, { name: 'md' }),
+        node('Div', ['d', 'k'], ['y'], {}, { name: 'me' }),
+      ],
+      inputs: [valueInfo('x', F, [1, 4])],
+      outputs: [valueInfo('y', F, [1, 4])],
+      initializers: [tensor('big', [4], [2e4, 5e4, 3, 1]), tensor('tiny', [4], [1e-9, -3e-8, 0, 1])],
+    }),
+  );
+}

@@ -61,7 +61,7 @@ export async function autoCommand(args: string[], out: (text: string) => void, e
   const output = values.output ?? join(dirname(input), `${basename(input, extname(input))}_mixed${extname(input) || '.onnx'}`);
   const model = await loadModel(input);
   const feeds: Feeds[] = values.random
-    ? [randomFeeds(model, parseDims(values.dim ?? []), Number(values.seed ?? 1), 2, parseShapes(values.shape ?? []))]
+    ? [randomFeeds(model, { dims: parseDims(values.dim ?? []), seed: Number(values.seed ?? 1), shapes: parseShapes(values.shape ?? []) })]
     : values.feeds!.map((spec) => readFeeds(spec, model));
   const live = process.stderr.isTTY && !values.json;
   const onProgress = (event: AttemptEvent) => {
