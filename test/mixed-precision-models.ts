@@ -136,3 +136,82 @@ export function weightsBeyondClip(): ModelProto {
     }),
   );
 }
+
+/**
+ * A transformer-like model of about `nodeCount` nodes (blocks of a decomposed LayerNorm, single-head
+ * attention and a Swish MLP with residuals, hidden size 16, sequence 4) with two trouble spots: in
+ * one block's MLP an activation scaled beyond 65504 and back (`b<i>_over`, `b<i>_back` must stay
+ * float32), in another one scaled below float16's smallest subnormal and back (`b<j>_tiny`,
+ * `b<j>_restore`). Deterministic weights; input "x" of shape [4, 16].
+ */
+export function transformerLike(nodeCount: number): ModelProto {
+  const hidden = 16;
+  const blocks = Math.max(2, Math.round(nodeCount / 27));
+  let state = 12345;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const weights = (name: string, dims: number[], scale: number) => tensor(name, dims, Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random() * scale));
+  const nodes = [];
+  const initializers = [
+    tensor('eps', [], [1e-5]),
+    tensor('scale', [], [0.25]),
+    tensor('up', [], [10000]),
+    tensor('eight', [], [8]),
+    tensor('back', [], [1.25e-5]),
+    tensor('tiny', [], [1e-4]),
+    tensor('restore', [], [1e8]),
+  ];
+  const overflowBlock = Math.floor(blocks / 3);
+  const underflowBlock = Math.floor((2 * blocks) / 3);
+  let x = 'x';
+  for (let b = 0; b < blocks; b++) {
+    const p = `b${b}_`;
+    const n = (op: string, inputs: string[], name: string, attrs: Record<string, unknown> = {}) => {
+      nodes.push(node(op, inputs, [p + name], attrs as never, { name: p + name }));
+      return p + name;
+    };
+    initializers.push(weights(`${p}gamma`, [hidden], 1), weights(`${p}beta`, [hidden], 0.1));
+    // Residual branches scaled down so the stream stays near 1 through every block: float16's own
+    // rounding then stays well within 1e-2, and only the trouble spots need float32.
+    for (const w of ['wq', 'wk', 'wv', 'w1']) initializers.push(weights(p + w, [hidden, hidden], 0.3));
+    for (const w of ['wo', 'w2']) initializers.push(weights(p + w, [hidden, hidden], 0.05));
+    initializers.push(weights(`${p}b1`, [hidden], 0.1), weights(`${p}b2`, [hidden], 0.1));
+    // LayerNorm, decomposed.
+    const mean = n('ReduceMean', [x], 'mean', { axes: [-1] });
+    const centered = n('Sub', [x, mean], 'centered');
+    const squared = n('Mul', [centered, centered], 'squared');
+    const variance = n('ReduceMean', [squared], 'variance', { axes: [-1] });
+    const shifted = n('Add', [variance, 'eps'], 'shifted');
+    const deviation = n('Sqrt', [shifted], 'deviation');
+    const normed = n('Div', [centered, deviation], 'normed');
+    const scaled = n('Mul', [normed, `${p}gamma`], 'scaled');
+    const ln = n('Add', [scaled, `${p}beta`], 'ln');
+    // Attention, one head.
+    const q = n('MatMul', [ln, `${p}wq`], 'q');
+    const k = n('MatMul', [ln, `${p}wk`], 'k');
+    const v = n('MatMul', [ln, `${p}wv`], 'v');
+    const kt = n('Transpose', [k], 'kt', { perm: [1, 0] });
+    const scores = n('MatMul', [q, kt], 'scores');
+    const scaledScores = n('Mul', [scores, 'scale'], 'scaled_scores');
+    const attention = n('Softmax', [scaledScores], 'attention', { axis: -1n });
+    const context = n('MatMul', [attention, v], 'context');
+    const projected = n('MatMul', [context, `${p}wo`], 'projected');
+    const residual = n('Add', [x, projected], 'residual');
+    // MLP with Swish, and the trouble spots.
+    let hiddenValue = n('Add', [n('MatMul', [residual, `${p}w1`], 'mm1'), `${p}b1`], 'h1');
+    if (b === overflowBlock) hiddenValue = n('Mul', [n('Mul', [n('Mul', [hiddenValue, 'up'], 'up'), 'eight'], 'over'), 'back'], 'back');
+    if (b === underflowBlock) hiddenValue = n('Mul', [n('Mul', [n('Mul', [hiddenValue, 'tiny'], 'small'), 'tiny'], 'tiny'), 'restore'], 'restore');
+    const gate = n('Sigmoid', [hiddenValue], 'gate');
+    const swish = n('Mul', [hiddenValue, gate], 'swish');
+    const out = n('Add', [n('MatMul', [swish, `${p}w2`], 'mm2'), `${p}b2`], 'h2');
+    x = n('Add', [residual, out], 'out');
+  }
+  nodes.push(node('Identity', [x], ['y'], {}, { name: 'output' }));
+  return model(graph({ nodes, inputs: [valueInfo('x', F, [4, hidden])], outputs: [valueInfo('y', F, [4, hidden])], initializers }), { opset: 17 });
+}
+
+/** Feeds for transformerLike: x of shape [4, 16], deterministic values in [-1, 1). */
+export function transformerFeeds(seed = 7): Feeds {
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  return { x: { type: 'float32', data: Float32Array.from({ length: 64 }, random), dims: [4, 16] } };
+}

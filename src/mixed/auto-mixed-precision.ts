@@ -156,44 +156,18 @@ class Search {
     const plan = new SwitchPlan(this.model, { convertOptions: this.options.convertOptions, keepIoTypes: this.keepIoTypes, target: this.target });
     const candidates = plan.candidates;
     this.candidateCount = candidates.length;
-    const runnerOptions = { runtime: this.runtime, target: this.target, keepIoTypes: this.keepIoTypes, convertOptions: this.options.convertOptions, outputNames: this.outputNames };
-    let switched: AttemptRunner | undefined;
-    if (this.emulate || this.strategy === 'guided') {
-      try {
-        switched = await switchedRunner(this.model, plan, runnerOptions);
-      } catch (error) {
-        // Only fatal where attempts need it; on a float16 provider it just informs the ranking.
-        if (this.emulate) throw new ModelRunError(`the float16 emulation of the model does not load (${this.runtime.name}): ${firstLine(error)}`, { cause: error });
-      }
-    }
-    // On a float16-capable provider the converted models are validated; the switched model only informs the ranking.
-    const runner: AttemptRunner = this.emulate && switched ? switched : convertingRunner(this.model, { ...runnerOptions, emulate: this.emulate });
-    const analysis = this.strategy === 'guided' ? switched : undefined;
-    let seeds: string[] = [];
-    let blockList: string[];
+    let runners = await this.openRunners(plan);
     try {
-      const lowered = await this.attempt(runner, [], 'float16', runner === analysis);
-      if (lowered.passed) {
-        blockList = [];
-      } else {
-        const kept = await this.attempt(runner, candidates, 'float32', runner === analysis);
-        if (!kept.passed) throw new ValidationError(this.unreachable(kept));
-        if (this.strategy === 'bisect') {
-          blockList = await bisect(candidates, async (blocked, segments, current) => (await this.attempt(runner, blocked, 'bisect', false, { segments, current })).passed);
-        } else {
-          const reference = kept.exposed ?? (analysis ? (await this.analysisRun(analysis, candidates)) : undefined);
-          const low = lowered.exposed ?? (analysis ? (await this.analysisRun(analysis, [])) : undefined);
-          const ranking = reference && low ? rankCandidates(plan.ir, candidates, reference, low, this.target) : candidates.map((address) => ({ address, outOfRange: false, jump: 0 }));
-          seeds = ranking.filter((r) => r.outOfRange || r.jump > 0).slice(0, 20).map((r) => r.address);
-          let phase: AttemptEvent['phase'] = 'prefix';
-          blockList = await guidedSearch(
-            ranking.map((r) => r.address),
-            async (blocked) => (await this.attempt(runner, blocked, phase, false)).passed,
-            () => (phase = 'minimise'),
-          );
-        }
+      let { seeds, blockList } = await this.search(plan, runners.runner, runners.analysis);
+      if (runners.runner === runners.switched && !plan.confirmRules(blockList)) {
+        // The switch rules missed a decision of the planner on this block list: rebuild the
+        // switched model with a switch per point and search again, planning every attempt.
+        await runners.release();
+        runners = await this.openRunners(plan);
+        this.memo.clear();
+        ({ seeds, blockList } = await this.search(plan, runners.runner, runners.analysis));
       }
-      const final = await this.attempt(runner, blockList, 'final', false);
+      const final = await this.attempt(runners.runner, blockList, 'final', false);
       if (!final.passed) throw new ValidationError(`validation failed for the final model (${blockList.length} nodes kept float32)`);
       return {
         nodeBlockList: blockList,
@@ -207,9 +181,59 @@ class Search {
         elapsedMs: performance.now() - this.start,
       };
     } finally {
-      await switched?.release();
-      if (runner !== switched) await runner.release();
+      await runners.release();
     }
+  }
+
+  /**
+   * The runner that validates attempts and the one that reads intermediates for the guided
+   * ranking: the switched model for both on a CPU; on a float16-capable provider, converted
+   * models for attempts and the switched model for the ranking only.
+   */
+  async openRunners(plan: SwitchPlan): Promise<{ runner: AttemptRunner; analysis: AttemptRunner | undefined; switched: AttemptRunner | undefined; release: () => Promise<void> }> {
+    const runnerOptions = { runtime: this.runtime, target: this.target, keepIoTypes: this.keepIoTypes, convertOptions: this.options.convertOptions, outputNames: this.outputNames };
+    let switched: AttemptRunner | undefined;
+    if (this.emulate || this.strategy === 'guided') {
+      try {
+        switched = await switchedRunner(this.model, plan, runnerOptions);
+      } catch (error) {
+        // Only fatal where attempts need it; on a float16 provider it just informs the ranking.
+        if (this.emulate) throw new ModelRunError(`the float16 emulation of the model does not load (${this.runtime.name}): ${firstLine(error)}`, { cause: error });
+      }
+    }
+    const runner = this.emulate && switched ? switched : convertingRunner(this.model, { ...runnerOptions, emulate: this.emulate });
+    return {
+      runner,
+      analysis: this.strategy === 'guided' ? switched : undefined,
+      switched,
+      release: async () => {
+        await switched?.release();
+        if (runner !== switched) await runner.release();
+      },
+    };
+  }
+
+  /** Steps 2 to 4 of the order of work: float16, float32, then the strategy. */
+  async search(plan: SwitchPlan, runner: AttemptRunner, analysis: AttemptRunner | undefined): Promise<{ seeds: string[]; blockList: string[] }> {
+    const candidates = plan.candidates;
+    const lowered = await this.attempt(runner, [], 'float16', runner === analysis);
+    if (lowered.passed) return { seeds: [], blockList: [] };
+    const kept = await this.attempt(runner, candidates, 'float32', runner === analysis);
+    if (!kept.passed) throw new ValidationError(this.unreachable(kept));
+    if (this.strategy === 'bisect') {
+      const blockList = await bisect(candidates, async (blocked, segments, current) => (await this.attempt(runner, blocked, 'bisect', false, { segments, current })).passed);
+      return { seeds: [], blockList };
+    }
+    const reference = kept.exposed ?? (analysis ? await this.analysisRun(analysis, candidates) : undefined);
+    const low = lowered.exposed ?? (analysis ? await this.analysisRun(analysis, []) : undefined);
+    const ranking = reference && low ? rankCandidates(plan.ir, candidates, reference, low, this.target) : candidates.map((address) => ({ address, outOfRange: false, jump: 0 }));
+    let phase: AttemptEvent['phase'] = 'prefix';
+    const blockList = await guidedSearch(
+      ranking.map((r) => r.address),
+      async (blocked) => (await this.attempt(runner, blocked, phase, false)).passed,
+      () => (phase = 'minimise'),
+    );
+    return { seeds: ranking.filter((r) => r.outOfRange || r.jump > 0).slice(0, 20).map((r) => r.address), blockList };
   }
 
   async referenceRuns(): Promise<void> {

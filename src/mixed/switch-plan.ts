@@ -43,6 +43,11 @@ export interface SwitchPointInfo {
   readonly mode: RoundingMode;
 }
 
+/** Slot of a point that never rounds, whatever the block list. */
+export const FIXED_OFF = -1;
+/** Slot of a point that always rounds. */
+export const FIXED_ON = -2;
+
 export interface SwitchPlanOptions {
   convertOptions?: Omit<ConvertOptions, 'nodeBlockList' | 'keepIoTypes'> | undefined;
   keepIoTypes: boolean;
@@ -56,6 +61,19 @@ export class SwitchPlan {
   /** Addresses of the nodes the search may block: low in a plain conversion, touching floats; not If/Loop/Scan, not Constants. */
   readonly candidates: string[] = [];
   readonly #options: SwitchPlanOptions;
+  /**
+   * Which switch drives each point: FIXED_OFF, FIXED_ON, or an index into the switch vector.
+   * Read off two plans (nothing blocked, every candidate blocked): a point on in the first and off
+   * in the second belongs to a node (its value or read) and is on unless that node is blocked; a
+   * constant's or flexible producer's (Cast to float, ConstantOfShape) value point is on unless it
+   * or one of its readers is; points both plans agree on are
+   * fixed. Points with the same nodes share a switch, so the vector has about one switch per
+   * candidate. Where a point fits none of this, or confirmRules finds a block list the rules
+   * miss, each point gets its own switch and every block list is planned.
+   */
+  #slots: Int32Array;
+  /** Per switch: the nodes any of which, blocked, turns it off (undefined: switches come from plans). */
+  #groups: (readonly string[])[] | undefined;
 
   constructor(model: ModelProto, options: SwitchPlanOptions) {
     this.#options = options;
@@ -69,6 +87,75 @@ export class SwitchPlan {
       }
       this.collectPoints(graph);
     }
+    this.#slots = Int32Array.from(this.points, (_, k) => k);
+    this.#groups = undefined;
+    this.deriveRules(plan, this.switchesOf(plan), this.switchesOf(this.plan(this.candidates)));
+  }
+
+  /** Sets the slots and groups from the two plans' switches, when every point fits a rule. */
+  deriveRules(unblocked: ConversionPlan, none: Uint8Array, all: Uint8Array): void {
+    const candidates = new Set(this.candidates);
+    /** Flexible producers (Constant, ConstantOfShape, Cast to float) go low when they and all their readers are. */
+    const isFlexible = (value: Value) => value.producer !== undefined && unblocked.nodes.get(value.producer)?.flexible !== undefined;
+    const slots = new Int32Array(this.points.length);
+    const groups: string[][] = [];
+    const groupIndex = new Map<string, number>();
+    for (const [k, point] of this.points.entries()) {
+      if (none[k] === all[k]) {
+        slots[k] = none[k] ? FIXED_ON : FIXED_OFF;
+        continue;
+      }
+      if (none[k] !== 1) return;
+      let nodes: string[];
+      if (point.kind === 'read') nodes = [nodeAddress(point.node)];
+      else if (point.kind === 'value' && (point.mode === 'constant' || isFlexible(point.value))) nodes = [...(point.value.producer ? [point.value.producer] : []), ...point.value.uses.map((use) => use.node)].map(nodeAddress);
+      else if (point.kind === 'value' && point.value.producer) nodes = [nodeAddress(point.value.producer)];
+      else return;
+      nodes = [...new Set(nodes.filter((address) => candidates.has(address)))].sort();
+      if (nodes.length === 0) return;
+      const key = nodes.join('\u0000');
+      let index = groupIndex.get(key);
+      if (index === undefined) {
+        index = groups.length;
+        groups.push(nodes);
+        groupIndex.set(key, index);
+      }
+      slots[k] = index;
+    }
+    this.#slots = slots;
+    this.#groups = groups;
+  }
+
+  /** Whether switches come from the rules (true) or from planning every block list (false). */
+  get usesRules(): boolean {
+    return this.#groups !== undefined;
+  }
+
+  /** Per point: FIXED_OFF, FIXED_ON or its switch's index. */
+  get slots(): Int32Array {
+    return this.#slots;
+  }
+
+  get switchCount(): number {
+    return this.#groups ? this.#groups.length : this.points.length;
+  }
+
+  /**
+   * Whether the rules give the plan's decisions for `blockList`; if not, they are dropped (each
+   * point its own switch, every block list planned) and the switched model must be built again.
+   */
+  confirmRules(blockList: readonly string[]): boolean {
+    if (!this.#groups) return true;
+    const vector = this.switches(blockList);
+    const planned = this.plannedSwitches(blockList);
+    const agree = planned.every((bit, k) => {
+      const slot = this.#slots[k]!;
+      return bit === (slot === FIXED_ON ? 1 : slot === FIXED_OFF ? 0 : vector[slot]);
+    });
+    if (agree) return true;
+    this.#slots = Int32Array.from(this.points, (_, k) => k);
+    this.#groups = undefined;
+    return false;
   }
 
   /** The conversion's plan with `blockList` kept float32. */
@@ -92,7 +179,7 @@ export class SwitchPlan {
         if (this.isFloatTensor(value)) this.points.push({ kind: 'value', value, mode: constantProducerOf(value) ? 'constant' : 'cast' });
       }
       node.inputs.forEach((value, input) => {
-        if (!this.isFloatTensor(value)) return;
+        if (!this.isFloatTensor(value) || this.alwaysLow(value)) return;
         this.points.push({ kind: 'read', node, input, mode: 'cast' });
         // A constant the conversion duplicates: its low readers get the converted copy.
         const producer = constantProducerOf(value);
@@ -104,8 +191,20 @@ export class SwitchPlan {
     });
   }
 
+  /** A main graph input that the conversion makes low whatever the block list (keepIoTypes false): its readers never round again. */
+  alwaysLow(value: Value): boolean {
+    return !this.#options.keepIoTypes && value.graph === this.ir.graph && value.graph.inputs.some((port) => port.value === value);
+  }
+
   /** The switch vector (1: round) that makes the switched model compute the conversion with `blockList`. */
   switches(blockList: readonly string[]): Uint8Array {
+    if (!this.#groups) return this.plannedSwitches(blockList);
+    const blocked = new Set(blockList);
+    return Uint8Array.from(this.#groups, (nodes) => (nodes.some((address) => blocked.has(address)) ? 0 : 1));
+  }
+
+  /** Per point, whether the conversion's plan for `blockList` rounds there (what the switches stand for). */
+  plannedSwitches(blockList: readonly string[]): Uint8Array {
     return this.switchesOf(this.plan(blockList));
   }
 

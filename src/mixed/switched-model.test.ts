@@ -58,6 +58,7 @@ function subsets(items: readonly string[], count: number, seed: number): string[
 async function assertEquivalent(m: ModelProto, feeds: Feeds, keepIoTypes: boolean, count: number, tolerance: number, runtime?: Runtime): Promise<number> {
   runtime ??= await cpuRuntime();
   const plan = new SwitchPlan(m, { keepIoTypes, target: DataType.FLOAT16 });
+  assert.ok(plan.usesRules, 'every switch fits a rule (one switch per node)');
   const switched = buildSwitchedModel(m, plan, { target: DataType.FLOAT16 });
   const session = await runtime.load!(encodeModel(switched.model));
   const names = m.graph!.output.map((o) => o.name);
@@ -67,6 +68,7 @@ async function assertEquivalent(m: ModelProto, feeds: Feeds, keepIoTypes: boolea
       const converted = convertModel(m, { keepIoTypes, nodeBlockList: blockList }).model;
       const expected = await runtime.run(encodeModel(emulateLowPrecision(converted, DataType.FLOAT16)), feeds);
       const switches = plan.switches(blockList);
+      assert.ok(plan.confirmRules(blockList), `the switch rules give the plan's decisions for ${blockList.length} blocked nodes`);
       const actual = await session.run({ ...feeds, [switched.switchInput]: { type: 'bool', data: switches, dims: [switches.length] } }, names);
       const d = difference(expected, actual, names);
       assert.ok(d <= tolerance, `${blockList.length} of ${plan.candidates.length} nodes blocked (${blockList.slice(0, 5).join(', ')}, ...), keepIoTypes ${keepIoTypes}: relative difference ${d}`);

@@ -12,7 +12,7 @@ import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import { convertFloatTensor } from '../convert/tensor-conversion.js';
 import { modelFromProto } from '../ir/from-proto.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, Port } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
 import { Node } from '../ir/node.js';
@@ -26,7 +26,7 @@ import { resolveConvertOptions, type ConvertOptions } from '../convert/options.j
 import { constantNodeTensor, constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';
 import { exposeValues } from './expose.js';
-import type { SwitchPlan } from './switch-plan.js';
+import { FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
 
 /** The metadata key under which a switched model lists its points (JSON of SwitchPointInfo[]). */
 export const SWITCH_POINTS_METADATA = 'onnx-float16.switch-points';
@@ -78,9 +78,15 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     return { kind: point.kind, graph: graphs.get(point.graph.path)!, port: point.port };
   });
 
+  /** Graph output ports by value, any graph (a body may output a value of an enclosing graph). */
+  const outputPorts = new Map<Value, Port[]>();
+  for (const graph of graphs.values()) {
+    for (const port of graph.outputs) outputPorts.set(port.value, [...(outputPorts.get(port.value) ?? []), port]);
+  }
+
   const switchInput = names.allocate('float16_switches');
   const switchVector = main.define(switchInput);
-  main.inputs.push({ value: switchVector, info: create(ValueInfoProtoSchema, { name: switchInput, type: boolVectorType(points.length) }) });
+  main.inputs.push({ value: switchVector, info: create(ValueInfoProtoSchema, { name: switchInput, type: boolVectorType(plan.switchCount) }) });
 
   const add = (graph: Graph, opType: string, inputs: Value[], outputName: string, attribute: NodeProto['attribute'] = []): Value => {
     const node = new Node(create(NodeProtoSchema, { opType, name: names.allocate(`${outputName}_${opType}`), attribute }), graph);
@@ -90,15 +96,29 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     graph.nodes.push(node);
     return output;
   };
+  /** Switch k as a scalar boolean: one Gather per switch, shared by its points. */
+  const switchValues = new Map<number, Value>();
   const switchAt = (k: number): Value => {
-    const index = main.define(names.allocate(`float16_switch_${k}_index`));
-    index.initializer = create(TensorProtoSchema, { name: index.name, dataType: DataType.INT64, int64Data: [BigInt(k)] });
-    main.initializers.push(index);
-    return add(main, 'Gather', [switchVector, index], `float16_switch_${k}`);
+    let value = switchValues.get(k);
+    if (!value) {
+      const index = main.define(names.allocate(`float16_switch_${k}_index`));
+      index.initializer = create(TensorProtoSchema, { name: index.name, dataType: DataType.INT64, int64Data: [BigInt(k)] });
+      main.initializers.push(index);
+      value = add(main, 'Gather', [switchVector, index], `float16_switch_${k}`);
+      switchValues.set(k, value);
+    }
+    return value;
   };
-  const castPair = (graph: Graph, value: Value): Value => {
-    const low = add(graph, 'Cast', [value], `${value.name}_low`, [castToAttribute(target, opset)]);
-    return add(graph, 'Cast', [low], `${value.name}_rounded`, [castToAttribute(DataType.FLOAT, opset)]);
+  /** The value rounded through the low type: one Cast pair per value, shared by all its points (rounding twice is rounding once). */
+  const roundedValues = new Map<Value, Value>();
+  const roundedOf = (value: Value): Value => {
+    let rounded = roundedValues.get(value);
+    if (!rounded) {
+      const low = add(value.graph, 'Cast', [value], `${value.name}_low`, [castToAttribute(target, opset)]);
+      rounded = add(value.graph, 'Cast', [low], `${value.name}_rounded`, [castToAttribute(DataType.FLOAT, opset)]);
+      roundedValues.set(value, rounded);
+    }
+    return rounded;
   };
   /** The constant's data as the conversion writes it, widened back to float32 (built once per constant). */
   const convertedConstants = new Map<Value, Value>();
@@ -121,22 +141,29 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     convertedConstants.set(value, converted);
     return converted;
   };
-  const selections = new Set<Value>();
+  /** Selected (or always rounded) value -> the exact value it stands for. */
+  const exactOf = new Map<Value, Value>();
   const select = (graph: Graph, k: number, rounded: Value, exact: Value, name: string) => {
-    const selected = add(graph, 'Where', [switchAt(k), rounded, exact], name);
-    selections.add(selected);
+    // A point that always rounds takes the rounded value as it is.
+    const selected = slots[k] === FIXED_ON ? rounded : add(graph, 'Where', [switchAt(slots[k]!), rounded, exact], name);
+    if (!exactOf.has(selected)) exactOf.set(selected, exact);
     return selected;
   };
-  /** The original constant behind the selections already stacked on a read (their exact inputs). */
-  const constantBehind = (value: Value): Value => (selections.has(value) ? constantBehind(value.producer!.inputs[2]!) : value);
+  /** The exact value behind the selections stacked on it. */
+  const exactBehind = (value: Value): Value => {
+    const exact = exactOf.get(value);
+    return exact && exact !== value ? exactBehind(exact) : value;
+  };
 
+  const slots = plan.slots;
   points.forEach((point, k) => {
+    if (slots[k] === FIXED_OFF) return;
     if (point.kind === 'value') {
       const value = point.value!;
       const graph = value.graph;
       const uses = [...value.uses];
-      const ports = [...graphTree(graph)].flatMap((g) => g.outputs.filter((p) => p.value === value));
-      const rounded = point.mode === 'constant' ? convertedConstant(value) : castPair(graph, value);
+      const ports = outputPorts.get(value) ?? [];
+      const rounded = point.mode === 'constant' ? convertedConstant(value) : roundedOf(value);
       const selected = select(graph, k, rounded, value, `${value.name}_switched`);
       for (const use of uses) use.node.setInput(use.index, selected);
       for (const port of ports) port.value = selected;
@@ -150,13 +177,14 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     } else if (point.kind === 'read') {
       const node = point.node!;
       const current = node.inputs[point.input!]!;
-      const rounded = point.mode === 'constant' ? convertedConstant(constantBehind(current)) : castPair(node.graph, current);
+      const exact = exactBehind(current);
+      const rounded = point.mode === 'constant' ? convertedConstant(exact) : roundedOf(exact);
       node.setInput(point.input!, select(node.graph, k, rounded, current, `${current.name}_read`));
     } else {
       const graph = point.graph!;
       const port = graph.outputs[point.port!]!;
       const value = port.value;
-      const selected = select(graph, k, castPair(graph, value), value, `${value.name}_output`);
+      const selected = select(graph, k, roundedOf(exactBehind(value)), value, `${value.name}_output`);
       port.value = selected;
       if (graph === main && !main.inputs.some((p) => p.value === value)) {
         const name = value.name;

@@ -29,8 +29,8 @@ export interface OnnxruntimeAdapterOptions {
 
 export function onnxruntimeAdapter(ort: OnnxruntimeModule, options: OnnxruntimeAdapterOptions = {}): Runtime {
   const sessionOptions = { ...options.sessionOptions, ...(options.executionProviders ? { executionProviders: [...options.executionProviders] } : {}) };
-  const load = async (model: Uint8Array): Promise<RuntimeSession> => {
-    const session = await ort.InferenceSession.create(model, sessionOptions);
+  const load = async (model: Uint8Array, loadOptions: { optimize?: boolean } = {}): Promise<RuntimeSession> => {
+    const session = await ort.InferenceSession.create(model, loadOptions.optimize === false ? { ...sessionOptions, graphOptimizationLevel: 'disabled' } : sessionOptions);
     return {
       async run(feeds: Feeds, outputNames?: readonly string[]) {
         const inputs: Record<string, TensorLike> = {};
