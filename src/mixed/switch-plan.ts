@@ -227,6 +227,12 @@ export class SwitchPlan {
     return out;
   }
 
+  /** What each switch stands for: the nodes any of which, blocked, turns it off; or, per point, the point. */
+  describeSwitches(): { nodes?: readonly string[]; point?: SwitchPointInfo }[] {
+    if (this.#groups) return this.#groups.map((nodes) => ({ nodes }));
+    return this.describe().map((point) => ({ point }));
+  }
+
   /** The points as plain data (for reports, tests and runtimes that want to know what a switch does). */
   describe(): SwitchPointInfo[] {
     return this.points.map((point) => {

@@ -28,8 +28,11 @@ import { widenTensor } from './emulate.js';
 import { exposeValues } from './expose.js';
 import { FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
 
-/** The metadata key under which a switched model lists its points (JSON of SwitchPointInfo[]). */
-export const SWITCH_POINTS_METADATA = 'onnx-float16.switch-points';
+/**
+ * The metadata key under which a switched model says what its switches do: JSON of
+ * `{ input, switches: [{ nodes } | { point }] }` (for runtimes and tests that want to know).
+ */
+export const SWITCHES_METADATA = 'onnx-float16.switches';
 
 export interface SwitchedModel {
   model: ModelProto;
@@ -200,7 +203,8 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     ? exposeValues(main, names, isOriginalFloatValue, { loopBodies: options.exposeLoopBodies ?? true })
     : new Map<string, string>();
   const proto = modelToProto(ir);
-  const metadata = [...proto.metadataProps.filter((e) => e.key !== SWITCH_POINTS_METADATA), create(StringStringEntryProtoSchema, { key: SWITCH_POINTS_METADATA, value: JSON.stringify(plan.describe()) })];
+  const description = JSON.stringify({ input: switchInput, switches: plan.describeSwitches() });
+  const metadata = [...proto.metadataProps.filter((e) => e.key !== SWITCHES_METADATA), create(StringStringEntryProtoSchema, { key: SWITCHES_METADATA, value: description })];
   const loopPaths = [...graphTree(main)].filter((g) => g.ownerNode && g.ownerNode.opType !== 'If').map((g) => g.path);
   const exposesLoopBodies = [...exposed.values()].some((key) => loopPaths.some((path) => key.startsWith(`${path}|`) || key.startsWith(`${path}/`)));
   return { model: withFields(proto, { metadataProps: metadata }), switchInput, exposed, exposesLoopBodies };
