@@ -56,7 +56,7 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
     if (!thenBranch || !elseBranch) return [];
     const all = [...collect(thenBranch).map((v) => ({ ...v, home: thenBranch })), ...collect(elseBranch).map((v) => ({ ...v, home: elseBranch }))];
     return all.map((item) => {
-      for (const branch of [thenBranch, elseBranch]) addOutput(branch, branch === item.home ? item.value : emptyFloatTensor(branch, names));
+      for (const branch of [thenBranch, elseBranch]) addOutput(branch, branch === item.home ? item.value : emptyFloatTensor(branch, names), names);
       const output = node.graph.define(names.allocate(`${item.value.name}_exposed`));
       node.setOutput(node.outputs.length, output);
       return { value: output, key: item.key };
@@ -68,7 +68,7 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
     const body = node.subgraphs.get('body') as Graph | undefined;
     if (!body) return [];
     const exposed = collect(body).map((item) => {
-      addOutput(body, item.value);
+      addOutput(body, item.value, names);
       const output = node.graph.define(names.allocate(`${item.value.name}_exposed`));
       node.setOutput(node.outputs.length, output);
       return { value: output, key: item.key };
@@ -93,15 +93,24 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
       outputs.set(value.name, key);
       continue;
     }
-    addOutput(main, value);
+    addOutput(main, value, names);
     already.add(value);
     outputs.set(value.name, key);
   }
   return outputs;
 }
 
-function addOutput(graph: Graph, value: Value): void {
-  graph.outputs.push({ value, info: create(ValueInfoProtoSchema, { name: value.name, type: tensorTypeProto(DataType.FLOAT) }) });
+/** Adds `value` as an output of `graph`; a value already among them goes through an Identity (onnxruntime crashes on a subgraph that outputs one value twice). */
+function addOutput(graph: Graph, value: Value, names: NameAllocator): void {
+  let output = value;
+  if (graph.outputs.some((port) => port.value === value)) {
+    const node = new Node(create(NodeProtoSchema, { opType: 'Identity', name: names.allocate(`${value.name}_again_Identity`) }), graph);
+    node.setInput(0, value);
+    output = graph.define(names.allocate(`${value.name}_again`));
+    node.setOutput(0, output);
+    graph.nodes.push(node);
+  }
+  graph.outputs.push({ value: output, info: create(ValueInfoProtoSchema, { name: output.name, type: tensorTypeProto(DataType.FLOAT) }) });
 }
 
 /** A Constant in `graph` holding an empty float tensor (the placeholder for the other branch's value). */

@@ -22,7 +22,7 @@ interface FakeOptions {
 
 /** A Runtime whose outputs are zeros when no trouble node is converted, ones otherwise. */
 function fakeRuntime(options: FakeOptions): Runtime & { runs: number; loads: number } {
-  const zeros = (feeds: Feeds): TensorLike => ({ type: 'float32', data: new Float32Array(feeds.x!.data.length), dims: feeds.x!.dims });
+  const zeros = (feeds: Feeds): TensorLike => ({ type: 'float32', data: new Float32Array(feeds.x!.dims.reduce((a, b) => a * b, 1)), dims: feeds.x!.dims });
   const fake = {
     name: 'fake',
     runs: 0,
