@@ -122,3 +122,40 @@ test('the same search runs on onnxruntime-web (WebAssembly) through the runtime 
   const result = await findNodeBlockList(overflowMlp(), ones(8), { runtime, rtol: 1e-2, atol: 1e-2, keepIoTypes: true });
   assert.deepEqual([...result.nodeBlockList].sort(), ['div', 'mm1']);
 });
+
+test('the auto command: usage errors, unknown feed and dimension names, an unreachable tolerance stops with the reason', { skip }, async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { main } = await import('../src/cli/main.js');
+  const { saveModel } = await import('../src/io/save-model.js');
+  const run = async (...argv: string[]) => {
+    let stderr = '';
+    const code = await main(argv, () => undefined, (text) => (stderr += `${text}\n`));
+    return { code, stderr };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-auto-'));
+  const net = join(dir, 'net.onnx');
+  await saveModel(overflowMlp(), net);
+  const strategy = await run('auto', net, '--random', '--rtol', '1e-2', '--strategy', 'foo');
+  assert.equal(strategy.code, 2);
+  assert.match(strategy.stderr, /--strategy takes guided or bisect, got "foo"/);
+  const dim = await run('auto', net, '--random', '--rtol', '1e-2', '--dim', 'batch=2');
+  assert.equal(dim.code, 1);
+  assert.match(dim.stderr, /dims names "batch", which is neither a symbolic dimension/);
+  writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ z: [[1, 1, 1, 1, 1, 1, 1, 1]] }));
+  const unknown = await run('auto', net, '--feeds', join(dir, 'wrong.json'), '--rtol', '1e-2');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /"z", which is not a model input \(inputs: x\)/);
+  const archive = await run('auto', net, '--feeds', `x=${join(dir, 'feeds.npz')}`, '--rtol', '1e-2');
+  assert.equal(archive.code, 1);
+  assert.match(archive.stderr, /a \.npz names its arrays itself/);
+  // 0.123 is not a float16 value: rounding the input alone moves y beyond rtol 1e-7.
+  writeFileSync(join(dir, 'feeds.json'), JSON.stringify({ x: [new Array(8).fill(0.123)] }));
+  const progress: string[] = [];
+  const unreachable = await main(['auto', net, '--feeds', join(dir, 'feeds.json'), '--rtol', '1e-7', '--atol', '0'], () => undefined, (text) => progress.push(text));
+  assert.equal(unreachable, 1);
+  assert.match(progress[0]!, /^attempt 1 \(float16, run 2\)/);
+  assert.match(progress.at(-1)!, /rounding the inputs\/outputs to float16 alone exceeds the tolerance \(worst output y, error [\d.e+-]+\); use --keep-io-types/);
+  assert.equal(progress.filter((line) => line.startsWith('attempt')).length, 2, 'float16, then float32, then the stop');
+});

@@ -149,6 +149,12 @@ class Search {
     this.emulate = options.emulate ?? true;
     this.keepIoTypes = options.keepIoTypes ?? false;
     this.outputNames = model.graph!.output.map((o) => o.name);
+    const initializers = new Set(model.graph!.initializer.map((t) => t.name));
+    const inputs = model.graph!.input.map((i) => i.name).filter((name) => !initializers.has(name));
+    this.feedSets.forEach((feeds, index) => {
+      const unknown = Object.keys(feeds).find((name) => !model.graph!.input.some((i) => i.name === name));
+      if (unknown !== undefined) throw new OptionsError(`feeds set ${index + 1} names "${unknown}", which is not a model input (inputs: ${inputs.join(', ')})`);
+    });
   }
 
   async run(): Promise<BlockListResult> {
@@ -198,7 +204,7 @@ class Search {
         switched = await switchedRunner(this.model, plan, runnerOptions);
       } catch (error) {
         // Only fatal where attempts need it; on a float16 provider it just informs the ranking.
-        if (this.emulate) throw new ModelRunError(`the float16 emulation of the model does not load (${this.runtime.name}): ${firstLine(error)}`, { cause: error });
+        if (this.emulate) throw new ModelRunError(`the float16 emulation of the model does not load (${this.runtime.name}): ${oneLine(error)}`, { cause: error });
       }
     }
     const runner = this.emulate && switched ? switched : convertingRunner(this.model, { ...runnerOptions, emulate: this.emulate });
@@ -244,7 +250,7 @@ class Search {
         this.runs++;
         outputs = await this.runtime.run(bytes, feeds);
       } catch (error) {
-        throw new ModelRunError(`the float32 model does not run on feeds set ${index + 1} (${this.runtime.name}): ${firstLine(error)}`, { cause: error });
+        throw new ModelRunError(`the float32 model does not run on feeds set ${index + 1} (${this.runtime.name}): ${oneLine(error)}`, { cause: error });
       }
       const ordered = this.outputNames.map((name) => outputs[name]!);
       if (ordered.some(hasNaN) || !(await validateOutputs(ordered, ordered, this.validation))) {
@@ -293,7 +299,7 @@ class Search {
       }
     } catch (e) {
       result.passed = false;
-      error = firstLine(e);
+      error = oneLine(e);
     }
     if (!result.passed) delete result.outputs;
     this.options.onProgress?.({
@@ -362,6 +368,11 @@ function isFloatTensor(info: { type?: { value: { case?: string; value?: unknown 
   return type?.case === 'tensorType' && (type.value as { elemType: number }).elemType === DataType.FLOAT;
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+/** The error's message on one line (onnxruntime spreads the indices of a wrong shape over several). */
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
 }
