@@ -14,6 +14,7 @@ import { nodeRuntime } from '../runtime/node-runtime.js';
 import type { Feeds, Runtime, TensorLike } from '../runtime/runtime.js';
 import { ifWithTroubleInside, longChain, loopWithTroubleInside, ones, overflowMlp, underflowChain, weightsBeyondClip } from '../../test/mixed-precision-models.js';
 import { cpuRuntime, RUNTIME_SKIP } from '../../test/runtime-helpers.js';
+import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
 import { SILERO_MODELS } from '../../test/testdata.js';
 import { emulateLowPrecision } from './emulate.js';
 import { randomFeeds } from './random-feeds.js';
@@ -113,4 +114,41 @@ test('switched model equals the emulation on Silero VAD (LSTM inside nested If s
     const optimized = await assertEquivalent(m, feeds, true, 2, 2 ** -10);
     t.diagnostic(`${path}: worst relative difference ${plain} unoptimized, ${optimized} optimized`);
   }
+});
+
+test('Loop and Scan body values are exposed, stacked over iterations (with a scan_output_axes entry for each new Scan output)', { skip: RUNTIME_SKIP }, async () => {
+  const runtime = await cpuRuntime();
+  const loop = loopWithTroubleInside();
+  const plan = new SwitchPlan(loop, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const switched = buildSwitchedModel(loop, plan, { target: DataType.FLOAT16, expose: true });
+  assert.ok(switched.exposesLoopBodies);
+  const name = [...switched.exposed].find(([, key]) => key === 'loop/body|lb')![0];
+  const off = new Uint8Array(plan.switchCount);
+  const outputs = await runtime.run(encodeModel(switched.model), { ...ones(4), [switched.switchInput]: { type: 'bool', data: off, dims: [off.length] } }, [name]);
+  assert.deepEqual(outputs[name]!.dims, [3, 1, 4], 'one [1, 4] value per iteration');
+  assert.equal(numbers(outputs[name]!)[0], 80000, 'the first iteration overflows float16 (1 * 1e4 * 8)');
+
+  const body = graph({
+    name: 'scan_body',
+    nodes: [node('Mul', ['x_t', 'up'], ['scaled'], {}, { name: 'scale' }), node('Add', ['s_in', 'scaled'], ['s_out'], {}, { name: 'accumulate' }), node('Relu', ['s_out'], ['y_t'], {}, { name: 'relu' })],
+    inputs: [valueInfo('s_in', DataType.FLOAT, [4]), valueInfo('x_t', DataType.FLOAT, [4])],
+    outputs: [valueInfo('s_out', DataType.FLOAT, [4]), valueInfo('y_t', DataType.FLOAT, [4])],
+  });
+  const scan = model(
+    graph({
+      nodes: [node('Scan', ['s0', 'xs'], ['s_final', 'ys'], { body, num_scan_inputs: 1n, scan_output_axes: [0] }, { name: 'scan' })],
+      inputs: [valueInfo('s0', DataType.FLOAT, [4]), valueInfo('xs', DataType.FLOAT, [3, 4])],
+      outputs: [valueInfo('s_final', DataType.FLOAT, [4]), valueInfo('ys', DataType.FLOAT, [3, 4])],
+      initializers: [tensor('up', [], [2])],
+    }),
+    { opset: 17 },
+  );
+  const scanPlan = new SwitchPlan(scan, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const scanSwitched = buildSwitchedModel(scan, scanPlan, { target: DataType.FLOAT16, expose: true });
+  const scaled = [...scanSwitched.exposed].find(([, key]) => key === 'scan/body|scaled')![0];
+  const feeds: Feeds = { s0: { type: 'float32', data: new Float32Array(4), dims: [4] }, xs: { type: 'float32', data: Float32Array.from({ length: 12 }, (_, i) => i), dims: [3, 4] } };
+  const all = new Uint8Array(scanPlan.switchCount);
+  const result = await runtime.run(encodeModel(scanSwitched.model), { ...feeds, [scanSwitched.switchInput]: { type: 'bool', data: all, dims: [all.length] } }, [scaled, 'ys']);
+  assert.deepEqual(result[scaled]!.dims, [3, 4]);
+  assert.deepEqual(Array.from(numbers(result[scaled]!)), Array.from({ length: 12 }, (_, i) => 2 * i));
 });
