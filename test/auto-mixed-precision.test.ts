@@ -68,7 +68,7 @@ test('onnxruntime CPU hides the overflow that the emulation shows', { skip }, as
   assert.ok(!allClose(reference, emulated, 1e-2, 1e-2));
 });
 
-test('validation rules: defaults as Python, NaN reference refused, keepIoTypes false casts feeds', { skip }, async () => {
+test('validation rules: defaults as Python, NaN reference refused, wrong shapes reported with their indices, keepIoTypes false casts feeds', { skip }, async () => {
   const runtime = await cpuRuntime();
   const m = overflowMlp();
   await assert.rejects(findNodeBlockList(m, ones(8), { runtime }), /give rtol\/atol, validateFn, or both/);
@@ -77,6 +77,8 @@ test('validation rules: defaults as Python, NaN reference refused, keepIoTypes f
   const second: Feeds = { x: { type: 'float32', data: Float32Array.of(0.5, 1, 1, 1, 1, 1, 1, 1), dims: [1, 8] } };
   const result = await findNodeBlockList(m, [ones(8), second], { runtime, rtol: 1e-2, atol: 1e-2 });
   assert.deepEqual([...result.nodeBlockList].sort(), ['div', 'mm1'], 'keepIoTypes false: float32 feeds are cast for the float16 inputs');
+  const wrongShape: Feeds = { x: { type: 'float32', data: new Float32Array(5), dims: [1, 5] } };
+  await assert.rejects(findNodeBlockList(m, wrongShape, { runtime, rtol: 1e-2 }), /does not run on feeds set 1 .*index: 1 Got: 5 Expected: 8/, 'a wrong shape keeps the indices onnxruntime reports');
   let calls = 0;
   const custom = await findNodeBlockList(m, ones(8), { runtime, validateFn: () => (calls++, true) });
   assert.deepEqual(custom.nodeBlockList, [], 'a validateFn that accepts everything blocks nothing');
