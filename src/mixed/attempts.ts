@@ -19,13 +19,11 @@ import { opsetVersion } from '../schema/infer-types.js';
 export interface AttemptOutputs {
   /** The model's outputs, in graph order. */
   outputs: TensorLike[];
-  /** Exposed intermediates by value key (only when asked for and available). */
+  /** Exposed intermediates by value key (only when asked for, and only from the switched model). */
   exposed?: Map<string, TensorLike>;
 }
 
 export interface AttemptRunner {
-  /** Whether `run(..., expose = true)` returns intermediates. */
-  readonly exposes: boolean;
   run(blocked: readonly string[], feeds: Feeds, expose: boolean): Promise<AttemptOutputs>;
   release(): Promise<void>;
 }
@@ -36,6 +34,8 @@ export interface RunnerOptions {
   keepIoTypes: boolean;
   convertOptions: Omit<ConvertOptions, 'nodeBlockList' | 'keepIoTypes'> | undefined;
   outputNames: readonly string[];
+  /** Whether runs will ask for intermediates (the guided ranking): the switched model then exposes them. */
+  expose: boolean;
 }
 
 /** The switched model loads several times faster unoptimized and runs no slower: its selections sit between the nodes that optimizations would fuse. */
@@ -50,7 +50,7 @@ export async function openSession(runtime: Runtime, bytes: Uint8Array, options?:
 /** The switched model in one session; undefined where the model's opset predates Where. */
 export async function switchedRunner(model: ModelProto, plan: SwitchPlan, options: RunnerOptions): Promise<AttemptRunner | undefined> {
   if ((opsetVersion(model.opsetImport, '') ?? 1) < SWITCHED_MODEL_MIN_OPSET) return undefined;
-  const build = (exposeLoopBodies: boolean) => buildSwitchedModel(model, plan, { target: options.target, convertOptions: options.convertOptions, expose: true, exposeLoopBodies });
+  const build = (exposeLoopBodies: boolean) => buildSwitchedModel(model, plan, { target: options.target, convertOptions: options.convertOptions, expose: options.expose, exposeLoopBodies });
   let switched = build(true);
   let session = await openSession(options.runtime, encodeModel(switched.model), UNOPTIMIZED);
   let exposedNames = [...switched.exposed.keys()];
@@ -77,13 +77,12 @@ export async function switchedRunner(model: ModelProto, plan: SwitchPlan, option
     if (expose) result.exposed = new Map(exposedNames.flatMap((name) => (outputs[name] ? [[switched.exposed.get(name)!, outputs[name]!] as const] : [])));
     return result;
   };
-  return { exposes: true, run, release: () => session.release() };
+  return { run, release: () => session.release() };
 }
 
 /** Converts the model for each attempt and runs it (emulated when `emulate`, else as converted, feeds cast to its input types). */
 export function convertingRunner(model: ModelProto, options: RunnerOptions & { emulate: boolean }): AttemptRunner {
   return {
-    exposes: false,
     async run(blocked: readonly string[], feeds: Feeds) {
       const converted = convertModel(model, { ...options.convertOptions, keepIoTypes: options.keepIoTypes, nodeBlockList: blocked }, options.target).model;
       const runnable = options.emulate ? emulateLowPrecision(converted, options.target) : converted;

@@ -197,7 +197,14 @@ class Search {
    * models for attempts and the switched model for the ranking only.
    */
   async openRunners(plan: SwitchPlan): Promise<{ runner: AttemptRunner; analysis: AttemptRunner | undefined; switched: AttemptRunner | undefined; release: () => Promise<void> }> {
-    const runnerOptions = { runtime: this.runtime, target: this.target, keepIoTypes: this.keepIoTypes, convertOptions: this.options.convertOptions, outputNames: this.outputNames };
+    const runnerOptions = {
+      runtime: this.runtime,
+      target: this.target,
+      keepIoTypes: this.keepIoTypes,
+      convertOptions: this.options.convertOptions,
+      outputNames: this.outputNames,
+      expose: this.strategy === 'guided',
+    };
     let switched: AttemptRunner | undefined;
     if (this.emulate || this.strategy === 'guided') {
       try {
