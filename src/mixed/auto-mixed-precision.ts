@@ -240,6 +240,9 @@ class Search {
     const reference = kept.exposed ?? (analysis ? await this.analysisRun(analysis, candidates) : undefined);
     const low = lowered.exposed ?? (analysis ? await this.analysisRun(analysis, []) : undefined);
     const ranking = reference && low ? rankCandidates(plan.ir, candidates, reference, low, this.target) : candidates.map((address) => ({ address, outOfRange: false, jump: 0 }));
+    // The intermediates have served: the memo need not hold them for the rest of the search.
+    delete lowered.exposed;
+    delete kept.exposed;
     let phase: AttemptEvent['phase'] = 'prefix';
     const blockList = await guidedSearch(
       ranking.map((r) => r.address),
