@@ -2,7 +2,8 @@
  * One float32 model that emulates the float16 conversion of the model with ANY node block list:
  * at each rounding point of a SwitchPlan, `Where(switch[k], rounded, exact)` picks the value
  * rounded through the low type or the exact one, `switch` being a boolean vector fed as a model
- * input. onnxruntime cannot fold the switches away (they are inputs), so one session serves every
+ * input (points that round whatever the block list take the rounded value; points that never
+ * round are left out). onnxruntime cannot fold the switches away (they are inputs), so one session serves every
  * attempt of a search: an attempt is one run with another switch vector. Cast-mode points round
  * with a Cast pair, as the emulation of a converted model does (emulate.ts); constant-mode points
  * select the tensor the conversion itself would write (clipped, then rounded). Every float value
@@ -36,7 +37,7 @@ export const SWITCHES_METADATA = 'onnx-float16.switches';
 
 export interface SwitchedModel {
   model: ModelProto;
-  /** The boolean vector input: one switch per point of the plan, in order. */
+  /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.slots). */
   switchInput: string;
   /** Exposed output name -> value key (`graph path|name`); empty unless asked for. */
   exposed: Map<string, string>;
