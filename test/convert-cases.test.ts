@@ -60,7 +60,7 @@ test('real models shipped in npm (Silero VAD: LSTM inside nested If subgraphs) c
     const m = await loadModel(path);
     const names = m.graph!.input.map((i) => i.name);
     // v5 takes input [1, 512] and state [2, 1, 128]; the legacy model input [1, 512], h and c [2, 1, 64].
-    const feeds = { ...modelFeeds(m, { batch: 1, sequence: 512 }, 5, 2, names.includes('state') ? { input: [1, 512], state: [2, 1, 128] } : {}), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } };
+    const feeds = { ...modelFeeds(m, { seed: 5, ...(names.includes('state') ? { shapes: { input: [1, 512], state: [2, 1, 128] } } : { dims: { batch: 1, sequence: 512 } }) }), sr: { type: 'int64', data: BigInt64Array.of(16000n), dims: [] } };
     const expected = await runModel(m, feeds);
     for (const keepIoTypes of [false, true]) {
       const converted = convert(m, { keepIoTypes }).model;

@@ -29,7 +29,7 @@ export function cpuRuntime(): Promise<Runtime> {
 
 /** Random feeds for the model's inputs (src/mixed/random-feeds.ts), with some inputs given explicitly. */
 export function randomFeeds(model: ModelProto, dims: Record<string, number> = {}, options: { seed?: number; intRange?: number; values?: Record<string, TensorLike> } = {}): Feeds {
-  const random = randomModelFeeds(model, dims, options.seed ?? 7, options.intRange ?? 2);
+  const random = randomModelFeeds(model, { dims, seed: options.seed ?? 7, intRange: options.intRange ?? 2 });
   return { ...random, ...options.values };
 }
 

@@ -17,7 +17,9 @@ export const AUTO_HELP = `Usage: onnx-float16 auto IN [-o OUT] (--feeds PATH ...
 Finds the nodes that must stay float32 for the model's outputs to stay within
 tolerance of the float32 model on the given inputs, then converts the rest.
 On the CPU, each attempt runs a float32 emulation of the converted model that
-rounds like float16 hardware between ops (onnxruntime's CPU provider would not).
+rounds like float16 hardware between ops (onnxruntime's CPU provider would not);
+one emulation model, loaded once, serves every attempt. Everything float16 is
+tried first, then every node float32: if that fails too, auto stops at once.
 
 Options:
   -o, --output FILE        output model (default: IN with _mixed added)
@@ -29,7 +31,9 @@ Options:
   --seed N                 seed for --random (default 1)
   --rtol X, --atol X       tolerances as numpy.allclose (Python's defaulting rules)
   --keep-io-types          keep graph inputs and outputs float32
-  --strategy NAME          guided (default) or bisect (onnxconverter-common's search)
+  --strategy NAME          guided (default: ranks the nodes by where the float16
+                           error appears, then a short search) or bisect
+                           (onnxconverter-common's search)
   --provider NAME          onnxruntime execution provider: cpu (default, emulated
                            float16), cuda, ... (runs the float16 model itself)
   --to float16|bfloat16    target type (default float16)
@@ -50,17 +54,20 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
   if (!values.feeds && !values.random) throw new UsageError('give --feeds PATH or --random');
   if (values.feeds && values.random) throw new UsageError('give --feeds or --random, not both');
   if (values.rtol === undefined && values.atol === undefined) throw new UsageError('give --rtol and/or --atol');
+  const strategy = values.strategy ?? 'guided';
+  if (strategy !== 'guided' && strategy !== 'bisect') throw new UsageError(`--strategy takes guided or bisect, got "${strategy}"`);
+  if (values.to !== undefined && !['float16', 'fp16', 'bfloat16', 'bf16'].includes(values.to)) throw new UsageError(`--to takes float16 or bfloat16, got "${values.to}"`);
   const input = positionals[0]!;
   const to = values.to === 'bfloat16' || values.to === 'bf16' ? DataType.BFLOAT16 : DataType.FLOAT16;
   const output = values.output ?? join(dirname(input), `${basename(input, extname(input))}_mixed${extname(input) || '.onnx'}`);
   const model = await loadModel(input);
   const feeds: Feeds[] = values.random
-    ? [randomFeeds(model, parseDims(values.dim ?? []), Number(values.seed ?? 1), 2, parseShapes(values.shape ?? []))]
+    ? [randomFeeds(model, { dims: parseDims(values.dim ?? []), seed: Number(values.seed ?? 1), shapes: parseShapes(values.shape ?? []) })]
     : values.feeds!.map((spec) => readFeeds(spec, model));
   const live = io.stderr.isTTY === true && !values.json;
   const onProgress = (event: AttemptEvent) => {
     const segments = event.segments ? ` | segments: ${event.segments.converted} converted, ${event.segments.kept} kept, ${event.segments.pending} pending` : '';
-    const line = `attempt ${event.attempt} (${event.phase}): ${event.blocked}/${event.candidates} nodes float32 -> ${event.passed ? 'pass' : 'fail'}${event.error ? ` (${event.error})` : ''}${segments}`;
+    const line = `attempt ${event.attempt} (${event.phase}, run ${event.runs}): ${event.blocked}/${event.candidates} nodes float32 -> ${event.passed ? 'pass' : 'fail'}${event.error ? ` (${event.error})` : ''}${segments}`;
     if (live) io.stderr.write(`\r\u001b[2K${line}`);
     else err(line);
   };
@@ -68,7 +75,7 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     rtol: number(values.rtol, 'rtol'),
     atol: number(values.atol, 'atol'),
     keepIoTypes: values['keep-io-types'] ?? false,
-    strategy: (values.strategy as 'guided' | 'bisect' | undefined) ?? 'guided',
+    strategy,
     ...(values.provider ? { provider: values.provider } : {}),
     to,
     onProgress,
@@ -81,7 +88,7 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     out(JSON.stringify({ input, output, ...result, keptNodes: report.keptNodes, casts: report.casts.length }, null, 2));
   } else {
     err(`${input} -> ${output}`);
-    err(`  ${result.attempts} model runs (${result.strategy}), ${(result.elapsedMs / 1000).toFixed(2)} s; ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32`);
+    err(`  ${result.runs} model runs, ${result.attempts} attempts (${result.strategy}), ${(result.elapsedMs / 1000).toFixed(2)} s; ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32`);
     if (result.nodeBlockList.length > 0) err(`  nodeBlockList: ${result.nodeBlockList.join(', ')}`);
     err('  final error per output:');
     err(formatTable(result.finalErrors.map((e) => [e.output, `max abs ${e.maxAbsError.toPrecision(3)}`, `max rel ${e.maxRelError.toPrecision(3)}`]), '    '));

@@ -23,6 +23,8 @@ export function feedInputs(model: ModelProto) {
 export function readFeeds(spec: string, model: ModelProto): Feeds {
   const named = /^([^=]+)=(.+\.npy)$/.exec(spec);
   if (named) return { [named[1]!]: parseNpy(readFileSync(named[2]!), named[2]!) };
+  const namedArchive = /^([^=]+)=(.+\.npz)$/.exec(spec);
+  if (namedArchive) throw new OptionsError(`feeds: ${spec}: a .npz names its arrays itself (one per input); give ${namedArchive[2]} without "${namedArchive[1]}="`);
   let isFolder = false;
   try {
     isFolder = statSync(spec).isDirectory();

@@ -2,53 +2,53 @@
  * Automatic mixed precision: find the nodes that must stay float32 for the model to keep its
  * accuracy, then convert the rest.
  *
- * Every attempt converts the model with a node block list and checks its outputs against the
- * float32 model's on the given feeds (onnxconverter-common's validation rules). On a CPU, whose
- * onnxruntime provider computes float16 models in float32 between Casts, an attempt runs the
- * float32 emulation of the converted model (emulate.ts), which rounds like float16 hardware; on a
- * float16-capable provider the user names, it runs the converted model itself.
+ * An attempt keeps a node block list float32 and checks the outputs against the float32 model's
+ * on the given feeds (onnxconverter-common's validation rules). On a CPU, whose onnxruntime
+ * provider computes float16 models in float32 between Casts, an attempt runs the float16
+ * emulation: one switched model (switched-model.ts), loaded once, with the block list's switch
+ * vector. On a float16-capable provider the user names, an attempt runs the converted model.
  *
- * Strategies:
- * - "bisect": onnxconverter-common's search, decision for decision (segments.ts).
- * - "guided" (default): one float32 run with every intermediate exposed finds the values float16
- *   cannot hold (beyond +-65504, or mostly below its smallest subnormal); their producers and
- *   consumers are blocked first. If that does not validate, one emulated run finds the nodes where
- *   the error grows, which join the seeds. Validating seeds are then minimised (one by one, or by
- *   bisection when there are many); otherwise the bisection over all candidates decides.
+ * Order of work:
+ * 1. the float32 model on every feed set (the reference);
+ * 2. everything float16: done if it validates;
+ * 3. every candidate float32, the I/O as the conversion leaves it: if that fails, no block list
+ *    can pass, and the search stops at once with the reason;
+ * 4. the search: "guided" (default: rank the candidates from the intermediates of runs 2 and 3,
+ *    then guided-search.ts) or "bisect" (onnxconverter-common's search, decision for decision).
  * Attempts are memoized by block list; an attempt whose model fails to load or run counts as failed.
  */
 import { DataType } from '../dtype.js';
-import { ModelRunError, OptionsError } from '../errors.js';
+import { ModelRunError, OptionsError, ValidationError } from '../errors.js';
 import { convertModel } from '../convert/convert-model.js';
 import { rejectUnknownKeys, type ConvertOptions } from '../convert/options.js';
-import { nodeAddress, planConversion } from '../convert/plan.js';
-import { resolveConvertOptions } from '../convert/options.js';
-import { modelFromProto } from '../ir/from-proto.js';
-import { graphTree } from '../ir/model.js';
-import type { Node } from '../ir/node.js';
 import { encodeModel } from '../proto/codec.js';
 import type { ModelProto } from '../proto/onnx.js';
-import { inferTypes } from '../schema/infer-types.js';
-import { convertFloat32ToFloat16 } from '../numeric/float16.js';
 import type { Feeds, Runtime, TensorLike } from '../runtime/runtime.js';
-import { emulateLowPrecision } from './emulate.js';
-import { exposeFloatValues, valueKey } from './expose.js';
+import { rankCandidates } from './attribution.js';
+import { castFeeds, convertingRunner, switchedRunner, type AttemptOutputs, type AttemptRunner } from './attempts.js';
+import { guidedSearch } from './guided-search.js';
 import { bisect, segmentCounts, type Segment } from './segments.js';
+import { SwitchPlan } from './switch-plan.js';
 import { hasNaN, numbers, resolveValidation, validateOutputs, type ValidateFn, type Validation } from './validate.js';
+
+export { castFeeds };
 
 export type Strategy = 'guided' | 'bisect';
 
 export interface AttemptEvent {
-  /** 1-based number of the model run (memoized repeats are not runs). */
+  /** 1-based number of the validation attempt (memoized repeats are not attempts). */
   readonly attempt: number;
-  readonly phase: 'seed' | 'minimise' | 'bisect' | 'final';
+  /** Model runs so far, this attempt's included (reference and analysis runs count too). */
+  readonly runs: number;
+  /** "float16": everything converted; "float32": every candidate kept; then the strategy's phases. */
+  readonly phase: 'float16' | 'float32' | 'prefix' | 'minimise' | 'bisect' | 'final';
   /** Nodes kept float32 in this attempt. */
   readonly blocked: number;
   readonly candidates: number;
   readonly passed: boolean;
   /** Why the attempt's model failed to load or run. */
   readonly error?: string;
-  /** During bisection: nodes in converted, kept and undecided segments. */
+  /** During bisection: nodes in converted, kept and undecided segments once this attempt is decided. */
   readonly segments?: { converted: number; kept: number; pending: number };
   readonly elapsedMs: number;
 }
@@ -59,11 +59,11 @@ export interface AutoMixedPrecisionOptions {
   /** numpy.allclose tolerances; defaulting as onnxconverter-common (atol alone: rtol 1e-5; rtol alone: atol 1e-8). */
   rtol?: number;
   atol?: number;
-  /** Keep float32 graph inputs/outputs. Default false (float32 feeds are then cast to float16). */
+  /** Keep float32 graph inputs/outputs. Default false (float32 feeds are then rounded to float16). */
   keepIoTypes?: boolean;
   /** Where models run. Required in the browser-safe core; the Node entry defaults to onnxruntime-node on the CPU. */
   runtime?: Runtime;
-  /** Validate the float32 emulation of each attempt (true, the default for CPUs) or the converted model itself (false: for float16-capable providers). */
+  /** Validate the float16 emulation of each attempt (true, the default for CPUs) or the converted model itself (false: for float16-capable providers). */
   emulate?: boolean;
   /** "guided" (default) or "bisect" (onnxconverter-common's search). */
   strategy?: Strategy;
@@ -77,13 +77,15 @@ export interface AutoMixedPrecisionOptions {
 export interface BlockListResult {
   /** Node addresses to keep float32 (names, or `#index` paths for unnamed and nested nodes). */
   nodeBlockList: string[];
-  /** Model runs made for attempts (memoized repeats excluded), the final check included. */
+  /** Every model run: reference, analysis and validation runs (one per feed set run). */
+  runs: number;
+  /** Validation attempts (distinct block lists tried). */
   attempts: number;
   /** Attempts as the Python tool counts them: repeats included. */
   evaluations: number;
   /** Nodes that could be converted. */
   candidates: number;
-  /** Nodes the float32 run flagged (guided strategy). */
+  /** Guided strategy: the candidates it ranked first (out of float16's range, or where the error jumps), at most 20. */
   seeds: string[];
   strategy: Strategy;
   /** Worst |expected - actual| per output of the final model, on the first feeds. */
@@ -93,7 +95,7 @@ export interface BlockListResult {
 
 const KNOWN_KEYS = ['validateFn', 'rtol', 'atol', 'keepIoTypes', 'runtime', 'emulate', 'strategy', 'convertOptions', 'to', 'onProgress'] as const;
 
-/** Finds a node block list with which the converted model validates. */
+/** Finds a node block list with which the converted model validates; throws ValidationError when none can. */
 export async function findNodeBlockList(model: ModelProto, feeds: Feeds | Feeds[], options: AutoMixedPrecisionOptions): Promise<BlockListResult> {
   return new Search(model, feeds, options).run();
 }
@@ -104,6 +106,15 @@ export async function autoConvertMixedPrecision(model: ModelProto, feeds: Feeds 
   return convertModel(model, { ...options.convertOptions, keepIoTypes: options.keepIoTypes ?? false, nodeBlockList: result.nodeBlockList }, options.to ?? DataType.FLOAT16).model;
 }
 
+interface AttemptResult {
+  passed: boolean;
+  /** Outputs on the first feeds (kept for passing attempts: the final errors come from them). */
+  outputs?: TensorLike[];
+  exposed?: Map<string, TensorLike>;
+  /** The output that missed the tolerance most, on the feeds that failed. */
+  worst?: { output: string; maxAbsError: number };
+}
+
 class Search {
   readonly feedSets: Feeds[];
   readonly validation: Validation;
@@ -112,13 +123,14 @@ class Search {
   readonly target: number;
   readonly emulate: boolean;
   readonly keepIoTypes: boolean;
-  readonly memo = new Map<string, Promise<boolean>>();
+  readonly memo = new Map<string, Promise<AttemptResult>>();
   readonly start = performance.now();
+  readonly outputNames: string[];
   references: TensorLike[][] = [];
-  outputNames: string[] = [];
+  runs = 0;
   attempts = 0;
   evaluations = 0;
-  lastErrors: BlockListResult['finalErrors'] = [];
+  candidateCount = 0;
 
   constructor(
     readonly model: ModelProto,
@@ -136,237 +148,216 @@ class Search {
     this.target = options.to ?? DataType.FLOAT16;
     this.emulate = options.emulate ?? true;
     this.keepIoTypes = options.keepIoTypes ?? false;
+    this.outputNames = model.graph!.output.map((o) => o.name);
+    const initializers = new Set(model.graph!.initializer.map((t) => t.name));
+    const inputs = model.graph!.input.map((i) => i.name).filter((name) => !initializers.has(name));
+    this.feedSets.forEach((feeds, index) => {
+      const unknown = Object.keys(feeds).find((name) => !model.graph!.input.some((i) => i.name === name));
+      if (unknown !== undefined) throw new OptionsError(`feeds set ${index + 1} names "${unknown}", which is not a model input (inputs: ${inputs.join(', ')})`);
+    });
   }
 
   async run(): Promise<BlockListResult> {
-    this.outputNames = this.model.graph!.output.map((o) => o.name);
+    await this.referenceRuns();
+    const plan = new SwitchPlan(this.model, { convertOptions: this.options.convertOptions, keepIoTypes: this.keepIoTypes, target: this.target });
+    const candidates = plan.candidates;
+    this.candidateCount = candidates.length;
+    let runners = await this.openRunners(plan);
+    try {
+      let { seeds, blockList } = await this.search(plan, runners.runner, runners.analysis);
+      if (runners.runner === runners.switched && !plan.confirmRules(blockList)) {
+        // The switch rules missed a decision of the planner on this block list: rebuild the
+        // switched model with a switch per point and search again, planning every attempt.
+        await runners.release();
+        runners = await this.openRunners(plan);
+        this.memo.clear();
+        ({ seeds, blockList } = await this.search(plan, runners.runner, runners.analysis));
+      }
+      const final = await this.attempt(runners.runner, blockList, 'final', false);
+      if (!final.passed) throw new ValidationError(`validation failed for the final model (${blockList.length} nodes kept float32)`);
+      return {
+        nodeBlockList: blockList,
+        runs: this.runs,
+        attempts: this.attempts,
+        evaluations: this.evaluations,
+        candidates: candidates.length,
+        seeds,
+        strategy: this.strategy,
+        finalErrors: this.errorsOf(final.outputs!),
+        elapsedMs: performance.now() - this.start,
+      };
+    } finally {
+      await runners.release();
+    }
+  }
+
+  /**
+   * The runner that validates attempts and the one that reads intermediates for the guided
+   * ranking: the switched model for both on a CPU; on a float16-capable provider, converted
+   * models for attempts and the switched model for the ranking only.
+   */
+  async openRunners(plan: SwitchPlan): Promise<{ runner: AttemptRunner; analysis: AttemptRunner | undefined; switched: AttemptRunner | undefined; release: () => Promise<void> }> {
+    const runnerOptions = {
+      runtime: this.runtime,
+      target: this.target,
+      keepIoTypes: this.keepIoTypes,
+      convertOptions: this.options.convertOptions,
+      outputNames: this.outputNames,
+      expose: this.strategy === 'guided',
+    };
+    let switched: AttemptRunner | undefined;
+    if (this.emulate || this.strategy === 'guided') {
+      try {
+        switched = await switchedRunner(this.model, plan, runnerOptions);
+      } catch (error) {
+        // Only fatal where attempts need it; on a float16 provider it just informs the ranking.
+        if (this.emulate) throw new ModelRunError(`the float16 emulation of the model does not load (${this.runtime.name}): ${oneLine(error)}`, { cause: error });
+      }
+    }
+    const runner = this.emulate && switched ? switched : convertingRunner(this.model, { ...runnerOptions, emulate: this.emulate });
+    return {
+      runner,
+      analysis: this.strategy === 'guided' ? switched : undefined,
+      switched,
+      release: async () => {
+        await switched?.release();
+        if (runner !== switched) await runner.release();
+      },
+    };
+  }
+
+  /** Steps 2 to 4 of the order of work: float16, float32, then the strategy. */
+  async search(plan: SwitchPlan, runner: AttemptRunner, analysis: AttemptRunner | undefined): Promise<{ seeds: string[]; blockList: string[] }> {
+    const candidates = plan.candidates;
+    const lowered = await this.attempt(runner, [], 'float16', runner === analysis);
+    if (lowered.passed) return { seeds: [], blockList: [] };
+    const kept = await this.attempt(runner, candidates, 'float32', runner === analysis);
+    if (!kept.passed) throw new ValidationError(this.unreachable(kept));
+    if (this.strategy === 'bisect') {
+      const blockList = await bisect(candidates, async (blocked, segments, current) => (await this.attempt(runner, blocked, 'bisect', false, { segments, current })).passed);
+      return { seeds: [], blockList };
+    }
+    const reference = kept.exposed ?? (analysis ? await this.analysisRun(analysis, candidates) : undefined);
+    const low = lowered.exposed ?? (analysis ? await this.analysisRun(analysis, []) : undefined);
+    const ranking = reference && low ? rankCandidates(plan.ir, candidates, reference, low, this.target) : candidates.map((address) => ({ address, outOfRange: false, jump: 0 }));
+    // The intermediates have served: the memo need not hold them for the rest of the search.
+    delete lowered.exposed;
+    delete kept.exposed;
+    let phase: AttemptEvent['phase'] = 'prefix';
+    const blockList = await guidedSearch(
+      ranking.map((r) => r.address),
+      async (blocked) => (await this.attempt(runner, blocked, phase, false)).passed,
+      () => (phase = 'minimise'),
+    );
+    return { seeds: ranking.filter((r) => r.outOfRange || r.jump > 0).slice(0, 20).map((r) => r.address), blockList };
+  }
+
+  async referenceRuns(): Promise<void> {
     const bytes = encodeModel(this.model);
     for (const [index, feeds] of this.feedSets.entries()) {
       let outputs;
       try {
+        this.runs++;
         outputs = await this.runtime.run(bytes, feeds);
       } catch (error) {
-        throw new ModelRunError(`the float32 model does not run on feeds set ${index + 1} (${this.runtime.name}): ${(error as Error).message.split('\n')[0]}`, { cause: error });
+        throw new ModelRunError(`the float32 model does not run on feeds set ${index + 1} (${this.runtime.name}): ${oneLine(error)}`, { cause: error });
       }
       const ordered = this.outputNames.map((name) => outputs[name]!);
       if (ordered.some(hasNaN) || !(await validateOutputs(ordered, ordered, this.validation))) {
-        throw new OptionsError('validation failed for the original float32 model against itself (its outputs hold NaN, or validateFn rejects them)');
+        throw new ValidationError('validation failed for the original float32 model against itself (its outputs hold NaN, or validateFn rejects them)');
       }
       this.references.push(ordered);
     }
-    const candidates = this.candidates();
-    let seeds: string[] = [];
-    let blockList: string[];
-    if (this.strategy === 'bisect') {
-      blockList = await bisect(candidates, (blocked, segments) => this.attempt(blocked, 'bisect', candidates.length, segments));
-    } else {
-      seeds = await this.seeds(new Set(candidates));
-      blockList = await this.guided(candidates, seeds);
-    }
-    if (!(await this.attempt(blockList, 'final', candidates.length))) {
-      throw new OptionsError(`validation failed for the final model (${blockList.length} nodes kept float32)`);
-    }
-    await this.measureErrors(blockList);
-    return {
-      nodeBlockList: blockList,
-      attempts: this.attempts,
-      evaluations: this.evaluations,
-      candidates: candidates.length,
-      seeds,
-      strategy: this.strategy,
-      finalErrors: this.lastErrors,
-      elapsedMs: performance.now() - this.start,
-    };
   }
 
-  /** Addresses of the nodes a plain conversion would convert, If/Loop/Scan themselves excluded (as Python). */
-  candidates(): string[] {
-    const ir = modelFromProto(this.model);
-    const resolved = resolveConvertOptions({ ...this.options.convertOptions, keepIoTypes: this.keepIoTypes }, this.target);
-    const plan = planConversion(ir, inferTypes(ir), resolved);
-    const out: string[] = [];
-    for (const graph of graphTree(ir.graph!)) {
-      for (const node of graph.nodes) {
-        const p = plan.nodes.get(node)!;
-        if (p.precision === 'low' && p.touchesFloat && !(node.domain === '' && ['If', 'Loop', 'Scan'].includes(node.opType))) out.push(nodeAddress(node));
-      }
-    }
-    return out;
-  }
-
-  /** Intermediate values of the float32 model on the first feeds, by value key. */
-  intermediates = new Map<string, TensorLike>();
-
-  /** Nodes producing or reading values float16 cannot hold, from one float32 run with intermediates exposed. */
-  async seeds(candidates: ReadonlySet<string>): Promise<string[]> {
-    const exposed = exposeFloatValues(this.model);
-    if (exposed.outputs.size === 0) return [];
-    const bytes = encodeModel(exposed.model);
-    const flagged = new Set<string>();
-    for (const [index, feeds] of this.feedSets.entries()) {
-      const outputs = await this.runtime.run(bytes, feeds, [...exposed.outputs.keys()]);
-      for (const [name, key] of exposed.outputs) {
-        const tensor = outputs[name];
-        if (index === 0 && tensor) this.intermediates.set(key, tensor);
-        if (tensor && this.unrepresentable(tensor)) flagged.add(key);
-      }
-    }
-    return this.nodesAround(flagged, candidates);
-  }
-
-  /** Candidate nodes that produce or read the flagged values. */
-  nodesAround(flagged: ReadonlySet<string>, candidates: ReadonlySet<string>, producersOnly = false): string[] {
-    if (flagged.size === 0) return [];
-    const ir = modelFromProto(this.model);
-    const seeds = new Set<string>();
-    const add = (node: Node | undefined) => {
-      if (!node) return;
-      const address = nodeAddress(node);
-      if (candidates.has(address)) seeds.add(address);
-    };
-    for (const graph of graphTree(ir.graph!)) {
-      for (const value of graph.localValues()) {
-        if (!flagged.has(valueKey(graph.path, value.name))) continue;
-        add(value.producer);
-        if (!producersOnly) for (const use of value.uses) add(use.node);
-      }
-    }
-    return [...seeds];
-  }
-
-  /** Beyond the target's finite range, or mostly too small for it (flushed to zero). */
-  unrepresentable(tensor: TensorLike): boolean {
-    const values = numbers(tensor);
-    if (values.length === 0) return false;
-    const max = this.target === DataType.BFLOAT16 ? 3.3895313892515355e38 : 65504;
-    const tiny = this.target === DataType.BFLOAT16 ? 0 : 2 ** -25;
-    let nonZero = 0;
-    let flushed = 0;
-    for (let i = 0; i < values.length; i++) {
-      const a = Math.abs(values[i]!);
-      if (a > max && a !== Infinity) return true;
-      if (a !== 0) {
-        nonZero++;
-        if (a <= tiny) flushed++;
-      }
-    }
-    return nonZero > 0 && flushed * 2 > nonZero;
-  }
-
-  async guided(candidates: string[], rangeSeeds: string[]): Promise<string[]> {
-    if (rangeSeeds.length > 0 && (await this.attempt(rangeSeeds, 'seed', candidates.length))) return this.minimise(rangeSeeds, [], candidates.length);
-    // Where the float16 error grows: one emulated run with the range seeds kept float32.
-    const seeds = [...new Set([...rangeSeeds, ...(await this.growthSeeds(rangeSeeds, new Set(candidates)))])];
-    if (seeds.length > rangeSeeds.length && (await this.attempt(seeds, 'seed', candidates.length))) return this.minimise(seeds, [], candidates.length);
-    // The seeds do not suffice: onnxconverter-common's bisection over every candidate decides.
-    return bisect(candidates, (blocked, segments) => this.attempt(blocked, 'bisect', candidates.length, segments));
-  }
-
-  /**
-   * Nodes whose output's float16 error is far larger than their inputs' (the error grows there),
-   * from the emulated model with `blocked` kept float32 and every intermediate exposed.
-   */
-  async growthSeeds(blocked: readonly string[], candidates: ReadonlySet<string>): Promise<string[]> {
-    if (this.intermediates.size === 0) return [];
-    let outputs: Record<string, TensorLike>;
-    let exposedOutputs: Map<string, string>;
+  /** Intermediates of the switched model with `blocked` kept float32, on the first feeds (guided analysis on float16 providers). */
+  async analysisRun(runner: AttemptRunner, blocked: readonly string[]): Promise<Map<string, TensorLike> | undefined> {
     try {
-      const converted = convertModel(this.model, { ...this.options.convertOptions, keepIoTypes: this.keepIoTypes, nodeBlockList: blocked }, this.target).model;
-      const exposed = exposeFloatValues(emulateLowPrecision(converted, this.target), (key) => this.intermediates.has(key));
-      exposedOutputs = exposed.outputs;
-      outputs = await this.runtime.run(encodeModel(exposed.model), this.feedSets[0]!, [...exposed.outputs.keys()]);
-      this.attempts++;
+      this.runs++;
+      return (await runner.run(blocked, this.feedSets[0]!, true)).exposed;
     } catch {
-      return [];
+      return undefined; // without intermediates the ranking keeps graph order
     }
-    const errors = new Map<string, number>();
-    for (const [name, key] of exposedOutputs) {
-      const reference = this.intermediates.get(key);
-      const actual = outputs[name];
-      if (reference && actual) errors.set(key, relativeError(reference, actual));
-    }
-    const tolerance = Math.max(this.validation.rtol ?? 0, 1e-3);
-    const flagged = new Set<string>();
-    const ir = modelFromProto(this.model);
-    for (const graph of graphTree(ir.graph!)) {
-      for (const node of graph.nodes) {
-        let inputError = 0;
-        for (const v of node.inputs) if (v) inputError = Math.max(inputError, errors.get(valueKey(v.graph.path, v.name)) ?? 0);
-        for (const v of node.outputs) {
-          if (!v) continue;
-          const key = valueKey(graph.path, v.name);
-          const error = errors.get(key) ?? 0;
-          if (error > tolerance && error > 10 * inputError) flagged.add(key);
-        }
-      }
-    }
-    return this.nodesAround(flagged, candidates, true);
   }
 
-  /** Confirms which seeds are needed: one at a time for a few, by bisection for many. */
-  async minimise(seeds: readonly string[], fixed: readonly string[], candidates: number): Promise<string[]> {
-    if (seeds.length > 4) {
-      return bisect(seeds, (blocked, segments) => this.attempt(blocked, 'minimise', candidates, segments), fixed);
-    }
-    let kept = [...seeds];
-    for (const seed of seeds) {
-      const without = kept.filter((s) => s !== seed);
-      if (await this.attempt([...without, ...fixed], 'minimise', candidates)) kept = without;
-    }
-    return [...kept, ...fixed];
-  }
-
-  attempt(blocked: readonly string[], phase: AttemptEvent['phase'], candidates: number, segments?: readonly Segment[]): Promise<boolean> {
+  attempt(runner: AttemptRunner, blocked: readonly string[], phase: AttemptEvent['phase'], expose: boolean, bisection?: { segments: readonly Segment[]; current: Segment }): Promise<AttemptResult> {
     this.evaluations++;
     const key = [...blocked].sort().join('\u0000');
     let result = this.memo.get(key);
     if (!result) {
-      result = this.runAttempt(blocked, phase, candidates, segments);
+      result = this.runAttempt(runner, blocked, phase, expose, bisection);
       this.memo.set(key, result);
     }
     return result;
   }
 
-  async runAttempt(blocked: readonly string[], phase: AttemptEvent['phase'], candidates: number, segments?: readonly Segment[]): Promise<boolean> {
+  async runAttempt(runner: AttemptRunner, blocked: readonly string[], phase: AttemptEvent['phase'], expose: boolean, bisection?: { segments: readonly Segment[]; current: Segment }): Promise<AttemptResult> {
     const started = performance.now();
     const number = ++this.attempts;
-    let passed = false;
+    const result: AttemptResult = { passed: true };
     let error: string | undefined;
     try {
-      passed = true;
-      for (let i = 0; i < this.feedSets.length && passed; i++) {
-        const outputs = await this.outputsWith(blocked, this.feedSets[i]!);
-        passed = await validateOutputs(this.references[i]!, outputs, this.validation);
+      for (let i = 0; i < this.feedSets.length && result.passed; i++) {
+        this.runs++;
+        const run: AttemptOutputs = await runner.run(blocked, this.feedSets[i]!, expose && i === 0);
+        if (i === 0) {
+          result.outputs = run.outputs;
+          if (run.exposed) result.exposed = run.exposed;
+        }
+        result.passed = await validateOutputs(this.references[i]!, run.outputs, this.validation);
+        if (!result.passed) result.worst = this.worstOutput(this.references[i]!, run.outputs);
       }
     } catch (e) {
-      passed = false;
-      error = (e as Error).message.split('\n')[0];
+      result.passed = false;
+      error = oneLine(e);
     }
+    if (!result.passed) delete result.outputs;
     this.options.onProgress?.({
       attempt: number,
+      runs: this.runs,
       phase,
       blocked: blocked.length,
-      candidates,
-      passed,
+      candidates: this.candidateCount,
+      passed: result.passed,
       ...(error ? { error } : {}),
-      ...(segments ? { segments: segmentCounts(segments) } : {}),
+      ...(bisection ? { segments: segmentCounts(bisection.segments, { segment: bisection.current, passed: result.passed }) } : {}),
       elapsedMs: performance.now() - started,
     });
-    return passed;
+    return result;
   }
 
-  /** The outputs of the model converted with `blocked` kept float32, in graph order. */
-  async outputsWith(blocked: readonly string[], feeds: Feeds): Promise<TensorLike[]> {
-    const converted = convertModel(this.model, { ...this.options.convertOptions, keepIoTypes: this.keepIoTypes, nodeBlockList: blocked }, this.target).model;
-    const runnable = this.emulate ? emulateLowPrecision(converted, this.target) : converted;
-    const inputs = this.emulate ? feeds : castFeeds(converted, feeds);
-    const outputs = await this.runtime.run(encodeModel(runnable), inputs);
-    return this.outputNames.map((name) => outputs[name]!);
+  /** Why no block list can pass, from the attempt with every candidate float32. */
+  unreachable(kept: AttemptResult): string {
+    const worst = kept.worst ? ` (worst output ${kept.worst.output}, error ${kept.worst.maxAbsError.toPrecision(3)})` : '';
+    const io = this.model.graph!.input.some(isFloatTensor) || this.model.graph!.output.some(isFloatTensor);
+    if (!this.keepIoTypes && io) {
+      return `rounding the inputs/outputs to ${this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'} alone exceeds the tolerance${worst}; use --keep-io-types (keepIoTypes: true)`;
+    }
+    return `the tolerance cannot be met: with every candidate node float32 the outputs still miss it${worst}`;
   }
 
-  async measureErrors(blockList: readonly string[]): Promise<void> {
-    const outputs = await this.outputsWith(blockList, this.feedSets[0]!);
-    this.lastErrors = this.outputNames.map((output, i) => {
+  /** The output with the largest tolerance violation (or absolute error, without a tolerance). */
+  worstOutput(expected: TensorLike[], actual: TensorLike[]): { output: string; maxAbsError: number } {
+    const { rtol = 0, atol = 0 } = this.validation;
+    let worst = { output: this.outputNames[0] ?? '', maxAbsError: 0, excess: -Infinity };
+    this.outputNames.forEach((output, k) => {
+      const a = numbers(expected[k]!);
+      const b = numbers(actual[k]!);
+      let maxAbsError = 0;
+      let excess = 0;
+      for (let i = 0; i < Math.min(a.length, b.length); i++) {
+        const diff = Math.abs(a[i]! - b[i]!);
+        const bad = Number.isNaN(diff) ? Infinity : diff;
+        if (bad > maxAbsError) maxAbsError = bad;
+        excess = Math.max(excess, bad / (atol + rtol * Math.abs(b[i]!) || 1));
+      }
+      if (excess > worst.excess) worst = { output, maxAbsError, excess };
+    });
+    return { output: worst.output, maxAbsError: worst.maxAbsError };
+  }
+
+  errorsOf(outputs: TensorLike[]): BlockListResult['finalErrors'] {
+    return this.outputNames.map((output, i) => {
       const expected = numbers(this.references[0]![i]!);
       const actual = numbers(outputs[i]!);
       let maxAbsError = 0;
@@ -382,34 +373,16 @@ class Search {
   }
 }
 
-/** max |a - b| / (max |a| + tiny): how far a tensor moved, relative to its scale; Infinity for a new NaN or infinity. */
-function relativeError(reference: TensorLike, actual: TensorLike): number {
-  const a = numbers(reference);
-  const b = numbers(actual);
-  if (a.length !== b.length) return 0;
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!Number.isFinite(y) && Number.isFinite(x)) return Infinity;
-    if (Number.isFinite(x)) scale = Math.max(scale, Math.abs(x));
-    if (Number.isFinite(x) && Number.isFinite(y)) diff = Math.max(diff, Math.abs(x - y));
-  }
-  return diff / (scale + 1e-30);
+function isFloatTensor(info: { type?: { value: { case?: string; value?: unknown } } | undefined }): boolean {
+  const type = info.type?.value;
+  return type?.case === 'tensorType' && (type.value as { elemType: number }).elemType === DataType.FLOAT;
 }
 
-/** Float32 feeds cast to float16 where the converted model's inputs are float16 (keepIoTypes false, as Python). */
-export function castFeeds(model: ModelProto, feeds: Feeds): Feeds {
-  const out: Feeds = { ...feeds };
-  for (const input of model.graph!.input) {
-    const feed = feeds[input.name];
-    const type = input.type?.value;
-    if (!feed || feed.type !== 'float32' || type?.case !== 'tensorType' || type.value.elemType !== DataType.FLOAT16) continue;
-    const source = feed.data as Float32Array;
-    const halves = new Uint16Array(source.length);
-    convertFloat32ToFloat16(new Uint32Array(source.buffer, source.byteOffset, source.length), halves);
-    out[input.name] = { type: 'float16', data: halves, dims: feed.dims };
-  }
-  return out;
+/** The error's message on one line (onnxruntime spreads the indices of a wrong shape over several). */
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
 }

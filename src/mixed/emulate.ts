@@ -24,8 +24,8 @@ import { readPayloadSync, rawPayloadOf } from '../proto/payload.js';
 import { castTarget, castToAttribute, findAttribute } from '../schema/attributes.js';
 import { inferTypes, opsetVersion } from '../schema/infer-types.js';
 import { float16BitsToFloat32Bits } from '../numeric/float16.js';
-
-const DTYPE_ATTRIBUTES = ['dtype', 'output_datatype'];
+import { normalizeDomain } from '../schema/op-schema.js';
+import { DTYPE_ATTRIBUTES } from './emulation-facts.js';
 
 /** The float32 emulation of a model converted to `target` (FLOAT16 or BFLOAT16). */
 export function emulateLowPrecision(converted: ModelProto, target: number): ModelProto {
@@ -72,7 +72,7 @@ export function emulateLowPrecision(converted: ModelProto, target: number): Mode
           node.proto = withFields(node.proto, { attribute: node.proto.attribute.map((a) => (a === attr ? widened : a)) });
         }
       }
-      const isCastToLow = node.opType === 'Cast' && node.domain === '' && castTarget(node.proto) === target;
+      const isCastToLow = node.opType === 'Cast' && normalizeDomain(node.domain) === '' && castTarget(node.proto) === target;
       if (!isCastToLow) {
         for (const name of DTYPE_ATTRIBUTES) {
           const attr = findAttribute(node.proto, name);
@@ -105,7 +105,7 @@ export function emulateLowPrecision(converted: ModelProto, target: number): Mode
 }
 
 /** A float32 tensor with the exact values of a low-precision tensor. */
-function widenTensor(tensor: TensorProto, target: number): TensorProto {
+export function widenTensor(tensor: TensorProto, target: number): TensorProto {
   let bytes = roundTripFloat32Bytes(tensor);
   if (!bytes) {
     const payload = rawPayloadOf(tensor);

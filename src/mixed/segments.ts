@@ -16,7 +16,7 @@ export interface Segment {
 /** Runs the bisection over `candidates` with `passes(blocked)`; returns the nodes to keep float32. */
 export async function bisect<T>(
   candidates: readonly T[],
-  passes: (blocked: readonly T[], segments: readonly Segment[]) => Promise<boolean>,
+  passes: (blocked: readonly T[], segments: readonly Segment[], current: Segment) => Promise<boolean>,
   alwaysBlocked: readonly T[] = [],
 ): Promise<T[]> {
   const segments: Segment[] = candidates.length > 0 ? [{ start: 0, size: candidates.length, good: false, bad: false }] : [];
@@ -28,7 +28,7 @@ export async function bisect<T>(
     }
     if (!current) break;
     const blocked = [...alwaysBlocked, ...segments.filter((s) => s !== current && !s.good).flatMap(nodesOf)];
-    if (await passes(blocked, segments)) {
+    if (await passes(blocked, segments, current)) {
       current.good = true;
     } else if (current.size === 1) {
       current.bad = true;
@@ -41,14 +41,19 @@ export async function bisect<T>(
   return [...alwaysBlocked, ...segments.filter((s) => !s.good).flatMap(nodesOf)];
 }
 
-/** How many candidate nodes are converted (good), kept (bad) and still undecided. */
-export function segmentCounts(segments: readonly Segment[]): { converted: number; kept: number; pending: number } {
+/**
+ * How many candidate nodes are converted (good), kept (bad) and still undecided; with `decided`,
+ * as they will be once the attempt on that segment has passed or failed.
+ */
+export function segmentCounts(segments: readonly Segment[], decided?: { segment: Segment; passed: boolean }): { converted: number; kept: number; pending: number } {
   let converted = 0;
   let kept = 0;
   let pending = 0;
   for (const s of segments) {
-    if (s.good) converted += s.size;
-    else if (s.bad) kept += s.size;
+    const good = s.good || (decided?.segment === s && decided.passed);
+    const bad = s.bad || (decided?.segment === s && !decided.passed && s.size === 1);
+    if (good) converted += s.size;
+    else if (bad) kept += s.size;
     else pending += s.size;
   }
   return { converted, kept, pending };

@@ -20,4 +20,17 @@ export interface Runtime {
   readonly name: string;
   /** Runs the model; resolves to every graph output (or those named). */
   run(model: Uint8Array, feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, TensorLike>>;
+  /**
+   * Loads the model once for many runs (optional: without it, each run loads the model again).
+   * `optimize: false` skips graph optimizations: for generated models (the float16 emulation)
+   * that run many times and that optimizations would only slow to load.
+   */
+  load?(model: Uint8Array, options?: { optimize?: boolean }): Promise<RuntimeSession>;
+}
+
+/** A model loaded once and run many times. */
+export interface RuntimeSession {
+  /** Runs the loaded model; resolves to every graph output (or those named). */
+  run(feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, TensorLike>>;
+  release(): Promise<void>;
 }

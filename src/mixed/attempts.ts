@@ -1,0 +1,110 @@
+/**
+ * How an attempt (a node block list) is run. On a CPU, one switched model (switched-model.ts)
+ * serves every attempt and every analysis run: the model is built and loaded once, and an attempt
+ * is one run with the block list's switch vector. With `emulate: false` (a provider with real
+ * float16), each attempt converts the model and runs the converted model itself.
+ */
+import { DataType } from '../dtype.js';
+import { convertModel } from '../convert/convert-model.js';
+import { encodeModel } from '../proto/codec.js';
+import type { ModelProto } from '../proto/onnx.js';
+import { convertFloat32ToFloat16 } from '../numeric/float16.js';
+import type { Feeds, Runtime, RuntimeSession, TensorLike } from '../runtime/runtime.js';
+import type { ConvertOptions } from '../convert/options.js';
+import { emulateLowPrecision } from './emulate.js';
+import type { SwitchPlan } from './switch-plan.js';
+import { buildSwitchedModel, SWITCHED_MODEL_MIN_OPSET } from './switched-model.js';
+import { opsetVersion } from '../schema/infer-types.js';
+
+export interface AttemptOutputs {
+  /** The model's outputs, in graph order. */
+  outputs: TensorLike[];
+  /** Exposed intermediates by value key (only when asked for, and only from the switched model). */
+  exposed?: Map<string, TensorLike>;
+}
+
+export interface AttemptRunner {
+  run(blocked: readonly string[], feeds: Feeds, expose: boolean): Promise<AttemptOutputs>;
+  release(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  runtime: Runtime;
+  target: number;
+  keepIoTypes: boolean;
+  convertOptions: Omit<ConvertOptions, 'nodeBlockList' | 'keepIoTypes'> | undefined;
+  outputNames: readonly string[];
+  /** Whether runs will ask for intermediates (the guided ranking): the switched model then exposes them. */
+  expose: boolean;
+}
+
+/** The switched model loads several times faster unoptimized and runs no slower: its selections sit between the nodes that optimizations would fuse. */
+const UNOPTIMIZED = { optimize: false };
+
+/** A session over one model: the runtime's own when it can load once, else a run per call. */
+export async function openSession(runtime: Runtime, bytes: Uint8Array, options?: { optimize?: boolean }): Promise<RuntimeSession> {
+  if (runtime.load) return runtime.load(bytes, options);
+  return { run: (feeds, outputNames) => runtime.run(bytes, feeds, outputNames), release: async () => undefined };
+}
+
+/** The switched model in one session; undefined where the model's opset predates Where. */
+export async function switchedRunner(model: ModelProto, plan: SwitchPlan, options: RunnerOptions): Promise<AttemptRunner | undefined> {
+  if ((opsetVersion(model.opsetImport, '') ?? 1) < SWITCHED_MODEL_MIN_OPSET) return undefined;
+  const build = (exposeLoopBodies: boolean) => buildSwitchedModel(model, plan, { target: options.target, convertOptions: options.convertOptions, expose: options.expose, exposeLoopBodies });
+  let switched = build(true);
+  let session = await openSession(options.runtime, encodeModel(switched.model), UNOPTIMIZED);
+  let exposedNames = [...switched.exposed.keys()];
+  let retried = false;
+  const run = async (blocked: readonly string[], feeds: Feeds, expose: boolean): Promise<AttemptOutputs> => {
+    const switches = plan.switches(blocked);
+    const inputs = { ...feeds, [switched.switchInput]: { type: 'bool', data: switches, dims: [switches.length] } };
+    const fetch = expose ? [...new Set([...options.outputNames, ...exposedNames])] : options.outputNames;
+    let outputs: Record<string, TensorLike>;
+    try {
+      outputs = await session.run(inputs, fetch);
+    } catch (error) {
+      // A Loop or Scan body value that changes shape between iterations cannot be stacked (the
+      // whole graph runs whatever is fetched): once, rebuild without exposing loop bodies.
+      if (retried || !switched.exposesLoopBodies) throw error;
+      retried = true;
+      await session.release();
+      switched = build(false);
+      session = await openSession(options.runtime, encodeModel(switched.model), UNOPTIMIZED);
+      exposedNames = [...switched.exposed.keys()];
+      return run(blocked, feeds, expose);
+    }
+    const result: AttemptOutputs = { outputs: options.outputNames.map((name) => outputs[name]!) };
+    if (expose) result.exposed = new Map(exposedNames.flatMap((name) => (outputs[name] ? [[switched.exposed.get(name)!, outputs[name]!] as const] : [])));
+    return result;
+  };
+  return { run, release: () => session.release() };
+}
+
+/** Converts the model for each attempt and runs it (emulated when `emulate`, else as converted, feeds cast to its input types). */
+export function convertingRunner(model: ModelProto, options: RunnerOptions & { emulate: boolean }): AttemptRunner {
+  return {
+    async run(blocked: readonly string[], feeds: Feeds) {
+      const converted = convertModel(model, { ...options.convertOptions, keepIoTypes: options.keepIoTypes, nodeBlockList: blocked }, options.target).model;
+      const runnable = options.emulate ? emulateLowPrecision(converted, options.target) : converted;
+      const inputs = options.emulate ? feeds : castFeeds(converted, feeds);
+      const outputs = await options.runtime.run(encodeModel(runnable), inputs, options.outputNames);
+      return { outputs: options.outputNames.map((name) => outputs[name]!) };
+    },
+    release: async () => undefined,
+  };
+}
+
+/** Float32 feeds cast to float16 where the converted model's inputs are float16 (keepIoTypes false, as Python). */
+export function castFeeds(model: ModelProto, feeds: Feeds): Feeds {
+  const out: Feeds = { ...feeds };
+  for (const input of model.graph!.input) {
+    const feed = feeds[input.name];
+    const type = input.type?.value;
+    if (!feed || feed.type !== 'float32' || type?.case !== 'tensorType' || type.value.elemType !== DataType.FLOAT16) continue;
+    const source = feed.data as Float32Array;
+    const halves = new Uint16Array(source.length);
+    convertFloat32ToFloat16(new Uint32Array(source.buffer, source.byteOffset, source.length), halves);
+    out[input.name] = { type: 'float16', data: halves, dims: feed.dims };
+  }
+  return out;
+}
