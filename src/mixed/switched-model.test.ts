@@ -4,11 +4,11 @@
  * real model with nested If subgraphs and LSTMs, within one float16 step (see that test).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DataType } from '../dtype.js';
 import { convertModel } from '../convert/convert-model.js';
-import { loadModel } from '../io/load-model.js';
-import { encodeModel } from '../proto/codec.js';
+import { decodeModel, encodeModel } from '../proto/codec.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { nodeRuntime } from '../runtime/node-runtime.js';
 import type { Feeds, Runtime, TensorLike } from '../runtime/runtime.js';
@@ -104,7 +104,7 @@ test('switched model equals the emulation on Silero VAD (LSTM inside nested If s
   // emulation's adjacent float32 nodes) add the same kind of noise.
   const unoptimized = await nodeRuntime({ sessionOptions: { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 } });
   for (const path of SILERO_MODELS.slice(0, 2)) {
-    const m = await loadModel(path);
+    const m = decodeModel(readFileSync(path), path);
     const names = m.graph!.input.map((i) => i.name);
     const feeds: Feeds = {
       ...randomFeeds(m, { seed: 5, ...(names.includes('state') ? { shapes: { input: [1, 512], state: [2, 1, 128] } } : { dims: { batch: 1, sequence: 512 } }) }),
