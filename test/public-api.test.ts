@@ -19,7 +19,7 @@ const CORE_EXPORTS = [
   'mapTensors', 'memorySource', 'onnxruntimeAdapter', 'parseDataType', 'parseNpy', 'randomFeeds', 'readTensorData', 'summarizeModel', 'tensorFromProto',
   'tensorPayload',
 ];
-const NODE_ONLY_EXPORTS = ['loadModel', 'loadModelSync', 'loadOnnxruntimeNode', 'nodeRuntime', 'readFeeds', 'readTestDataFeeds', 'readTestDataTensors', 'saveModel'];
+const NODE_ONLY_EXPORTS = ['loadModel', 'loadModelSync', 'loadOnnxruntimeNode', 'nodeRuntime', 'readFeeds', 'readTestDataFeeds', 'readTestDataTensors', 'saveModel', 'sourceFilesOf'];
 
 test('the core entry exports exactly the documented names', async () => {
   const core = await import('../src/index.js');
