@@ -3,12 +3,13 @@
  * Weights stream from the input (and its data files) to the output, converted chunk by chunk.
  * The report goes to stderr, or as JSON to stdout with --json.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { convertModel, type ConversionReport } from '../convert/convert-model.js';
 import { DEFAULT_OP_BLOCK_LIST, type ConvertOptions } from '../convert/options.js';
 import { DataType } from '../dtype.js';
 import { loadModel } from '../io/load-model.js';
+import { readNodeBlockList } from '../io/node-block-list.js';
 import { saveModel } from '../io/save-model.js';
 import { encodeModelParts, PROTOBUF_SIZE_LIMIT } from '../proto/codec.js';
 import { TensorProto_DataLocation } from '../proto/onnx.js';
@@ -143,22 +144,7 @@ function numberFlag(values: Values, name: 'min-positive-val' | 'max-finite-val')
 
 /** Reads a node list: "a,b", or "@file" with one name per line or a JSON list (as `auto --save-block-list` writes). */
 export function readNodeList(text: string): string[] {
-  if (!text.startsWith('@')) return list(text);
-  const path = text.slice(1);
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--node-block-list: cannot read ${path}`);
-  }
-  const trimmed = content.trim();
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    const parsed = JSON.parse(trimmed) as unknown;
-    const names = Array.isArray(parsed) ? parsed : (parsed as { nodeBlockList?: unknown }).nodeBlockList;
-    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new UsageError(`--node-block-list: ${path} holds no list of node names`);
-    return names;
-  }
-  return trimmed.split(/\r?\n/).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+  return text.startsWith('@') ? readNodeBlockList(text.slice(1)) : list(text);
 }
 
 function convertOptions(values: Values): ConvertOptions {
