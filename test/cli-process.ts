@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../fuzz/cli-entry.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../scripts/fuzz/cli-entry.ts', import.meta.url));
 
 export interface CliRun {
   code: number | null;
