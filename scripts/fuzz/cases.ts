@@ -105,7 +105,7 @@ export async function prepareCase(seed: number, index: number, dir: string, mode
   const inPlace = convert[3] === modelPath;
   const outputs = inPlace ? [modelPath, join(caseDir, 'model.onnx.data'), ...(dataFile ? [join(caseDir, dataFile)] : [])] : [];
   return {
-    description: `${relative(ROOT, source)} mutated by ${applied.join('+') || 'nothing'}`,
+    description: `${source.startsWith(ROOT) ? relative(ROOT, source) : source} mutated by ${applied.join('+') || 'nothing'}`,
     commands: [inspect, convert],
     outputs,
     watched: inPlace ? watched : [caseDir, outside],
