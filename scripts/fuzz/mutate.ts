@@ -242,6 +242,7 @@ export function mutateModel(bytes: Uint8Array, kind: ModelMutation, rng: Random,
   } catch {
     return undefined;
   }
+  if (!model.graph) return undefined; // nothing structural to mutate
   MODEL_MUTATIONS[kind](model, rng, hostile);
   try {
     return toBinary(ModelProtoSchema, model);
