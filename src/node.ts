@@ -6,6 +6,8 @@
 export * from './index.js';
 export { loadModel, type LoadOptions } from './io/load-model.js';
 export { saveModel, type SaveOptions, type SavedModel, type ExternalDataOptions } from './io/save-model.js';
+export { sourceFilesOf } from './io/source-files.js';
+export { readNodeBlockList } from './io/node-block-list.js';
 export { readFeeds } from './io/feeds.js';
 export { nodeRuntime } from './runtime/node-runtime.js';
 export { autoConvertMixedPrecision, findNodeBlockList, type NodeAutoMixedPrecisionOptions } from './mixed/node-auto.js';

@@ -30,7 +30,7 @@ const MAIN_EXPORTS = [
   'OnnxFormatError', 'ExternalDataError', 'UnsupportedModelError', 'ModelFileError', 'ModelRunError', 'OptionsError', 'ValidationError',
   'RuntimeUnavailableError', 'isLibraryError', 'DataType',
 ];
-const NODE_ONLY_EXPORTS = ['loadModel', 'saveModel', 'readFeeds', 'nodeRuntime'];
+const NODE_ONLY_EXPORTS = ['loadModel', 'saveModel', 'readFeeds', 'nodeRuntime', 'sourceFilesOf', 'readNodeBlockList'];
 const LOW_LEVEL_EXPORTS = [
   // protobuf messages
   'AttributeProtoSchema', 'AttributeProto_AttributeType', 'FunctionProtoSchema', 'GraphProtoSchema', 'ModelProtoSchema', 'NodeProtoSchema',
@@ -65,7 +65,7 @@ test('the main (browser-safe) entry exports exactly the documented names, at mos
 test('the Node entry adds files, feeds from files and onnxruntime-node, and defaults the mixed-precision runtime', async () => {
   const node = await import('../src/node.js');
   assert.deepEqual(sorted(Object.keys(node)), sorted([...MAIN_EXPORTS, ...NODE_ONLY_EXPORTS]));
-  assert.ok(NODE_ONLY_EXPORTS.length <= 5, "the Node entry adds only files, feeds from files and onnxruntime-node");
+  assert.ok(NODE_ONLY_EXPORTS.length <= 6, 'the Node entry adds only files, feeds and node lists from files, and onnxruntime-node');
   const main = await import('../src/index.js');
   assert.notEqual(node.autoConvertMixedPrecision, main.autoConvertMixedPrecision, 'the Node entry wraps it with onnxruntime-node as default runtime');
   assert.notEqual(node.findNodeBlockList, main.findNodeBlockList);

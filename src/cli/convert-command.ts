@@ -3,9 +3,9 @@
  * Weights stream from the input (and its data files) to the output, converted chunk by chunk.
  * The report goes to stderr, or as JSON to stdout with --json.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, readNodeBlockList, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { formatBytes, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -141,27 +141,7 @@ function numberFlag(values: Values, name: 'min-positive-val' | 'max-finite-val')
 
 /** Reads a node list: "a,b", or "@file" with one name per line or a JSON list (as `auto --save-block-list` writes). */
 export function readNodeList(text: string): string[] {
-  if (!text.startsWith('@')) return list(text);
-  const path = text.slice(1);
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--node-block-list: cannot read ${path}`);
-  }
-  const trimmed = content.trim();
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch (error) {
-      throw new UsageError(`--node-block-list: ${path} is not valid JSON (${(error as Error).message})`);
-    }
-    const names = Array.isArray(parsed) ? parsed : (parsed as { nodeBlockList?: unknown }).nodeBlockList;
-    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new UsageError(`--node-block-list: ${path} holds no list of node names`);
-    return names;
-  }
-  return trimmed.split(/\r?\n/).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
+  return text.startsWith('@') ? readNodeBlockList(text.slice(1)) : list(text);
 }
 
 function convertOptions(values: Values): ConvertOptions {

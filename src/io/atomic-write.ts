@@ -2,6 +2,8 @@
  * Atomic file writes: each file is written to a temporary name in its target folder, synced,
  * then renamed over the target, so a reader never sees a half-written file and a failed write
  * leaves the old file as it was. A descriptor opened on the old file keeps reading the old bytes.
+ * Temporary files are named `.NAME.onnx-float16-PID-RANDOM.tmp` beside the target, so one left by
+ * a killed process is easy to recognise and delete.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +23,8 @@ export async function writeFilesAtomically(files: readonly PendingFile[]): Promi
     for (const file of files) {
       const dir = dirname(file.path);
       assertFolder(dir, file.path);
-      const temp = join(dir, `.${basename(file.path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+      assertNotFolder(file.path);
+      const temp = temporaryPath(file.path);
       temps.push(temp);
       const fd = openSync(temp, 'wx', 0o644);
       try {
@@ -39,6 +42,21 @@ export async function writeFilesAtomically(files: readonly PendingFile[]): Promi
     }
     throw error;
   }
+}
+
+/** The temporary name a file is written under before it is renamed to `path`. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.onnx-float16-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+}
+
+function assertNotFolder(path: string): void {
+  let isFolder = false;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch {
+    isFolder = false;
+  }
+  if (isFolder) throw new ModelFileError(`cannot write ${path}: it is a folder; name a file to write`);
 }
 
 function assertFolder(dir: string, path: string): void {

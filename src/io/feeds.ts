@@ -3,12 +3,18 @@
  * (`name=file.npy`, or the only input), .npz archives (one array per input name), or JSON
  * (`{ "name": { "type": "float32", "dims": [1, 3], "data": [...] } }`, or nested arrays whose
  * type comes from the model).
+ *
+ * Files are checked before they are read whole: a feed may hold at most what its input can
+ * hold (8 bytes per element of a fully static shape) or MAX_FEED_BYTES where a dim is dynamic.
+ * An .npz entry is matched to an input by name and its declared size checked before it is
+ * inflated, and inflating stops at the declared size, so a small archive cannot expand to
+ * gigabytes in memory.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { OptionsError } from '../errors.js';
+import { isLibraryError, OptionsError } from '../errors.js';
 import { DataType } from '../dtype.js';
-import type { ModelProto } from '../proto/onnx.js';
+import type { ModelProto, ValueInfoProto } from '../proto/onnx.js';
 import { parseNpy } from '../runtime/npy.js';
 import type { Feeds, TensorLike } from '../runtime/runtime.js';
 import { readTestDataFeeds } from './test-data.js';
@@ -19,10 +25,25 @@ export function feedInputs(model: ModelProto) {
   return (model.graph?.input ?? []).filter((i) => !initializers.has(i.name));
 }
 
+/** The most bytes one feed file (or .npz entry) may hold when its input has a dynamic dim: 1 GiB. */
+export const MAX_FEED_BYTES = 2 ** 30;
+/** Room for a .npy header on top of the data. */
+const NPY_HEADER_ALLOWANCE = 64 * 1024 + 16;
+
 /** Reads one `--feeds` argument into feeds. */
 export function readFeeds(spec: string, model: ModelProto): Feeds {
+  try {
+    return readFeedsUnchecked(spec, model);
+  } catch (error) {
+    if (isLibraryError(error)) throw error;
+    // A malformed file that the format readers did not foresee (an out-of-range offset, ...).
+    throw new OptionsError(`feeds: ${spec}: unreadable (${(error as Error).message})`, { cause: error });
+  }
+}
+
+function readFeedsUnchecked(spec: string, model: ModelProto): Feeds {
   const named = /^([^=]+)=(.+\.npy)$/.exec(spec);
-  if (named) return { [named[1]!]: parseNpy(readFileSync(named[2]!), named[2]!) };
+  if (named) return { [named[1]!]: parseNpy(readBounded(named[2]!, feedByteLimit(inputNamed(model, named[1]!, named[2]!))), named[2]!) };
   const namedArchive = /^([^=]+)=(.+\.npz)$/.exec(spec);
   if (namedArchive) throw new OptionsError(`feeds: ${spec}: a .npz names its arrays itself (one per input); give ${namedArchive[2]} without "${namedArchive[1]}="`);
   let isFolder = false;
@@ -35,16 +56,55 @@ export function readFeeds(spec: string, model: ModelProto): Feeds {
   if (spec.endsWith('.npy')) {
     const inputs = feedInputs(model);
     if (inputs.length !== 1) throw new OptionsError(`feeds: ${spec} gives one array but the model has ${inputs.length} inputs; write name=${spec}`);
-    return { [inputs[0]!.name]: parseNpy(readFileSync(spec), spec) };
+    return { [inputs[0]!.name]: parseNpy(readBounded(spec, feedByteLimit(inputs[0]!)), spec) };
   }
-  if (spec.endsWith('.npz')) return readNpz(spec);
+  if (spec.endsWith('.npz')) return readNpz(spec, model);
   if (spec.endsWith('.json')) return readJsonFeeds(spec, model);
   throw new OptionsError(`feeds: ${spec} is not a test-data folder, .npy, .npz or .json file`);
 }
 
-function readNpz(path: string): Feeds {
-  const bytes = readFileSync(path);
+function inputNamed(model: ModelProto, name: string, file: string): ValueInfoProto {
+  const inputs = feedInputs(model);
+  const input = inputs.find((i) => i.name === name);
+  if (!input) throw new OptionsError(`feeds: ${file} is given for "${name}", which is not an input of the model (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+  return input;
+}
+
+/** The most bytes a .npy for `input` may hold: 8 per element of a static shape, else MAX_FEED_BYTES. */
+function feedByteLimit(input: ValueInfoProto): number {
+  const type = input.type?.value;
+  if (type?.case !== 'tensorType' || !type.value.shape) return MAX_FEED_BYTES;
+  let elements = 1;
+  for (const dim of type.value.shape.dim) {
+    if (dim.value.case !== 'dimValue' || dim.value.value < 0n) return MAX_FEED_BYTES;
+    elements *= Number(dim.value.value);
+  }
+  return Math.min(MAX_FEED_BYTES, elements * 8 + NPY_HEADER_ALLOWANCE);
+}
+
+/** Reads a feed file after checking its size against `limit`. */
+function readBounded(path: string, limit: number): Uint8Array {
+  let size: number;
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new OptionsError(`feeds: ${path} is not a file`);
+    size = stats.size;
+  } catch (error) {
+    if (isLibraryError(error)) throw error;
+    throw new OptionsError(`feeds: ${path} not found`);
+  }
+  if (size > limit) throw new OptionsError(`feeds: ${path} is ${size} bytes, more than the model's inputs can hold (${limit} bytes)`);
+  return readFileSync(path);
+}
+
+/**
+ * Reads a .npz (zip of .npy). Each entry is matched to a model input by name, and its declared
+ * size checked against that input, before it is inflated; inflating stops at the declared size.
+ */
+function readNpz(path: string, model: ModelProto): Feeds {
+  const bytes = readBounded(path, MAX_FEED_BYTES);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const invalid = (why: string) => new OptionsError(`feeds: ${path} is not a valid .npz archive: ${why}`);
   // The central directory's end record: the last "PK\5\6" in the file.
   let end = -1;
   for (let i = bytes.length - 22; i >= 0; i--) if (view.getUint32(i, true) === 0x06054b50) { end = i; break; }
@@ -53,27 +113,52 @@ function readNpz(path: string): Feeds {
   let at = view.getUint32(end + 16, true);
   const feeds: Feeds = {};
   for (let e = 0; e < entries; e++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw invalid(`central directory entry ${e} is out of place`);
     const method = view.getUint16(at + 10, true);
     const compressed = view.getUint32(at + 20, true);
+    const uncompressed = view.getUint32(at + 24, true);
     const nameLength = view.getUint16(at + 28, true);
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
     const local = view.getUint32(at + 42, true);
     const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    const input = inputNamed(model, name.replace(/\.npy$/, ''), `${path}:${name}`);
+    const limit = feedByteLimit(input);
+    if (uncompressed > limit) throw new OptionsError(`feeds: ${path}: entry ${name} inflates to ${uncompressed} bytes, more than input "${input.name}" can hold (${limit} bytes)`);
+    if (local + 30 > bytes.length) throw invalid(`entry ${name} points past the end of the file`);
     const dataStart = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    if (dataStart + compressed > bytes.length) throw invalid(`entry ${name} runs past the end of the file`);
     const raw = bytes.subarray(dataStart, dataStart + compressed);
-    const data = method === 0 ? raw : method === 8 ? inflateRawSync(raw) : undefined;
+    const data = method === 0 ? raw : method === 8 ? inflateBounded(raw, uncompressed, `${path}:${name}`) : undefined;
     if (!data) throw new OptionsError(`feeds: ${path}: entry ${name} uses an unsupported compression`);
-    feeds[name.replace(/\.npy$/, '')] = parseNpy(data, `${path}:${name}`);
+    feeds[input.name] = parseNpy(data, `${path}:${name}`);
     at += 46 + nameLength + extraLength + commentLength;
   }
   return feeds;
 }
 
+/** Inflates at most `declared` bytes; an entry that inflates to more (or less) than it declares is refused. */
+function inflateBounded(raw: Uint8Array, declared: number, label: string): Uint8Array {
+  let data: Uint8Array;
+  try {
+    data = inflateRawSync(raw, { maxOutputLength: Math.max(declared, 1) });
+  } catch (error) {
+    throw new OptionsError(`feeds: ${label}: does not inflate to its declared ${declared} bytes (${(error as Error).message})`, { cause: error });
+  }
+  if (data.byteLength !== declared) throw new OptionsError(`feeds: ${label}: inflates to ${data.byteLength} bytes, not its declared ${declared}`);
+  return data;
+}
+
 const JSON_TYPES: Record<number, string> = { [DataType.FLOAT]: 'float32', [DataType.DOUBLE]: 'float64', [DataType.INT64]: 'int64', [DataType.INT32]: 'int32', [DataType.BOOL]: 'bool', [DataType.UINT8]: 'uint8', [DataType.INT8]: 'int8' };
 
 function readJsonFeeds(path: string, model: ModelProto): Feeds {
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new OptionsError(`feeds: ${path} is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new OptionsError(`feeds: ${path} must hold a JSON object of input names`);
   const feeds: Feeds = {};
   for (const [name, value] of Object.entries(parsed)) {
     if (value && typeof value === 'object' && !Array.isArray(value) && 'data' in value) {

@@ -22,6 +22,8 @@ export class OpenFile implements RandomAccessSource {
   readonly byteLength: number;
   readonly ino: number;
   readonly dev: number;
+  /** False for a folder or a device: such a path is not a model or data file. */
+  readonly isRegularFile: boolean;
 
   private constructor(
     readonly path: string,
@@ -31,6 +33,7 @@ export class OpenFile implements RandomAccessSource {
     this.byteLength = stats.size;
     this.ino = stats.ino;
     this.dev = stats.dev;
+    this.isRegularFile = stats.isFile();
     closer.register(this, fd);
   }
 

@@ -11,6 +11,7 @@ import { decodeModelLazily } from '../proto/skeleton.js';
 import { forEachTensor } from '../proto/tensor-walk.js';
 import { modelFolder, openExternalDataFile, parseExternalDataInfo } from './external-data.js';
 import { OpenFile } from './file-source.js';
+import { recordSourceFiles } from './source-files.js';
 
 export interface LoadOptions {
   /** Embedded `raw_data` of at least this many bytes is read only when used. Default 1024. */
@@ -26,21 +27,27 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
 export function loadModelSync(path: string, options: LoadOptions = {}): ModelProto {
   const file = openModelFile(path);
   const model = decodeModelLazily(file, { lazyThreshold: options.lazyThreshold ?? 1024 });
-  bindExternalTensors(model, path);
+  const dataFiles = bindExternalTensors(model, path);
+  recordSourceFiles(model, file, dataFiles);
   return model;
 }
 
 function openModelFile(path: string): OpenFile {
+  let file: OpenFile;
   try {
-    return OpenFile.open(path);
+    file = OpenFile.open(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a model file' : (error as Error).message;
     throw new ModelFileError(`${path}: ${reason}`, { cause: error });
   }
+  // Opening a folder for reading succeeds on Linux; reading it would fail with EISDIR.
+  if (!file.isRegularFile) throw new ModelFileError(`${path}: is a folder or device, not a model file`);
+  return file;
 }
 
-function bindExternalTensors(model: ModelProto, modelPath: string): void {
+/** Binds every external tensor to its bytes; returns the data files opened. */
+function bindExternalTensors(model: ModelProto, modelPath: string): OpenFile[] {
   const baseDir = modelFolder(modelPath);
   const files = new Map<string, OpenFile>();
   forEachTensor(model, (tensor) => {
@@ -64,6 +71,7 @@ function bindExternalTensors(model: ModelProto, modelPath: string): void {
     }
     bindExternalData(tensor, file.payload(info.offset, length));
   });
+  return [...files.values()];
 }
 
 /** Bytes the tensor's dims and data type call for; undefined for strings and unknown types. */

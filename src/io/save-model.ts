@@ -3,10 +3,16 @@
  * external data file, streaming every payload from its source (memory, the input file, its data
  * files, or a computed payload) through one reused buffer. Never mutates `model`; writes are
  * atomic, so saving over the model's own file (or data file) is safe.
+ *
+ * An output (model or data file) that is a file some loaded model reads (its model file or one of
+ * its data files, by device and inode: links and other spellings included) is refused, so a
+ * careless `-o` or data file name cannot destroy the input. The one exception is saving in place
+ * (the output model is a loaded model's own file): its own files may then be replaced, which is
+ * safe because every payload is read into the temporary files before the first rename.
  */
 import { lstatSync, writeSync, writevSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { ExternalDataError, OptionsError } from '../errors.js';
+import { ExternalDataError, ModelFileError, OptionsError } from '../errors.js';
 import { assertWithinProtobufLimit, encodeModelParts, PROTOBUF_SIZE_LIMIT, type EncodedPart } from '../proto/codec.js';
 import { TensorProto_DataLocation, type ModelProto } from '../proto/onnx.js';
 import { planTensorPlacement, type DataJob } from '../proto/external-placement.js';
@@ -14,6 +20,7 @@ import type { TensorPayload } from '../proto/payload.js';
 import { forEachTensor } from '../proto/tensor-walk.js';
 import { writeFilesAtomically } from './atomic-write.js';
 import { containedPath } from './external-data.js';
+import { fileIdentity, liveSourceFileSets, sameFile } from './source-files.js';
 
 export interface ExternalDataOptions {
   /** Data file name, relative to the model's folder. Default `<model file name>.data`. */
@@ -62,6 +69,8 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   }
   assertWithinProtobufLimit(encoded.byteLength);
 
+  assertInputsSurvive(target, external?.path);
+
   const total = encoded.byteLength + plan.dataFileBytes;
   const writer = new StreamWriter(total, options.onProgress);
   const files = [];
@@ -84,6 +93,30 @@ function usesExternalData(model: ModelProto): boolean {
     if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL) found = true;
   });
   return found;
+}
+
+/**
+ * Refuses an output that is a file a loaded model reads, unless the output model is that model's
+ * own file (in place). Files that do not exist yet cannot be inputs.
+ */
+function assertInputsSurvive(target: string, dataPath: string | undefined): void {
+  const outputs = [{ path: target, what: 'the output model' }];
+  if (dataPath) outputs.push({ path: dataPath, what: 'the output data file' });
+  const identities = outputs.map((o) => ({ ...o, id: fileIdentity(o.path) }));
+  if (identities.every((o) => o.id === undefined)) return;
+  const targetId = identities[0]!.id;
+  for (const set of liveSourceFileSets()) {
+    if (targetId && sameFile(targetId, set.model)) continue; // in place: this model's own files may be replaced
+    for (const output of identities) {
+      if (!output.id) continue;
+      const input = [set.model, ...set.data].find((file) => sameFile(file, output.id!));
+      if (!input) continue;
+      const role = input === set.model ? 'the input model' : `a data file of the input model ${set.model.path}`;
+      throw new ModelFileError(
+        `refusing to write ${output.what} ${output.path}: it is ${input.path}, ${role}, which would be destroyed; choose another output name`,
+      );
+    }
+  }
 }
 
 interface ResolvedExternal {

@@ -4,6 +4,7 @@
  * stable: a graph already sorted keeps its order, and otherwise each node moves only as early as
  * its dependencies force.
  */
+import { OnnxFormatError } from '../errors.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
 import type { Value } from './value.js';
@@ -44,7 +45,7 @@ export function topologicalOrder(graph: Graph, memo = new Map<Graph, Set<Value>>
       if (frame.next < frame.deps.length) {
         const dep = frame.deps[frame.next++]!;
         const seen = state.get(dep);
-        if (seen === 'visiting') throw new Error(`the graph ${graph.path || 'main'} has a cycle through ${dep.describe()}`);
+        if (seen === 'visiting') throw new OnnxFormatError(`the graph ${graph.path || 'main'} has a cycle through ${dep.describe()}; a graph's nodes must form a DAG`);
         if (seen === undefined) {
           state.set(dep, 'visiting');
           stack.push({ node: dep, deps: dependencies(dep), next: 0 });

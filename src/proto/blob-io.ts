@@ -117,7 +117,11 @@ export interface ModelBlobs {
   externalData?: { location: string; blob: Blob };
 }
 
-/** The model as Blobs, ready to download; payloads are converted chunk by chunk, Blob slices passed through. */
+/**
+ * The model as Blobs, ready to download; payloads are converted chunk by chunk, Blob slices passed through.
+ * Unlike saveModel, this cannot destroy an input: it writes nothing, and a browser saves a
+ * download under a new name when one with that name exists.
+ */
 export async function modelToBlobs(model: ModelProto, options: BlobSaveOptions = {}): Promise<ModelBlobs> {
   const settings = options.externalData === true ? {} : options.externalData || undefined;
   const external = settings && { location: settings.location ?? 'model.onnx.data', sizeThreshold: settings.sizeThreshold ?? 1024, convertAttribute: settings.convertAttribute ?? false };

@@ -11,6 +11,7 @@ import { create, fromBinary, toBinary, type DescField, type DescMessage } from '
 import { OnnxFormatError, UnsupportedModelError } from '../errors.js';
 import { ModelProtoSchema, type ModelProto, type TensorProto } from './onnx.js';
 import { readPayloadSync, tensorPayload, type TensorPayload } from './payload.js';
+import { assertTensorSizes } from './tensor-sizes.js';
 import { lengthDelimitedHeader } from './varint.js';
 
 /** The largest message protobuf allows (2 GiB - 1). Larger models need external data. */
@@ -19,13 +20,35 @@ export const PROTOBUF_SIZE_LIMIT = 2 ** 31 - 1;
 /** `raw_data` at least this large is emitted as its own part (a view), not copied into framing. */
 const VIEW_THRESHOLD = 4096;
 
+/**
+ * The deepest nesting of messages a model may have (ModelProto is depth 1). Each level of
+ * subgraph costs three (GraphProto > NodeProto > AttributeProto > GraphProto), so subgraphs may
+ * nest about 33 deep; deeper models are refused at decoding, before anything recursive walks
+ * them, so no walk of a decoded model can exhaust the call stack.
+ */
+export const MAX_MESSAGE_DEPTH = 100;
+
+/** The one-line refusal of a model nested deeper than MAX_MESSAGE_DEPTH. */
+export function tooDeepMessage(label: string): string {
+  return `${label}: messages nested deeper than ${MAX_MESSAGE_DEPTH} levels (subgraphs about ${Math.floor(MAX_MESSAGE_DEPTH / 3)} deep), which is refused`;
+}
+
 /** Decodes a model from its bytes. `raw_data` fields are views into `bytes`. */
 export function decodeModel(bytes: Uint8Array, label = 'model'): ModelProto {
+  const model = decodeModelStructure(bytes, label);
+  assertTensorSizes(model, label);
+  return model;
+}
+
+/** decodeModel without the tensor size checks (the lazy decoder checks once payloads are bound). */
+export function decodeModelStructure(bytes: Uint8Array, label: string): ModelProto {
   let model: ModelProto;
   try {
-    model = fromBinary(ModelProtoSchema, bytes);
+    model = fromBinary(ModelProtoSchema, bytes, { recursionLimit: MAX_MESSAGE_DEPTH });
   } catch (error) {
-    throw new OnnxFormatError(`${label}: not a valid ONNX model, or truncated (${(error as Error).message})`, { cause: error });
+    const message = (error as Error).message;
+    if (/maximum recursion depth/.test(message)) throw new OnnxFormatError(tooDeepMessage(label), { cause: error });
+    throw new OnnxFormatError(`${label}: not a valid ONNX model, or truncated (${message})`, { cause: error });
   }
   if (model.graph === undefined && model.irVersion === 0n && model.functions.length === 0) {
     throw new OnnxFormatError(`${label}: not an ONNX model (no ir_version, graph or functions)`);

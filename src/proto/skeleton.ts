@@ -6,9 +6,10 @@
  * Messages smaller than the threshold cannot hold such a payload and are copied whole.
  */
 import { OnnxFormatError } from '../errors.js';
-import { decodeModel } from './codec.js';
+import { decodeModelStructure, MAX_MESSAGE_DEPTH, tooDeepMessage } from './codec.js';
 import type { ModelProto, TensorProto } from './onnx.js';
 import { bindLazyRawData, type TensorPayload } from './payload.js';
+import { assertTensorSizes } from './tensor-sizes.js';
 import { forEachTensor } from './tensor-walk.js';
 import { encodeVarint, lengthDelimitedHeader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './varint.js';
 
@@ -79,8 +80,9 @@ export async function decodeModelLazilyAsync(source: AsyncRandomAccessSource, op
 }
 
 function finish(parts: Uint8Array[], scanner: SkeletonScanner, source: { label: string; payload(offset: number, length: number): TensorPayload }): ModelProto {
-  const model = decodeModel(concat(parts), source.label);
+  const model = decodeModelStructure(concat(parts), source.label);
   if (scanner.lazyRanges.length > 0) attachLazyPayloads(model, source, scanner.lazyRanges);
+  assertTensorSizes(model, source.label);
   return model;
 }
 
@@ -133,7 +135,9 @@ class SkeletonScanner {
   }
 
   /** Rebuilds the message in `[start, end)` as parts, cutting out large `raw_data`. */
-  *scanMessage(kind: MessageKind, start: number, end: number): Generator<ReadRequest, Uint8Array[], void> {
+  *scanMessage(kind: MessageKind, start: number, end: number, depth = 1): Generator<ReadRequest, Uint8Array[], void> {
+    // The same limit the decoder applies, checked here first: this walk recurses too.
+    if (depth > MAX_MESSAGE_DEPTH) throw new OnnxFormatError(tooDeepMessage(this.label));
     const parts: Uint8Array[] = [];
     const carriers = CARRIER_FIELDS[kind];
     let runStart = start;
@@ -154,7 +158,7 @@ class SkeletonScanner {
         if (length >= this.lazyThreshold && (child !== undefined || (kind === 'tensor' && fieldNumber === RAW_DATA_FIELD))) {
           if (fieldStart > runStart) parts.push(yield* this.read(runStart, fieldStart));
           if (child !== undefined) {
-            const inner = yield* this.scanMessage(child, bodyStart, bodyEnd);
+            const inner = yield* this.scanMessage(child, bodyStart, bodyEnd, depth + 1);
             parts.push(lengthDelimitedHeader(fieldNumber, inner.reduce((n, p) => n + p.byteLength, 0)), ...inner);
           } else {
             parts.push(encodeVarint(PLACEHOLDER_FIELD * 8 + WIRE_VARINT), encodeVarint(this.lazyRanges.length));
