@@ -1,6 +1,6 @@
 /**
- * The few operator facts the float16 emulation needs beyond the conversion's plan, in one place
- * (they mirror the converter's own tables; re-point them when those become one shared table).
+ * The operator questions the float16 emulation asks beyond the conversion's plan, answered from
+ * the conversion's own table of operator facts (schema/op-facts.ts), so the two cannot drift.
  */
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
@@ -8,19 +8,20 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
 import { findAttribute } from '../schema/attributes.js';
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
+import { DTYPE_ATTRIBUTE_NAMES, opFacts } from '../schema/op-facts.js';
 
 /** Attributes that type an op's float output (RandomNormal dtype, HannWindow output_datatype, ...). */
-export const DTYPE_ATTRIBUTES: readonly string[] = ['dtype', 'output_datatype'];
+export const DTYPE_ATTRIBUTES: readonly string[] = DTYPE_ATTRIBUTE_NAMES;
 
 /** Control-flow ops: their bodies' nodes are candidates, the ops themselves are not (as in the Python tool). */
 export function isControlFlow(node: Node): boolean {
-  return normalizeDomain(node.domain) === '' && (node.opType === 'If' || node.opType === 'Loop' || node.opType === 'Scan');
+  return opFacts(node.domain, node.opType).controlFlow === true;
 }
 
 /** A Constant node: its value follows its consumers, so the search never blocks it on its own. */
 export function isConstantNode(node: Node): boolean {
-  return normalizeDomain(node.domain) === '' && node.opType === 'Constant';
+  return isDefaultDomain(node.domain) && node.opType === 'Constant';
 }
 
 /**
@@ -29,9 +30,9 @@ export function isConstantNode(node: Node): boolean {
  * ConstantOfShape fill values; 'cast' (a runtime Cast, no clipping) for everything else.
  */
 export function constantProducerOf(value: Value): 'initializer' | 'Constant' | 'ConstantOfShape' | undefined {
-  if (value.initializer && !value.graph.inputs.some((port) => port.value === value)) return 'initializer';
+  if (value.isConstantInitializer) return 'initializer';
   const producer = value.producer;
-  if (!producer || normalizeDomain(producer.domain) !== '') return undefined;
+  if (!producer || !isDefaultDomain(producer.domain)) return undefined;
   if (producer.opType === 'Constant' && constantNodeTensor(producer)) return 'Constant';
   if (producer.opType === 'ConstantOfShape' && findAttribute(producer.proto, 'value')?.t?.dataType === DataType.FLOAT) return 'ConstantOfShape';
   return undefined;

@@ -4,21 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { equals } from '@bufbuild/protobuf';
-import { convertFloatToFloat16 } from '../convert/convert-model.js';
-import { saveModel } from '../io/save-model.js';
-import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
-import { SILERO_MODELS } from '../../test/testdata.js';
-import { loadModelFromBlob, modelToBlobs } from './blob-io.js';
-import { decodeModel, encodeModel } from './codec.js';
-import { ModelProtoSchema } from './onnx.js';
-import { readTensorData, tensorPayload } from './payload.js';
+import { convertFloatToFloat16 } from '../src/convert/convert-model.js';
+import { saveModel } from '../src/io/save-model.js';
+import { graph, model, node, tensor, valueInfo, DataType } from './model-builder.js';
+import { SILERO_MODELS } from './testdata.js';
+import { loadModelFromBlob, modelToBlobs } from '../src/proto/blob-io.js';
+import { decodeModel, encodeModel } from '../src/proto/codec.js';
+import { ModelProtoSchema } from '../src/proto/onnx.js';
+import { readTensorData, tensorPayload } from '../src/proto/payload.js';
 
 test('a model read from a Blob equals the decoded file, with large tensors left in the Blob', async () => {
   const bytes = readFileSync(SILERO_MODELS[1]!);
   assert.ok(equals(ModelProtoSchema, await loadModelFromBlob(new Blob([bytes])), decodeModel(bytes)));
   const loaded = await loadModelFromBlob(new Blob([bytes]), { lazy: true });
   let lazy = 0;
-  const { forEachTensor } = await import('./tensor-walk.js');
+  const { forEachTensor } = await import('../src/proto/tensor-walk.js');
   forEachTensor(loaded, (t) => {
     if (tensorPayload(t)?.payload.blob) lazy++;
   });
