@@ -1,0 +1,192 @@
+/**
+ * The browser page in real Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+ * conversions through the page are byte-identical to the library's file-to-file conversion (as
+ * the CLI writes them), external data round-trips, auto mixed precision finds a known block
+ * list, bad files give one-line errors, and no request leaves 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { convertModel, encodeModel, loadModel, saveModel, type ConvertOptions } from '../../src/node.js';
+import { overflowMlp } from '../mixed-precision-models.js';
+import { serveStatic } from '../../scripts/serve-web.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const MODELS = join(import.meta.dirname, '../../../shared/models');
+const ROOT = join(import.meta.dirname, '../..');
+const skip = !existsSync(CHROMIUM) ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium): browser page tests skipped` : false;
+if (skip) console.log(`# ${skip}`);
+
+describe('the browser page in Chromium', { skip }, () => {
+  let browser: Browser;
+  let page: Page;
+  let server: Server;
+  let siteUrl: string;
+  let work: string;
+  const requests: string[] = [];
+
+  before(async () => {
+    const built = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/build-web.ts')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(built.status, 0, `npm run build:web failed:\n${built.stdout}${built.stderr}`);
+    ({ server, url: siteUrl } = await serveStatic(join(ROOT, 'dist-web')));
+    work = mkdtempSync(join(tmpdir(), 'onnx-float16-page-'));
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+    context.on('request', (request) => requests.push(request.url()));
+    page = await context.newPage();
+    await page.goto(siteUrl);
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Picks files, waits for the summary (or an error), sets keep-io-types, converts; returns the downloads. */
+  async function convertInPage(paths: string[], keepIo: 'none' | 'all'): Promise<{ name: string; bytes: Buffer }[]> {
+    await pick(paths);
+    await page.check(`input[name="keep-io"][value="${keepIo}"]`);
+    await page.click('[data-testid=convert]');
+    await page.waitForSelector('#result:not([hidden]) [data-testid=download], [data-testid=error]:not([hidden])');
+    const error = await page.locator('[data-testid=error]:not([hidden])').count();
+    if (error) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    const links = await page.locator('#downloads a').all();
+    const files = [];
+    for (const link of links) {
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      files.push({ name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) });
+    }
+    return files;
+  }
+
+  async function pick(paths: string[]): Promise<void> {
+    await page.setInputFiles('[data-testid=model-input]', paths);
+    await page.waitForSelector('#inspect:not([hidden]), [data-testid=error]:not([hidden])');
+  }
+
+  async function errorLine(): Promise<string> {
+    await page.waitForSelector('[data-testid=error]:not([hidden])');
+    return (await page.textContent('[data-testid=error]')) ?? '';
+  }
+
+  /** The CLI's conversion: loadModel, convertModel, saveModel to NAME_fp16.onnx (external data when the input has some). */
+  async function cliConversion(path: string, options: ConvertOptions, externalData: boolean): Promise<Map<string, Buffer>> {
+    const out = mkdtempSync(join(work, 'cli-'));
+    const name = path.split('/').pop()!.replace(/\.onnx$/, '_fp16.onnx');
+    const { model } = convertModel(await loadModel(path), options);
+    await saveModel(model, join(out, name), { externalData: externalData ? { location: `${name}.data` } : false });
+    return new Map(readdirSync(out).map((file) => [file, readFileSync(join(out, file))]));
+  }
+
+  const models = existsSync(MODELS) ? readdirSync(MODELS).filter((f) => f.endsWith('.onnx')).sort() : [];
+
+  test('every shared model converts through the page byte-identically to the CLI, default and keep-io-types', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
+    for (const file of models) {
+      for (const keepIo of ['none', 'all'] as const) {
+        const path = join(MODELS, file);
+        const downloads = await convertInPage([path], keepIo);
+        const expected = await cliConversion(path, keepIo === 'all' ? { keepIoTypes: true } : {}, false);
+        assert.deepEqual(downloads.map((d) => d.name), [...expected.keys()], `${file} (${keepIo}): download names`);
+        for (const download of downloads) assert.ok(download.bytes.equals(expected.get(download.name)!), `${file} (keep-io-types ${keepIo}): ${download.name} differs from the CLI's`);
+      }
+    }
+    // The page after a conversion, for people to look at.
+    await pick([join(MODELS, 'gpt2_tiny_ort_fused.onnx')]);
+    await page.check('input[name="keep-io"][value="none"]');
+    await page.click('[data-testid=convert]');
+    await page.waitForSelector('#result:not([hidden]) [data-testid=download]');
+    assert.match((await page.textContent('[data-testid=report]')) ?? '', /Nodes kept float32/);
+    mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-artifacts/page.png'), fullPage: true });
+  });
+
+  test('a model with external data round-trips: model and data file in, model and data file out, as the CLI writes them', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
+    const folder = mkdtempSync(join(work, 'external-'));
+    const source = join(folder, 'faces.onnx');
+    await saveModel(await loadModel(join(MODELS, 'ultraface_rfb320.onnx')), source, { externalData: true });
+    const downloads = await convertInPage([source, `${source}.data`], 'none');
+    const expected = await cliConversion(source, {}, true);
+    assert.deepEqual(downloads.map((d) => d.name).sort(), ['faces_fp16.onnx', 'faces_fp16.onnx.data']);
+    for (const download of downloads) assert.ok(download.bytes.equals(expected.get(download.name)!), `${download.name} differs from the CLI's`);
+
+    // Without its data file, the page names the missing file and converting fails in one line.
+    await pick([source]);
+    assert.match((await page.textContent('#missing')) ?? '', /faces\.onnx\.data/);
+    await page.click('[data-testid=convert]');
+    const line = await errorLine();
+    assert.match(line, /faces\.onnx\.data/);
+    assert.doesNotMatch(line, /\n/);
+  });
+
+  test('bad files show one-line errors and the page stays usable', async () => {
+    const junk = join(work, 'notes.onnx');
+    writeFileSync(junk, 'these are not the bytes of an ONNX model\n'.repeat(20));
+    await pick([junk]);
+    const notOnnx = await errorLine();
+    assert.match(notOnnx, /notes\.onnx/);
+    assert.doesNotMatch(notOnnx, /\n/);
+
+    const whole = encodeModel(overflowMlp());
+    const truncated = join(work, 'truncated.onnx');
+    writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+    await page.setInputFiles('[data-testid=model-input]', [truncated]);
+    await page.click('[data-testid=convert]');
+    const cut = await errorLine();
+    assert.match(cut, /truncated\.onnx/);
+    assert.doesNotMatch(cut, /\n/);
+
+    // Still usable: a good model converts next.
+    const good = join(work, 'mlp.onnx');
+    writeFileSync(good, whole);
+    const downloads = await convertInPage([good], 'none');
+    assert.deepEqual(downloads.map((d) => d.name), ['mlp_fp16.onnx']);
+    assert.equal(await page.locator('[data-testid=error]:not([hidden])').count(), 0);
+  });
+
+  test('auto mixed precision in the page finds the known block list of a model whose activations overflow float16', async () => {
+    const model = join(work, 'overflow.onnx');
+    writeFileSync(model, encodeModel(overflowMlp()));
+    const feed = join(work, 'x.npy');
+    writeFileSync(feed, npy(new Float32Array(8).fill(1), [1, 8]));
+    await pick([model]);
+    await page.check('input[name="feeds"][value="files"]');
+    await page.setInputFiles('[data-testid=feed-input]', [feed]);
+    await page.fill('[data-testid=rtol]', '0.01');
+    await page.fill('[data-testid=atol]', '0.01');
+    await page.click('[data-testid=auto-start]');
+    await page.waitForSelector('[data-testid=block-list], [data-testid=error]:not([hidden])', { timeout: 120_000 });
+    if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    const found = ((await page.textContent('[data-testid=block-list]')) ?? '').split(', ').sort();
+    assert.deepEqual(found, ['div', 'mm1']);
+    assert.match((await page.textContent('[data-testid=auto-runtime]')) ?? '', /WebAssembly/, 'without shader-f16 the page says it emulates on the CPU');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-block-list]')]);
+    assert.equal(download.suggestedFilename(), 'overflow_block_list.json');
+    assert.deepEqual(JSON.parse(readFileSync((await download.path())!, 'utf8')).nodeBlockList.sort(), ['div', 'mm1']);
+  });
+
+  test('no request leaves 127.0.0.1', () => {
+    assert.ok(requests.length > 0);
+    const outside = requests.filter((url) => !url.startsWith(siteUrl) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    assert.deepEqual(outside, []);
+  });
+});
+
+/** A float32 .npy file (format 1.0). */
+function npy(data: Float32Array, shape: number[]): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(prefix);
+  prefix.writeUInt16LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}

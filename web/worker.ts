@@ -1,0 +1,213 @@
+/**
+ * The page's Web Worker: reads, inspects, converts and searches mixed precision off the main
+ * thread. One worker serves one job; Cancel terminates it. Progress is reported by phase (the
+ * library's conversion runs as one call).
+ */
+import {
+  DataType,
+  DEFAULT_OP_BLOCK_LIST,
+  PROTOBUF_SIZE_LIMIT,
+  TensorProto_DataLocation,
+  convertModel,
+  decodeModelLazilyAsync,
+  blobSource,
+  encodeModelParts,
+  findNodeBlockList,
+  forEachTensor,
+  loadModelFromBlob,
+  modelToBlobs,
+  onnxruntimeAdapter,
+  summarizeModel,
+  type Feeds,
+  type ModelProto,
+  type ModelSummary,
+  type Runtime,
+} from '../src/index.js';
+import { readFeedFiles } from './feed-files.js';
+import { makeRandomFeeds } from './random-feeds.js';
+import type { AutoJob, ConvertJob, Inspection, InspectJob, Job, ModelFiles, Output, WorkerMessage } from './protocol.js';
+
+const scope = self as unknown as { postMessage(message: WorkerMessage): void; onmessage: ((event: MessageEvent<Job>) => void) | null };
+const post = (message: WorkerMessage) => scope.postMessage(message);
+
+scope.onmessage = (event) => {
+  const job = event.data;
+  const run = job.type === 'inspect' ? inspect(job) : job.type === 'convert' ? convert(job) : auto(job);
+  run.catch((error: unknown) => post({ type: 'error', message: oneLine(error) }));
+};
+
+/** An error as one readable line: the library's messages already name the file, node or tensor. */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim() || 'the operation failed';
+}
+
+let peakHeap: number | undefined;
+/** Chromium exposes the JS heap size (performance.memory); elsewhere no peak is reported. */
+function sampleHeap(): void {
+  const used = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+  if (used !== undefined) peakHeap = Math.max(peakHeap ?? 0, used);
+}
+
+function progress(phase: string, fraction: number): void {
+  sampleHeap();
+  post({ type: 'progress', phase, fraction });
+}
+
+function dataFileMap(files: ModelFiles): Map<string, Blob> {
+  return new Map(files.dataFiles.map((file) => [file.name, file]));
+}
+
+/** External data locations the model names, by file name. */
+function externalLocations(model: ModelProto): string[] {
+  const locations = new Set<string>();
+  forEachTensor(model, (tensor) => {
+    if (tensor.dataLocation !== TensorProto_DataLocation.EXTERNAL) return;
+    const location = tensor.externalData.find((e) => e.key === 'location')?.value ?? '';
+    locations.add(location.split(/[\\/]/).pop() ?? location);
+  });
+  return [...locations];
+}
+
+async function inspect(job: InspectJob): Promise<void> {
+  // The structure only: weights and external data stay in their files.
+  const model = await decodeModelLazilyAsync(blobSource(job.files.model), { lazyThreshold: 1024 });
+  const summary = summarizeModel(model);
+  const graph = model.graph;
+  const nodes = (graph?.node ?? []).map((node, index) => ({ address: node.name || `#${index}`, opType: node.domain && node.domain !== 'ai.onnx' ? `${node.domain}::${node.opType}` : node.opType }));
+  const floatIo = [...summary.inputs, ...summary.outputs].filter((v) => v.elemType === 'FLOAT').map((v) => v.name);
+  const symbolicDims = [...new Set(summary.inputs.flatMap((v) => (v.shape ?? []).filter((d): d is string => typeof d === 'string')))];
+  const picked = new Set(job.files.dataFiles.map((f) => f.name));
+  const missingDataFiles = externalLocations(model).filter((name) => !picked.has(name));
+  const inspection: Inspection = { summary, nodes, floatIo, symbolicDims, defaultOpBlockList: DEFAULT_OP_BLOCK_LIST, missingDataFiles };
+  post({ type: 'inspected', inspection });
+}
+
+async function load(files: ModelFiles): Promise<ModelProto> {
+  progress(`Reading ${files.model.name}`, 0.02);
+  const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files) });
+  sampleHeap();
+  return model;
+}
+
+function bytesByType(summary: ModelSummary): Record<string, number> {
+  const bytes: Record<string, number> = {};
+  for (const group of [summary.initializers, summary.constants]) {
+    for (const entry of group.byType) bytes[entry.elemType] = (bytes[entry.elemType] ?? 0) + entry.bytes;
+  }
+  return bytes;
+}
+
+function target(name: 'float16' | 'bfloat16'): number {
+  return name === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
+}
+
+async function convert(job: ConvertJob): Promise<void> {
+  const start = performance.now();
+  const model = await load(job.files);
+  progress('Converting', 0.4);
+  const { model: converted, report } = convertModel(model, job.options, target(job.target));
+  progress('Writing', 0.6);
+  const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo);
+  progress('Done', 1);
+  const inputBytes = job.files.model.size + job.files.dataFiles.reduce((n, f) => n + f.size, 0);
+  post({
+    type: 'converted',
+    report,
+    inputBytes,
+    outputBytes: output.model.size + (output.data?.blob.size ?? 0),
+    bytesByType: { before: bytesByType(summarizeModel(model)), after: bytesByType(summarizeModel(converted)) },
+    output,
+    elapsedMs: performance.now() - start,
+    ...(peakHeap !== undefined ? { peakHeapBytes: peakHeap } : {}),
+  });
+}
+
+/**
+ * Writes the converted model as the CLI would: with external data ("NAME.onnx.data") when asked,
+ * when the input had some, or when the model passes protobuf's 2 GB. To a chosen file, the
+ * single-file model streams part by part (weights converted chunk by chunk, never all held);
+ * otherwise it becomes Blobs for download.
+ */
+async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo?: FileSystemFileHandle): Promise<Output> {
+  const encoded = encodeModelParts(converted);
+  const external = alwaysExternal || externalLocations(source).length > 0 || encoded.byteLength > PROTOBUF_SIZE_LIMIT;
+  if (saveTo && !external) {
+    await streamToFile(encoded.parts, encoded.byteLength, saveTo);
+    return { model: await saveTo.getFile(), modelName: saveTo.name, savedToFile: true };
+  }
+  const blobs = await modelToBlobs(converted, { externalData: external ? { location: `${name}.data` } : false });
+  sampleHeap();
+  return { model: blobs.model, modelName: name, ...(blobs.externalData ? { data: { name: blobs.externalData.location, blob: blobs.externalData.blob } } : {}), savedToFile: false };
+}
+
+const CHUNK = 16 * 1024 * 1024;
+
+async function streamToFile(parts: ReturnType<typeof encodeModelParts>['parts'], total: number, handle: FileSystemFileHandle): Promise<void> {
+  const writable = await handle.createWritable();
+  let written = 0;
+  try {
+    for (const part of parts) {
+      if (part instanceof Uint8Array) {
+        await writable.write(part as Uint8Array<ArrayBuffer>);
+      } else if (part.blob) {
+        await writable.write(part.blob);
+      } else {
+        for (let at = 0; at < part.byteLength; at += CHUNK) {
+          const chunk = new Uint8Array(Math.min(CHUNK, part.byteLength - at));
+          if (part.readSync) part.readSync(at, chunk);
+          else await part.read(at, chunk);
+          await writable.write(chunk);
+        }
+      }
+      written += part.byteLength;
+      progress('Writing', 0.6 + (0.4 * written) / total);
+    }
+    await writable.close();
+  } catch (error) {
+    await writable.abort().catch(() => {});
+    throw error;
+  }
+}
+
+/** onnxruntime-web, loaded on first use with its WebAssembly served by the site itself. */
+async function chooseRuntime(): Promise<{ runtime: Runtime; emulate: boolean; description: string }> {
+  const ort = await import('onnxruntime-web/webgpu');
+  ort.env.wasm.wasmPaths = new URL('./ort/', self.location.href).href;
+  ort.env.wasm.proxy = false;
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (adapter?.features.has('shader-f16')) {
+    const description = 'WebGPU with shader-f16: each attempt runs the float16 model itself';
+    return { runtime: onnxruntimeAdapter(ort as never, { executionProviders: ['webgpu'], name: 'onnxruntime-web (webgpu)' }), emulate: false, description };
+  }
+  const why = adapter ? 'this WebGPU adapter has no shader-f16' : 'no WebGPU adapter';
+  const description = `WebAssembly (CPU), ${why}: each attempt runs a float32 emulation that rounds like float16 between ops`;
+  return { runtime: onnxruntimeAdapter(ort as never, { executionProviders: ['wasm'], name: 'onnxruntime-web (wasm)' }), emulate: true, description };
+}
+
+async function auto(job: AutoJob): Promise<void> {
+  const model = await load(job.files);
+  progress('Preparing feeds', 0.05);
+  const feeds: Feeds = job.feeds.kind === 'random' ? makeRandomFeeds(model, job.feeds.dims, job.feeds.seed) : await readFeedFiles(job.feeds.files, model);
+  progress('Starting onnxruntime-web', 0.08);
+  const { runtime, emulate, description } = await chooseRuntime();
+  post({ type: 'runtime', description });
+  progress('Searching', 0.1);
+  const to = target(job.target);
+  const result = await findNodeBlockList(model, feeds, {
+    runtime,
+    emulate,
+    to,
+    keepIoTypes: job.keepIoTypes,
+    strategy: job.strategy,
+    ...(job.rtol !== undefined ? { rtol: job.rtol } : {}),
+    ...(job.atol !== undefined ? { atol: job.atol } : {}),
+    onProgress: (event) => post({ type: 'attempt', event }),
+  });
+  progress('Writing', 0.9);
+  const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList }, to).model;
+  const output = await write(model, converted, job.outputName, false);
+  progress('Done', 1);
+  post({ type: 'auto-done', result, runtime: runtime.name, output });
+}
