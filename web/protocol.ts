@@ -80,8 +80,6 @@ export interface ConvertedMessage {
   bytesByType: { before: Record<string, number>; after: Record<string, number> };
   output: Output;
   elapsedMs: number;
-  /** The largest JS heap the worker saw (Chromium's performance.memory), when exposed. */
-  peakHeapBytes?: number;
 }
 
 export interface AutoDoneMessage {

@@ -77,7 +77,6 @@ export function renderReport(message: ConvertedMessage): HTMLElement {
       h('li', {}, h('strong', {}, 'Nodes: '), `${report.nodeCount}, ${report.keptNodes.length} kept float32`),
       h('li', {}, h('strong', {}, 'Casts inserted: '), String(report.casts.length)),
       h('li', {}, h('strong', {}, 'Time: '), `${(message.elapsedMs / 1000).toFixed(2)} s`),
-      message.peakHeapBytes !== undefined && h('li', {}, h('strong', {}, 'Peak JS heap measured: '), formatBytes(message.peakHeapBytes)),
     ),
     bytesChart(message.bytesByType.before, message.bytesByType.after),
     h(

@@ -19,6 +19,7 @@ import {
   onnxruntimeAdapter,
   summarizeModel,
   type Feeds,
+  type EncodedModel,
   type ModelProto,
   type ModelSummary,
   type Runtime,
@@ -42,15 +43,7 @@ function oneLine(error: unknown): string {
   return message.split('\n')[0]!.trim() || 'the operation failed';
 }
 
-let peakHeap: number | undefined;
-/** Chromium exposes the JS heap size (performance.memory); elsewhere no peak is reported. */
-function sampleHeap(): void {
-  const used = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
-  if (used !== undefined) peakHeap = Math.max(peakHeap ?? 0, used);
-}
-
 function progress(phase: string, fraction: number): void {
-  sampleHeap();
   post({ type: 'progress', phase, fraction });
 }
 
@@ -86,7 +79,6 @@ async function inspect(job: InspectJob): Promise<void> {
 async function load(files: ModelFiles): Promise<ModelProto> {
   progress(`Reading ${files.model.name}`, 0.02);
   const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files) });
-  sampleHeap();
   return model;
 }
 
@@ -119,54 +111,70 @@ async function convert(job: ConvertJob): Promise<void> {
     bytesByType: { before: bytesByType(summarizeModel(model)), after: bytesByType(summarizeModel(converted)) },
     output,
     elapsedMs: performance.now() - start,
-    ...(peakHeap !== undefined ? { peakHeapBytes: peakHeap } : {}),
   });
 }
 
 /**
  * Writes the converted model as the CLI would: with external data ("NAME.onnx.data") when asked,
- * when the input had some, or when the model passes protobuf's 2 GB. To a chosen file, the
- * single-file model streams part by part (weights converted chunk by chunk, never all held);
- * otherwise it becomes Blobs for download.
+ * when the input had some, or when the model passes protobuf's 2 GB. A single-file model is
+ * written part by part, weights converted 16 MB at a time: to the file the user chose (File System
+ * Access API), or into a Blob grown as it goes, so converted chunks are handed to the browser's
+ * Blob storage instead of all being held here. With external data, modelToBlobs writes both files.
  */
 async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo?: FileSystemFileHandle): Promise<Output> {
   const encoded = encodeModelParts(converted);
   const external = alwaysExternal || externalLocations(source).length > 0 || encoded.byteLength > PROTOBUF_SIZE_LIMIT;
-  if (saveTo && !external) {
-    await streamToFile(encoded.parts, encoded.byteLength, saveTo);
-    return { model: await saveTo.getFile(), modelName: saveTo.name, savedToFile: true };
+  if (!external) {
+    if (saveTo) {
+      const writable = await saveTo.createWritable();
+      try {
+        await writeParts(encoded.parts, encoded.byteLength, (chunk) => writable.write(chunk));
+        await writable.close();
+      } catch (error) {
+        await writable.abort().catch(() => {});
+        throw error;
+      }
+      return { model: await saveTo.getFile(), modelName: saveTo.name, savedToFile: true };
+    }
+    let blob = new Blob([]);
+    let pending: BlobPart[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      blob = new Blob([blob, ...pending]);
+      pending = [];
+      pendingBytes = 0;
+    };
+    await writeParts(encoded.parts, encoded.byteLength, (chunk) => {
+      pending.push(chunk);
+      pendingBytes += chunk.size;
+      if (pendingBytes >= FLUSH_BYTES) flush();
+    });
+    flush();
+    return { model: blob, modelName: name, savedToFile: false };
   }
-  const blobs = await modelToBlobs(converted, { externalData: external ? { location: `${name}.data` } : false });
-  sampleHeap();
+  const blobs = await modelToBlobs(converted, { externalData: { location: `${name}.data` } });
   return { model: blobs.model, modelName: name, ...(blobs.externalData ? { data: { name: blobs.externalData.location, blob: blobs.externalData.blob } } : {}), savedToFile: false };
 }
 
 const CHUNK = 16 * 1024 * 1024;
+const FLUSH_BYTES = 64 * 1024 * 1024;
 
-async function streamToFile(parts: ReturnType<typeof encodeModelParts>['parts'], total: number, handle: FileSystemFileHandle): Promise<void> {
-  const writable = await handle.createWritable();
+/** Hands the encoded model to `sink` as Blobs: framing bytes, Blob slices passed through, computed payloads chunk by chunk. */
+async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown): Promise<void> {
   let written = 0;
-  try {
-    for (const part of parts) {
-      if (part instanceof Uint8Array) {
-        await writable.write(part as Uint8Array<ArrayBuffer>);
-      } else if (part.blob) {
-        await writable.write(part.blob);
-      } else {
-        for (let at = 0; at < part.byteLength; at += CHUNK) {
-          const chunk = new Uint8Array(Math.min(CHUNK, part.byteLength - at));
-          if (part.readSync) part.readSync(at, chunk);
-          else await part.read(at, chunk);
-          await writable.write(chunk);
-        }
+  for (const part of parts) {
+    if (part instanceof Uint8Array) await sink(new Blob([part as Uint8Array<ArrayBuffer>]));
+    else if (part.blob) await sink(part.blob);
+    else {
+      for (let at = 0; at < part.byteLength; at += CHUNK) {
+        const chunk = new Uint8Array(Math.min(CHUNK, part.byteLength - at));
+        if (part.readSync) part.readSync(at, chunk);
+        else await part.read(at, chunk);
+        await sink(new Blob([chunk]));
+        progress('Writing', 0.6 + (0.4 * (written + at)) / total);
       }
-      written += part.byteLength;
-      progress('Writing', 0.6 + (0.4 * written) / total);
     }
-    await writable.close();
-  } catch (error) {
-    await writable.abort().catch(() => {});
-    throw error;
+    written += part.byteLength;
   }
 }
 
