@@ -44,8 +44,8 @@ console.log(`model: ${layers} MatMuls, ${(statSync(input).size / 2 ** 20).toFixe
 const expected = join(work, 'expected_fp16.onnx');
 await saveModel(convertModel(await loadModel(input)).model, expected);
 
-/** Resident memory of every process below this one (the browser and its helpers). */
-function browserRss(): number {
+/** Resident memory of every process below this one (the browser and its helpers), in total and by Chromium process type. */
+function browserRss(): { total: number; byType: Map<string, number> } {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -58,18 +58,22 @@ function browserRss(): number {
     }
   }
   let total = 0;
+  const byType = new Map<string, number>();
   const pending = [...(children.get(process.pid) ?? [])];
   while (pending.length > 0) {
     const pid = pending.pop()!;
     pending.push(...(children.get(pid) ?? []));
     try {
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      total += Number(rss ?? 0) * 1024;
+      const bytes = Number(rss ?? 0) * 1024;
+      const type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      total += bytes;
+      byType.set(type, (byType.get(type) ?? 0) + bytes);
     } catch {
       // the process ended
     }
   }
-  return total;
+  return { total, byType };
 }
 
 const { server, url } = await serveStatic(join(import.meta.dirname, '../dist-web'));
@@ -78,11 +82,15 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, browserRss())), 200);
+let peakByType = new Map<string, number>();
+const sampler = setInterval(() => {
+  const now = browserRss();
+  if (now.total > peakRss) [peakRss, peakByType] = [now.total, now.byType];
+}, 200);
 try {
   const page = await browser.newPage({ acceptDownloads: true });
   await page.goto(url);
-  const idleRss = browserRss();
+  const idle = browserRss();
   const start = performance.now();
   await page.setInputFiles('[data-testid=model-input]', [input]);
   await page.waitForSelector('#inspect:not([hidden])', { timeout: 600_000 });
@@ -102,7 +110,9 @@ try {
   console.log(`page facts: ${(await page.textContent('.facts'))?.replace(/\s+/g, ' ')}`);
   console.log(`pick + inspect + convert: ${((converted - start) / 1000).toFixed(1)} s; download: ${((downloaded - converted) / 1000).toFixed(1)} s`);
   console.log(`output ${(statSync(path).size / 2 ** 20).toFixed(0)} MB, byte-identical to the library's conversion: ${identical}`);
-  console.log(`browser processes' resident memory: idle ${(idleRss / 2 ** 20).toFixed(0)} MB, peak ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  const types = (byType: Map<string, number>) => [...byType].map(([type, bytes]) => `${type} ${mb(bytes)}`).join(', ');
+  console.log(`browser processes' resident memory: idle ${mb(idle.total)} (${types(idle.byType)}); peak ${mb(peakRss)} (${types(peakByType)})`);
 } finally {
   clearInterval(sampler);
   await browser.close();

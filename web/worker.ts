@@ -162,12 +162,14 @@ const FLUSH_BYTES = 64 * 1024 * 1024;
 /** Hands the encoded model to `sink` as Blobs: framing bytes, Blob slices passed through, computed payloads chunk by chunk. */
 async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown): Promise<void> {
   let written = 0;
+  // One buffer serves every chunk: the Blob constructor copies its bytes, so nothing piles up for the GC.
+  const buffer = new Uint8Array(CHUNK);
   for (const part of parts) {
     if (part instanceof Uint8Array) await sink(new Blob([part as Uint8Array<ArrayBuffer>]));
     else if (part.blob) await sink(part.blob);
     else {
       for (let at = 0; at < part.byteLength; at += CHUNK) {
-        const chunk = new Uint8Array(Math.min(CHUNK, part.byteLength - at));
+        const chunk = buffer.subarray(0, Math.min(CHUNK, part.byteLength - at));
         if (part.readSync) part.readSync(at, chunk);
         else await part.read(at, chunk);
         await sink(new Blob([chunk]));

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { convertModel, encodeModel, loadModel, saveModel, type ConvertOptions } from '../../src/node.js';
-import { overflowMlp } from '../mixed-precision-models.js';
+import { convertModel, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
+import { longChain, overflowMlp } from '../mixed-precision-models.js';
 import { serveStatic } from '../../scripts/serve-web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -95,6 +95,12 @@ describe('the browser page in Chromium', { skip }, () => {
       for (const keepIo of ['none', 'all'] as const) {
         const path = join(MODELS, file);
         const downloads = await convertInPage([path], keepIo);
+        if (keepIo === 'none') {
+          const summary = summarizeModel(await loadModel(path));
+          const shown = (await page.textContent('[data-testid=inspect]')) ?? '';
+          for (const op of summary.ops) assert.ok(shown.includes(op.opType), `${file}: the summary lists ${op.opType}`);
+          for (const input of summary.inputs) assert.ok(shown.includes(input.name), `${file}: the summary lists input ${input.name}`);
+        }
         const expected = await cliConversion(path, keepIo === 'all' ? { keepIoTypes: true } : {}, false);
         assert.deepEqual(downloads.map((d) => d.name), [...expected.keys()], `${file} (${keepIo}): download names`);
         for (const download of downloads) assert.ok(download.bytes.equals(expected.get(download.name)!), `${file} (keep-io-types ${keepIo}): ${download.name} differs from the CLI's`);
@@ -172,6 +178,48 @@ describe('the browser page in Chromium', { skip }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-block-list]')]);
     assert.equal(download.suggestedFilename(), 'overflow_block_list.json');
     assert.deepEqual(JSON.parse(readFileSync((await download.path())!, 'utf8')).nodeBlockList.sort(), ['div', 'mm1']);
+  });
+
+  test('with "save straight to a file", the model streams into the chosen file, byte-identical to the CLI', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
+    const path = join(MODELS, 'fastestdet.onnx');
+    // The save picker needs a person; a file in the origin's private file system stands in for the chosen one.
+    await page.evaluate(() => {
+      (window as unknown as { showSaveFilePicker: () => Promise<FileSystemFileHandle> }).showSaveFilePicker = async () => (await navigator.storage.getDirectory()).getFileHandle('chosen.onnx', { create: true });
+    });
+    assert.equal(await page.isVisible('#stream-option'), true, 'Chromium offers the streamed save');
+    await pick([path]);
+    await page.check('input[name="keep-io"][value="none"]');
+    await page.check('#stream-to-file');
+    await page.click('[data-testid=convert]');
+    await page.waitForSelector('#result:not([hidden])');
+    assert.match((await page.textContent('#downloads')) ?? '', /Saved to chosen\.onnx/);
+    const written = await page.evaluate(async () => {
+      const file = await (await (await navigator.storage.getDirectory()).getFileHandle('chosen.onnx')).getFile();
+      const url = await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result as string);
+        reader.readAsDataURL(file);
+      });
+      return url.slice(url.indexOf(',') + 1);
+    });
+    const expected = await cliConversion(path, {}, false);
+    assert.ok(Buffer.from(written, 'base64').equals(expected.get('fastestdet_fp16.onnx')!), 'the streamed file differs from the CLI output');
+    await page.uncheck('#stream-to-file');
+  });
+
+  test('Cancel stops a running search and leaves the page usable', async () => {
+    const model = join(work, 'chain.onnx');
+    writeFileSync(model, encodeModel(longChain()));
+    await pick([model]);
+    await page.check('input[name="feeds"][value="random"]');
+    await page.click('[data-testid=auto-start]');
+    await page.click('#auto-cancel');
+    assert.equal(await page.textContent('#phase'), 'Cancelled');
+    assert.equal(await page.isEnabled('[data-testid=convert]'), true);
+    await page.waitForTimeout(500);
+    assert.equal(await page.isVisible('[data-testid=auto-result]'), false, 'no result arrives from a cancelled search');
+    const downloads = await convertInPage([model], 'none');
+    assert.deepEqual(downloads.map((d) => d.name), ['chain_fp16.onnx']);
   });
 
   test('no request leaves 127.0.0.1', () => {
