@@ -65,7 +65,8 @@ export function renderReport(message: ConvertedMessage): HTMLElement {
     groups.set(group, [...(groups.get(group) ?? []), kept]);
   }
   const clipped = report.tensors.filter((t) => t.clampedSmall + t.clampedLarge > 0);
-  const warnings = report.warnings.filter((w) => w.kind !== 'fallback');
+  // Fallbacks are listed with the kept nodes and clipping in its own table; the rest are warnings.
+  const warnings = report.warnings.filter((w) => w.kind !== 'fallback' && w.kind !== 'clamp');
   const ratio = message.inputBytes > 0 ? ` (${((100 * message.outputBytes) / message.inputBytes).toFixed(0)}%)` : '';
   return h(
     'div',
@@ -86,7 +87,7 @@ export function renderReport(message: ConvertedMessage): HTMLElement {
       report.keptNodes.length === 0 ? h('p', {}, 'None: every node touching float32 values was converted.') : h('ul', { class: 'groups' }, ...[...groups].map(([group, nodes]) => h('li', {}, h('strong', {}, `${group} (${nodes.length})`), h('p', { class: 'node-names' }, nodes.map((n) => `${n.address} (${n.opType})`).join(', '))))),
     ),
     report.casts.length > 0 &&
-      h('details', {}, h('summary', {}, `Casts inserted (${report.casts.length})`), table('Casts', ['node', 'from', 'to', 'value type'], report.casts.map((c) => [c.node, c.from, c.to, c.elemType]))),
+      h('details', {}, h('summary', {}, `Casts inserted (${report.casts.length})`), table('Casts', ['Cast node', 'reads', 'writes', 'to type'], report.casts.map((c) => [c.node, c.from, c.to, c.elemType]))),
     h(
       'details',
       {},
