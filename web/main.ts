@@ -16,7 +16,8 @@ const errorLine = byId('error');
 let files: ModelFiles | undefined;
 let inspection: Inspection | undefined;
 let worker: Worker | undefined;
-const objectUrls: string[] = [];
+/** Object URLs of the downloads shown, by area, revoked when the area shows new ones. */
+const objectUrls = { convert: [] as string[], auto: [] as string[] };
 
 // ---- jobs ----
 
@@ -289,23 +290,23 @@ convertButton.addEventListener('click', async () => {
   });
 });
 
-function downloadLink(blob: Blob, name: string, testId: string, label: string): HTMLAnchorElement {
+function downloadLink(blob: Blob, name: string, testId: string, label: string, area: keyof typeof objectUrls): HTMLAnchorElement {
   const url = URL.createObjectURL(blob);
-  objectUrls.push(url);
+  objectUrls[area].push(url);
   return h('a', { href: url, download: name, 'data-testid': testId, class: 'button' }, `${label} ${name} (${formatBytes(blob.size)})`);
 }
 
 /** Links to the written model (test ids `${testId}` and `${testId}-data`), or where it was saved. */
-function outputLinks(output: Output, testId: string): HTMLElement[] {
+function outputLinks(output: Output, testId: string, area: keyof typeof objectUrls): HTMLElement[] {
   if (output.savedToFile) return [h('p', {}, `Saved to ${output.modelName} (${formatBytes(output.model.size)}).`)];
-  const links = [downloadLink(output.model, output.modelName, testId, 'Download')];
-  if (output.data) links.push(downloadLink(output.data.blob, output.data.name, `${testId}-data`, 'Download'));
+  const links = [downloadLink(output.model, output.modelName, testId, 'Download', area)];
+  if (output.data) links.push(downloadLink(output.data.blob, output.data.name, `${testId}-data`, 'Download', area));
   return links;
 }
 
 function showConverted(message: ConvertedMessage): void {
-  for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
-  byId('downloads').replaceChildren(...outputLinks(message.output, 'download'));
+  for (const url of objectUrls.convert.splice(0)) URL.revokeObjectURL(url);
+  byId('downloads').replaceChildren(...outputLinks(message.output, 'download', 'convert'));
   byId('report').replaceChildren(renderReport(message));
   byId('result').hidden = false;
   byId('phase').textContent = 'Done';
@@ -368,6 +369,7 @@ function showAttempt(event: AttemptEvent): void {
 
 function showAutoResult(message: AutoDoneMessage): void {
   const { result } = message;
+  for (const url of objectUrls.auto.splice(0)) URL.revokeObjectURL(url);
   const json = `${JSON.stringify({ nodeBlockList: result.nodeBlockList }, null, 2)}\n`;
   const stem = message.output.modelName.replace(/_mixed(\.[^.]*)?$/, '');
   const useButton = h('button', { type: 'button' }, 'Use this block list for Convert');
@@ -378,7 +380,7 @@ function showAutoResult(message: AutoDoneMessage): void {
   byId('auto-result').replaceChildren(
     h('p', {}, `${result.attempts} model runs (${result.strategy}) on ${message.runtime}, ${(result.elapsedMs / 1000).toFixed(2)} s: ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32.`),
     h('p', {}, 'Node block list: ', h('code', { 'data-testid': 'block-list' }, result.nodeBlockList.join(', ') || '(empty)')),
-    h('div', { class: 'downloads' }, downloadLink(new Blob([json], { type: 'application/json' }), `${stem}_block_list.json`, 'download-block-list', 'Download'), ...outputLinks(message.output, 'download-mixed'), useButton),
+    h('div', { class: 'downloads' }, downloadLink(new Blob([json], { type: 'application/json' }), `${stem}_block_list.json`, 'download-block-list', 'Download', 'auto'), ...outputLinks(message.output, 'download-mixed', 'auto'), useButton),
     h('ul', {}, ...result.finalErrors.map((e) => h('li', {}, `${e.output}: max abs error ${e.maxAbsError.toPrecision(3)}, max rel error ${e.maxRelError.toPrecision(3)}`))),
   );
   byId('auto-result').hidden = false;

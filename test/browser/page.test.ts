@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { convertModel, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
 import { longChain, overflowMlp } from '../mixed-precision-models.js';
 import { serveStatic } from '../../scripts/serve-web.js';
 
@@ -114,6 +114,36 @@ describe('the browser page in Chromium', { skip }, () => {
     assert.match((await page.textContent('[data-testid=report]')) ?? '', /Nodes kept float32/);
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-artifacts/page.png'), fullPage: true });
+  });
+
+  test('options picked in the page reach the conversion as the CLI flags would: bfloat16, an op unticked, a node picked, clipping, external data', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
+    const path = join(MODELS, 'fastestdet.onnx');
+    await pick([path]);
+    await page.check('input[name="target"][value="bfloat16"]');
+    await page.uncheck('input[name="op"][value="Resize"]');
+    const node = (await page.locator('#node-list option').nth(3).getAttribute('value'))!;
+    await page.selectOption('#node-list', [node]);
+    await page.fill('#max-finite', '1000');
+    await page.check('#external-data');
+    await page.click('[data-testid=convert]');
+    await page.waitForSelector('#result:not([hidden]) [data-testid=download-data]');
+    const downloads = [];
+    for (const link of await page.locator('#downloads a').all()) {
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      downloads.push({ name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) });
+    }
+    // As `convert --to bfloat16 --op-block-list <default without Resize> --node-block-list NODE --max-finite-val 1000 --external-data`.
+    const out = mkdtempSync(join(work, 'cli-'));
+    const { model } = convertModel(await loadModel(path), { opBlockList: DEFAULT_OP_BLOCK_LIST.filter((op) => op !== 'Resize'), nodeBlockList: [node], maxFiniteVal: 1000 }, DataType.BFLOAT16);
+    await saveModel(model, join(out, 'fastestdet_bf16.onnx'), { externalData: { location: 'fastestdet_bf16.onnx.data' } });
+    assert.deepEqual(downloads.map((d) => d.name).sort(), ['fastestdet_bf16.onnx', 'fastestdet_bf16.onnx.data']);
+    for (const download of downloads) assert.ok(download.bytes.equals(readFileSync(join(out, download.name))), `${download.name} differs from the CLI's`);
+    assert.ok(((await page.textContent('[data-testid=report]')) ?? '').includes(node), 'the picked node is listed as kept');
+    // Back to the defaults for the tests that follow.
+    await page.check('input[name="target"][value="float16"]');
+    await page.fill('#max-finite', '');
+    await page.uncheck('#external-data');
+    await page.selectOption('#node-list', []);
   });
 
   test('a model with external data round-trips: model and data file in, model and data file out, as the CLI writes them', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
