@@ -355,8 +355,11 @@ function showAttempt(event: AttemptEvent): void {
   const line = `Attempt ${event.attempt} (${event.phase}): ${event.blocked} of ${event.candidates} nodes float32 → ${event.passed ? 'pass' : 'fail'}${event.error ? ` (${event.error})` : ''}`;
   byId('attempts').append(h('li', { class: event.passed ? 'pass' : 'fail' }, line));
   byId('phase').textContent = line;
-  if (!event.segments) return;
-  const { converted, kept, pending } = event.segments;
+  if (event.segments) showSegments(event.segments);
+}
+
+/** The cluster view: nodes in converted, kept and undecided segments. */
+function showSegments({ converted, kept, pending }: { converted: number; kept: number; pending: number }): void {
   const total = Math.max(converted + kept + pending, 1);
   const bar = byId('segments');
   bar.hidden = false;
@@ -364,12 +367,15 @@ function showAttempt(event: AttemptEvent): void {
   c!.style.width = `${(100 * converted) / total}%`;
   k!.style.width = `${(100 * kept) / total}%`;
   p!.style.width = `${(100 * pending) / total}%`;
-  byId('segment-text').textContent = `Segments: ${converted} nodes converted, ${kept} kept float32, ${pending} pending`;
+  const text = `Segments: ${converted} nodes converted, ${kept} kept float32, ${pending} pending`;
+  byId('segment-text').textContent = text;
+  bar.querySelector('.segment-bar')!.setAttribute('aria-label', text);
 }
 
 function showAutoResult(message: AutoDoneMessage): void {
   const { result } = message;
   for (const url of objectUrls.auto.splice(0)) URL.revokeObjectURL(url);
+  if (!byId('segments').hidden) showSegments({ converted: result.candidates - result.nodeBlockList.length, kept: result.nodeBlockList.length, pending: 0 });
   const json = `${JSON.stringify({ nodeBlockList: result.nodeBlockList }, null, 2)}\n`;
   const stem = message.output.modelName.replace(/_mixed(\.[^.]*)?$/, '');
   const useButton = h('button', { type: 'button' }, 'Use this block list for Convert');

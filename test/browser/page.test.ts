@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
 import { longChain, overflowMlp } from '../mixed-precision-models.js';
+import { graph, model, node, tensor, valueInfo } from '../model-builder.js';
 import { serveStatic } from '../../scripts/serve-web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -208,6 +209,22 @@ describe('the browser page in Chromium', { skip }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-block-list]')]);
     assert.equal(download.suggestedFilename(), 'overflow_block_list.json');
     assert.deepEqual(JSON.parse(readFileSync((await download.path())!, 'utf8')).nodeBlockList.sort(), ['div', 'mm1']);
+  });
+
+  test('auto mixed precision with random feeds sizes symbolic dimensions by name', async () => {
+    const path = join(work, 'batched.onnx');
+    // The Reshape to 12 values runs only when the dimension "batch" is 3.
+    const nodes = [node('Mul', ['x', 'k'], ['h'], {}, { name: 'scale' }), node('Reshape', ['h', 'shape'], ['y'], {}, { name: 'flatten' })];
+    const initializers = [tensor('k', [], [0.5]), tensor('shape', [1], [12], DataType.INT64)];
+    writeFileSync(path, encodeModel(model(graph({ nodes, inputs: [valueInfo('x', DataType.FLOAT, ['batch', 4])], outputs: [valueInfo('y', DataType.FLOAT, [12])], initializers }))));
+    await pick([path]);
+    await page.check('input[name="feeds"][value="random"]');
+    await page.getByLabel('dimension batch').fill('3');
+    await page.click('[data-testid=auto-start]');
+    await page.waitForSelector('[data-testid=block-list], [data-testid=error]:not([hidden])', { timeout: 120_000 });
+    if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    assert.equal(await page.textContent('[data-testid=block-list]'), '(empty)', 'halving values loses nothing in float16');
+    assert.ok((await page.locator('#attempts li').count()) > 0, 'attempts are listed as they run');
   });
 
   test('with "save straight to a file", the model streams into the chosen file, byte-identical to the CLI', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
