@@ -1,0 +1,121 @@
+/**
+ * A manual run of the browser page on a large model (`npx tsx scripts/web-large-model.ts [MB]`,
+ * default 600): writes a float32 model of that size (a chain of 1024x1024 MatMuls), converts it
+ * in headless Chromium through the page, checks the download against the library's conversion
+ * (SHA-256), and prints the times and the peak resident memory of all browser processes, sampled
+ * from /proc. Needs `npm run build:web` first
+ * and /usr/bin/chromium. Not a test: it takes minutes and GBs.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { convertModel, loadModel, saveModel } from '../src/node.js';
+import { graph, model, node, tensor, valueInfo } from '../test/model-builder.js';
+import { serveStatic } from './serve-web.js';
+
+const megabytes = Number(process.argv[2] ?? 600);
+const SIDE = 1024;
+const layers = Math.max(1, Math.round((megabytes * 2 ** 20) / (SIDE * SIDE * 4)));
+const work = mkdtempSync(join(tmpdir(), 'onnx-float16-large-'));
+const input = join(work, 'large.onnx');
+
+function weights(seed: number): Float32Array {
+  const values = new Float32Array(SIDE * SIDE);
+  let state = seed;
+  for (let i = 0; i < values.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = (state / 2 ** 32 - 0.5) * 0.06;
+  }
+  return values;
+}
+
+const nodes = [];
+const initializers = [];
+for (let i = 0; i < layers; i++) {
+  initializers.push(tensor(`w${i}`, [SIDE, SIDE], weights(i + 1)));
+  nodes.push(node('MatMul', [i === 0 ? 'x' : `h${i}`, `w${i}`], [i === layers - 1 ? 'y' : `h${i + 1}`], {}, { name: `mm${i}` }));
+}
+await saveModel(model(graph({ nodes, inputs: [valueInfo('x', 1, [1, SIDE])], outputs: [valueInfo('y', 1, [1, SIDE])], initializers })), input);
+initializers.length = 0;
+console.log(`model: ${layers} MatMuls, ${(statSync(input).size / 2 ** 20).toFixed(0)} MB`);
+
+const expected = join(work, 'expected_fp16.onnx');
+await saveModel(convertModel(await loadModel(input)).model, expected);
+
+/** Resident memory of every process below this one (the browser and its helpers), in total and by Chromium process type. */
+function browserRss(): { total: number; byType: Map<string, number> } {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended
+    }
+  }
+  let total = 0;
+  const byType = new Map<string, number>();
+  const pending = [...(children.get(process.pid) ?? [])];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    pending.push(...(children.get(pid) ?? []));
+    try {
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      const bytes = Number(rss ?? 0) * 1024;
+      const type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      total += bytes;
+      byType.set(type, (byType.get(type) ?? 0) + bytes);
+    } catch {
+      // the process ended
+    }
+  }
+  return { total, byType };
+}
+
+const { server, url } = await serveStatic(join(import.meta.dirname, '../dist-web'));
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let peakRss = 0;
+let peakByType = new Map<string, number>();
+const sampler = setInterval(() => {
+  const now = browserRss();
+  if (now.total > peakRss) [peakRss, peakByType] = [now.total, now.byType];
+}, 200);
+try {
+  const page = await browser.newPage({ acceptDownloads: true });
+  await page.goto(url);
+  const idle = browserRss();
+  const start = performance.now();
+  await page.setInputFiles('[data-testid=model-input]', [input]);
+  await page.waitForSelector('#inspect:not([hidden])', { timeout: 600_000 });
+  await page.click('[data-testid=convert]');
+  await page.waitForSelector('#result:not([hidden]) [data-testid=download], [data-testid=error]:not([hidden])', { timeout: 600_000 });
+  const converted = performance.now();
+  if (await page.locator('[data-testid=error]:not([hidden])').count()) throw new Error(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 600_000 }), page.click('[data-testid=download]')]);
+  const path = (await download.path())!;
+  const downloaded = performance.now();
+  const hash = async (file: string) => {
+    const digest = createHash('sha256');
+    for await (const chunk of createReadStream(file)) digest.update(chunk as Buffer);
+    return digest.digest('hex');
+  };
+  const identical = (await hash(path)) === (await hash(expected));
+  console.log(`page facts: ${(await page.textContent('.facts'))?.replace(/\s+/g, ' ')}`);
+  console.log(`pick + inspect + convert: ${((converted - start) / 1000).toFixed(1)} s; download: ${((downloaded - converted) / 1000).toFixed(1)} s`);
+  console.log(`output ${(statSync(path).size / 2 ** 20).toFixed(0)} MB, byte-identical to the library's conversion: ${identical}`);
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  const types = (byType: Map<string, number>) => [...byType].map(([type, bytes]) => `${type} ${mb(bytes)}`).join(', ');
+  console.log(`browser processes' resident memory: idle ${mb(idle.total)} (${types(idle.byType)}); peak ${mb(peakRss)} (${types(peakByType)})`);
+} finally {
+  clearInterval(sampler);
+  await browser.close();
+  server.close();
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,218 @@
+/**
+ * The page's Web Worker: reads, inspects, converts and searches mixed precision off the main
+ * thread. One worker serves one job; Cancel terminates it. Progress is reported by phase (the
+ * library's conversion runs as one call).
+ */
+import {
+  DataType,
+  DEFAULT_OP_BLOCK_LIST,
+  convertModel,
+  findNodeBlockList,
+  loadModelFromBlob,
+  modelToBlobs,
+  onnxruntimeAdapter,
+  summarizeModel,
+  type Feeds,
+  type ModelProto,
+  type ModelSummary,
+  type Runtime,
+} from '../src/index.js';
+// The building blocks the page streams with (the package's documented low-level subpath).
+import { blobSource, decodeModelLazilyAsync, encodeModelParts, forEachTensor, PROTOBUF_SIZE_LIMIT, TensorProto_DataLocation, type EncodedModel } from '../src/low-level.js';
+import { readFeedFiles } from './feed-files.js';
+import { makeRandomFeeds } from './random-feeds.js';
+import type { AutoJob, ConvertJob, Inspection, InspectJob, Job, ModelFiles, Output, WorkerMessage } from './protocol.js';
+
+const scope = self as unknown as { postMessage(message: WorkerMessage): void; onmessage: ((event: MessageEvent<Job>) => void) | null };
+const post = (message: WorkerMessage) => scope.postMessage(message);
+
+scope.onmessage = (event) => {
+  const job = event.data;
+  const run = job.type === 'inspect' ? inspect(job) : job.type === 'convert' ? convert(job) : auto(job);
+  run.catch((error: unknown) => post({ type: 'error', message: oneLine(error) }));
+};
+
+/** An error as one readable line: the library's messages already name the file, node or tensor. */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim() || 'the operation failed';
+}
+
+function progress(phase: string, fraction: number): void {
+  post({ type: 'progress', phase, fraction });
+}
+
+function dataFileMap(files: ModelFiles): Map<string, Blob> {
+  return new Map(files.dataFiles.map((file) => [file.name, file]));
+}
+
+/** External data locations the model names, by file name. */
+function externalLocations(model: ModelProto): string[] {
+  const locations = new Set<string>();
+  forEachTensor(model, (tensor) => {
+    if (tensor.dataLocation !== TensorProto_DataLocation.EXTERNAL) return;
+    const location = tensor.externalData.find((e) => e.key === 'location')?.value ?? '';
+    locations.add(location.split(/[\\/]/).pop() ?? location);
+  });
+  return [...locations];
+}
+
+async function inspect(job: InspectJob): Promise<void> {
+  // The structure only: weights and external data stay in their files.
+  const model = await decodeModelLazilyAsync(blobSource(job.files.model), { lazyThreshold: 1024 });
+  const summary = summarizeModel(model);
+  const graph = model.graph;
+  const nodes = (graph?.node ?? []).map((node, index) => ({ address: node.name || `#${index}`, opType: node.domain && node.domain !== 'ai.onnx' ? `${node.domain}::${node.opType}` : node.opType }));
+  const floatIo = [...summary.inputs, ...summary.outputs].filter((v) => v.elemType === 'FLOAT').map((v) => v.name);
+  const symbolicDims = [...new Set(summary.inputs.flatMap((v) => (v.shape ?? []).filter((d): d is string => typeof d === 'string')))];
+  const picked = new Set(job.files.dataFiles.map((f) => f.name));
+  const missingDataFiles = externalLocations(model).filter((name) => !picked.has(name));
+  const inspection: Inspection = { summary, nodes, floatIo, symbolicDims, defaultOpBlockList: DEFAULT_OP_BLOCK_LIST, missingDataFiles };
+  post({ type: 'inspected', inspection });
+}
+
+async function load(files: ModelFiles): Promise<ModelProto> {
+  progress(`Reading ${files.model.name}`, 0.02);
+  const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files) });
+  return model;
+}
+
+function bytesByType(summary: ModelSummary): Record<string, number> {
+  const bytes: Record<string, number> = {};
+  for (const group of [summary.initializers, summary.constants]) {
+    for (const entry of group.byType) bytes[entry.elemType] = (bytes[entry.elemType] ?? 0) + entry.bytes;
+  }
+  return bytes;
+}
+
+function target(name: 'float16' | 'bfloat16'): number {
+  return name === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
+}
+
+async function convert(job: ConvertJob): Promise<void> {
+  const start = performance.now();
+  const model = await load(job.files);
+  progress('Converting', 0.4);
+  const { model: converted, report } = convertModel(model, job.options, target(job.target));
+  progress('Writing', 0.6);
+  const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo);
+  progress('Done', 1);
+  const inputBytes = job.files.model.size + job.files.dataFiles.reduce((n, f) => n + f.size, 0);
+  post({
+    type: 'converted',
+    report,
+    inputBytes,
+    outputBytes: output.model.size + (output.data?.blob.size ?? 0),
+    bytesByType: { before: bytesByType(summarizeModel(model)), after: bytesByType(summarizeModel(converted)) },
+    output,
+    elapsedMs: performance.now() - start,
+  });
+}
+
+/**
+ * Writes the converted model as the CLI would: with external data ("NAME.onnx.data") when asked,
+ * when the input had some, or when the model passes protobuf's 2 GB. A single-file model is
+ * written part by part, weights converted 16 MB at a time: to the file the user chose (File System
+ * Access API), or into a Blob grown as it goes, so converted chunks are handed to the browser's
+ * Blob storage instead of all being held here. With external data, modelToBlobs writes both files.
+ */
+async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo?: FileSystemFileHandle): Promise<Output> {
+  const encoded = encodeModelParts(converted);
+  const external = alwaysExternal || externalLocations(source).length > 0 || encoded.byteLength > PROTOBUF_SIZE_LIMIT;
+  if (!external) {
+    if (saveTo) {
+      const writable = await saveTo.createWritable();
+      try {
+        await writeParts(encoded.parts, encoded.byteLength, (chunk) => writable.write(chunk));
+        await writable.close();
+      } catch (error) {
+        await writable.abort().catch(() => {});
+        throw error;
+      }
+      return { model: await saveTo.getFile(), modelName: saveTo.name, savedToFile: true };
+    }
+    let blob = new Blob([]);
+    let pending: BlobPart[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      blob = new Blob([blob, ...pending]);
+      pending = [];
+      pendingBytes = 0;
+    };
+    await writeParts(encoded.parts, encoded.byteLength, (chunk) => {
+      pending.push(chunk);
+      pendingBytes += chunk.size;
+      if (pendingBytes >= FLUSH_BYTES) flush();
+    });
+    flush();
+    return { model: blob, modelName: name, savedToFile: false };
+  }
+  const blobs = await modelToBlobs(converted, { externalData: { location: `${name}.data` } });
+  return { model: blobs.model, modelName: name, ...(blobs.externalData ? { data: { name: blobs.externalData.location, blob: blobs.externalData.blob } } : {}), savedToFile: false };
+}
+
+const CHUNK = 16 * 1024 * 1024;
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+/** Hands the encoded model to `sink` as Blobs: framing bytes, Blob slices passed through, computed payloads chunk by chunk. */
+async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown): Promise<void> {
+  let written = 0;
+  // One buffer serves every chunk: the Blob constructor copies its bytes, so nothing piles up for the GC.
+  const buffer = new Uint8Array(CHUNK);
+  for (const part of parts) {
+    if (part instanceof Uint8Array) await sink(new Blob([part as Uint8Array<ArrayBuffer>]));
+    else if (part.blob) await sink(part.blob);
+    else {
+      for (let at = 0; at < part.byteLength; at += CHUNK) {
+        const chunk = buffer.subarray(0, Math.min(CHUNK, part.byteLength - at));
+        if (part.readSync) part.readSync(at, chunk);
+        else await part.read(at, chunk);
+        await sink(new Blob([chunk]));
+        progress('Writing', 0.6 + (0.4 * (written + at)) / total);
+      }
+    }
+    written += part.byteLength;
+  }
+}
+
+/** onnxruntime-web, loaded on first use with its WebAssembly served by the site itself. */
+async function chooseRuntime(): Promise<{ runtime: Runtime; emulate: boolean; description: string }> {
+  const ort = await import('onnxruntime-web/webgpu');
+  ort.env.wasm.wasmPaths = new URL('./ort/', self.location.href).href;
+  ort.env.wasm.proxy = false;
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: ReadonlySet<string> } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (adapter?.features.has('shader-f16')) {
+    const description = 'WebGPU with shader-f16: each attempt runs the float16 model itself';
+    return { runtime: onnxruntimeAdapter(ort as never, { executionProviders: ['webgpu'], name: 'onnxruntime-web (webgpu)' }), emulate: false, description };
+  }
+  const why = adapter ? 'this WebGPU adapter has no shader-f16' : 'no WebGPU adapter';
+  const description = `WebAssembly (CPU), ${why}: each attempt runs a float32 emulation that rounds like float16 between ops`;
+  return { runtime: onnxruntimeAdapter(ort as never, { executionProviders: ['wasm'], name: 'onnxruntime-web (wasm)' }), emulate: true, description };
+}
+
+async function auto(job: AutoJob): Promise<void> {
+  const model = await load(job.files);
+  progress('Preparing feeds', 0.05);
+  const feeds: Feeds = job.feeds.kind === 'random' ? makeRandomFeeds(model, job.feeds.dims, job.feeds.seed) : await readFeedFiles(job.feeds.files, model);
+  progress('Starting onnxruntime-web', 0.08);
+  const { runtime, emulate, description } = await chooseRuntime();
+  post({ type: 'runtime', description });
+  progress('Searching', 0.1);
+  const to = target(job.target);
+  const result = await findNodeBlockList(model, feeds, {
+    runtime,
+    emulate,
+    to,
+    keepIoTypes: job.keepIoTypes,
+    strategy: job.strategy,
+    ...(job.rtol !== undefined ? { rtol: job.rtol } : {}),
+    ...(job.atol !== undefined ? { atol: job.atol } : {}),
+    onProgress: (event) => post({ type: 'attempt', event }),
+  });
+  progress('Writing', 0.9);
+  const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList }, to).model;
+  const output = await write(model, converted, job.outputName, false);
+  progress('Done', 1);
+  post({ type: 'auto-done', result, runtime: runtime.name, output });
+}
