@@ -3,6 +3,7 @@
  * as TensorProto files (the ONNX test-data layout: input_0.pb, output_0.pb, ...).
  */
 import { DataType, dataTypeName } from '../dtype.js';
+import { OnnxFormatError, UnsupportedModelError } from '../errors.js';
 import type { TensorProto } from '../proto/onnx.js';
 import type { TensorLike } from './runtime.js';
 
@@ -31,10 +32,10 @@ export function tensorFromProto(tensor: TensorProto): TensorLike {
     return { type: 'string', data: tensor.stringData.map((s) => new TextDecoder().decode(s)), dims };
   }
   const layout = LAYOUT[tensor.dataType];
-  if (!layout) throw new Error(`tensor "${tensor.name}": element type ${dataTypeName(tensor.dataType)} cannot be passed to onnxruntime from JavaScript`);
+  if (!layout) throw new UnsupportedModelError(`tensor "${tensor.name}": element type ${dataTypeName(tensor.dataType)} cannot be passed to onnxruntime from JavaScript`);
   const bytes = count * layout.array.BYTES_PER_ELEMENT;
   if (tensor.rawData.byteLength > 0) {
-    if (tensor.rawData.byteLength !== bytes) throw new Error(`tensor "${tensor.name}": raw_data has ${tensor.rawData.byteLength} bytes, its shape needs ${bytes}`);
+    if (tensor.rawData.byteLength !== bytes) throw new OnnxFormatError(`tensor "${tensor.name}": raw_data has ${tensor.rawData.byteLength} bytes, its shape needs ${bytes}`);
     const copy = new ArrayBuffer(bytes); // aligned copy: raw_data views are usually misaligned
     new Uint8Array(copy).set(tensor.rawData);
     return { type: layout.type, data: new layout.array(copy, 0, count), dims };
