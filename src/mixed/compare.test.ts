@@ -67,7 +67,7 @@ test('compare: a model against itself passes with no error, measured directly', 
   assert.equal(result.measured, 'direct');
   assert.equal(result.lowType, null);
   assert.deepEqual([result.outputs[0]!.maxAbsError, result.outputs[0]!.cosine], [0, 1]);
-  assert.deepEqual([result.rtol, result.atol], [1e-2, 1e-3], 'the default tolerances');
+  assert.deepEqual([result.rtol, result.atol], [1e-2, 2e-2], 'the default tolerances');
 });
 
 test('compare on a CPU: the float16 emulation shows the overflow the CPU provider hides, and says which way it measured', { skip: RUNTIME_SKIP }, async () => {

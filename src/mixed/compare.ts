@@ -49,8 +49,12 @@ export interface CompareOptions {
   locate?: boolean;
 }
 
-/** The tolerances when none are given: float16 keeps about 3 decimal digits; errors add up over a network. */
-export const COMPARE_DEFAULT_TOLERANCES = { rtol: 1e-2, atol: 1e-3 } as const;
+/**
+ * The tolerances when none are given: float16 keeps about 3 decimal digits and errors add up over
+ * a network; near zero, outputs of unit scale move by ~1e-2 (measured on the real CNN detectors of
+ * the tests, emulated float16). Outputs of another scale need tolerances of their own.
+ */
+export const COMPARE_DEFAULT_TOLERANCES = { rtol: 1e-2, atol: 2e-2 } as const;
 
 export interface OutputComparison {
   readonly output: string;
