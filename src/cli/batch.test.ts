@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { test } from 'node:test';
 import { loadModel, saveModel } from '../node.js';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
+import { dynamicQuantizedMlp, matMulNBitsModel } from '../../test/quantized-models.js';
 import { SHARED_MODELS_DIR, SHARED_MODELS_SKIP } from '../../test/testdata.js';
 import { batchJobs, isVariantName, outputName } from './batch.js';
 import { main } from './main.js';
@@ -125,4 +126,18 @@ test('the real models folder converts in one command', { skip: SHARED_MODELS_SKI
   assert.equal(reports.length, models.length);
   for (const report of reports) assert.ok(existsSync(report.output) && report.nodeCount > 0, report.output);
   assert.match(result.stderr, new RegExp(`^${models.length} of ${models.length} models converted$`, 'm'));
+});
+
+test('convert says when a model is quantized and what it did: q4 -> q4f16 by name, dynamic quantization kept float32', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-quantized-'));
+  await saveModel(matMulNBitsModel(), join(dir, 'model_q4.onnx'));
+  await saveModel(dynamicQuantizedMlp(), join(dir, 'isnet_quantized_like.onnx'));
+  const result = await run('convert', join(dir, 'model_q4.onnx'), join(dir, 'isnet_quantized_like.onnx'), '--keep-io-types', '--json');
+  assert.equal(result.code, 0, result.stderr);
+  const [q4, dynamic] = JSON.parse(result.stdout) as { output: string; quantization: string; casts: unknown[] }[];
+  assert.equal(q4!.output, join(dir, 'model_q4f16.onnx'));
+  assert.equal(q4!.quantization, 'weight-quantized (1 MatMulNBits): packed weights kept as they are; 1 float tensors (scales, biases, float weights) converted (q4 -> q4f16)');
+  assert.match(dynamic!.quantization, /^dynamically quantized \(3 DynamicQuantizeLinear, 3 MatMulInteger\): 15 nodes on its float path kept float32 /);
+  assert.equal(dynamic!.casts.length, 0);
+  assert.match(result.stderr, /^ {2}dynamically quantized \(3 DynamicQuantizeLinear, 3 MatMulInteger\)/m);
 });

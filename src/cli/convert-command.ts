@@ -61,6 +61,8 @@ const OPTIONAL_VALUE_FLAGS = ['--keep-io-types', '--external-data'];
 
 /** What one conversion wrote, for the report and the batch summary. */
 interface ConvertOutcome {
+  /** What kind of quantized model this is and what the conversion did about it (null: not quantized). */
+  quantization: string | null;
   input: string;
   output: string;
   externalData: string | null;
@@ -101,7 +103,9 @@ async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions
   for (const [index, job] of jobs.entries()) {
     writeLine(io.stderr, `[${index + 1}/${jobs.length}] ${job.input} -> ${job.output}`);
     try {
-      results.push({ job, outcome: await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] writing`) });
+      const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] writing`);
+      if (outcome.quantization) writeLine(io.stderr, `  ${outcome.quantization}`);
+      results.push({ job, outcome });
     } catch (error) {
       progress.finish();
       // A library error is bad input (one line); anything else is a bug, reported with its stack at the end.
@@ -140,6 +144,7 @@ async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, 
   });
   progress.finish();
   return {
+    quantization: quantizationNote(model, report),
     input: job.input,
     output: job.output,
     externalData: saved.externalData?.location ?? null,
@@ -151,8 +156,8 @@ async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, 
 }
 
 function outcomeJson(outcome: ConvertOutcome) {
-  const { input, output, externalData, inputBytes, outputBytes, report, elapsedMs } = outcome;
-  return { input, output, externalData, inputBytes, outputBytes, ...report, elapsedMs };
+  const { input, output, externalData, inputBytes, outputBytes, report, elapsedMs, quantization } = outcome;
+  return { input, output, externalData, inputBytes, outputBytes, quantization, ...report, elapsedMs };
 }
 
 /** The bytes of the model file and the data files it reads. */
@@ -250,13 +255,33 @@ function convertOptions(values: Values): ConvertOptions {
   return options;
 }
 
-function formatReport({ input, output, inputBytes, outputBytes, report, elapsedMs }: ConvertOutcome): string {
+const DYNAMIC_QUANTIZATION_OPS = ['DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger'];
+const WEIGHT_QUANTIZATION_OPS = ['MatMulNBits', 'GatherBlockQuantized', 'DequantizeLinear'];
+
+/** One line on a quantized model: which quantization, and what the conversion did about it. */
+function quantizationNote(model: ModelProto, report: ConversionReport): string | null {
+  const ops = new Map<string, number>();
+  for (const node of model.graph?.node ?? []) ops.set(node.opType, (ops.get(node.opType) ?? 0) + 1);
+  const list = (names: string[]) => names.filter((n) => ops.has(n)).map((n) => `${ops.get(n)} ${n}`).join(', ');
+  if (DYNAMIC_QUANTIZATION_OPS.some((op) => ops.has(op))) {
+    const kept = report.keptNodes.filter((k) => k.reason.kind === 'dynamicQuantization').length;
+    return `dynamically quantized (${list(DYNAMIC_QUANTIZATION_OPS)}): ${kept} nodes on its float path kept float32 (float16 there adds Casts, saves no weight bytes, and can overflow the int32 accumulators)`;
+  }
+  if (WEIGHT_QUANTIZATION_OPS.some((op) => ops.has(op))) {
+    const scales = report.tensors.length;
+    return `weight-quantized (${list(WEIGHT_QUANTIZATION_OPS)}): packed weights kept as they are; ${scales} float tensors (scales, biases, float weights) converted${ops.has('MatMulNBits') ? ' (q4 -> q4f16)' : ''}`;
+  }
+  return null;
+}
+
+function formatReport({ input, output, inputBytes, outputBytes, report, elapsedMs, quantization }: ConvertOutcome): string {
   const lines: string[] = [];
   const converted = report.tensors.reduce((n, t) => n + t.bytesBefore, 0);
   const after = report.tensors.reduce((n, t) => n + t.bytesAfter, 0);
   lines.push(`${input} -> ${output} (${report.target})`);
   lines.push(`  ${report.nodeCount} nodes, ${report.keptNodes.length} kept float32, ${report.casts.length} Casts inserted`);
   lines.push(`  ${report.tensors.length} tensors converted: ${formatBytes(converted)} -> ${formatBytes(after)}; file ${formatBytes(inputBytes)} -> ${formatBytes(outputBytes)}`);
+  if (quantization) lines.push(`  ${quantization}`);
   if (report.keptNodes.length > 0) {
     lines.push('Kept float32:');
     const shown = report.keptNodes.slice(0, 30);

@@ -303,6 +303,8 @@ function judge(node: Node, value: string, reference: TensorLike, error: number, 
   const where = `${nodeAddress(node)} (${node.opType}) output "${value}"`;
   const base = { node: nodeAddress(node), opType: node.opType, value, range, error, inputError };
   const effect = error === Infinity ? `: NaN/Inf in ${typeName}` : '';
+  // A value B computes exactly (kept float32) is no finding, whatever its range.
+  if (error === 0) return undefined;
   if (peak > max) return { ...base, kind: 'overflow', message: `${where} reaches ${short(peak)} > ${max === FLOAT16_MAX ? '65504' : short(max)} (${typeName}'s largest)${effect}` };
   if (error === Infinity) return { ...base, kind: 'nonfinite', message: `${where} becomes NaN/Inf in ${typeName}; float32 values in [${short(range[0])}, ${short(range[1])}]` };
   if (nonZero > 0 && flushed * 2 > nonZero) {
