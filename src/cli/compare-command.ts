@@ -77,7 +77,7 @@ export async function compareCommand(args: string[], io: CliStreams): Promise<nu
   return passed ? 0 : 1;
 }
 
-/** JSON has no Infinity: an infinite error is written as a string. */
+/** JSON has no Infinity or NaN: such a number is written as a string. */
 function jsonSafe<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? String(v) : v])) as T;
 }
@@ -97,12 +97,12 @@ export function formatComparison(pathA: string, pathB: string, results: readonly
       fmt(o.maxAbsError),
       fmt(o.maxRelError),
       fmt(o.l2RelError),
-      o.cosine.toFixed(6),
+      Number.isNaN(o.cosine) ? 'NaN' : o.cosine.toFixed(6),
       `${o.nan.a}/${o.nan.b}`,
       `${o.inf.a}/${o.inf.b}`,
       o.passed ? 'pass' : 'FAIL',
     ]);
-    lines.push(formatTable([['output', 'max abs', 'max rel', 'L2 rel', 'cosine', 'NaN A/B', 'Inf A/B', ''], ...rows]));
+    lines.push(formatTable([['output', 'max abs', 'max rel', 'L2 rel', 'cosine', 'NaN A/B', 'Inf A/B', 'result'], ...rows]));
     if (result.located) {
       if (result.located.length === 0) lines.push('located: no node where B leaves the range or the error jumps');
       else lines.push('located (first in topological order):', ...result.located.map((l) => `  ${l.message}`));

@@ -59,13 +59,13 @@ export const COMPARE_DEFAULT_TOLERANCES = { rtol: 1e-2, atol: 2e-2 } as const;
 export interface OutputComparison {
   readonly output: string;
   readonly elements: number;
-  /** Largest |a - b| over elements finite in both. */
+  /** Largest |a - b| over elements finite in both; Infinity where B is NaN/Inf and A is finite. */
   readonly maxAbsError: number;
-  /** Largest |a - b| / |a| over elements finite in both (|a| at least 1e-12). */
+  /** Largest |a - b| / |a| over elements finite in both (|a| at least 1e-12); Infinity as maxAbsError. */
   readonly maxRelError: number;
-  /** ||a - b|| / ||a|| over elements finite in both (0 when both are zero). */
+  /** ||a - b|| / ||a|| over elements finite in both (0 when both are zero); Infinity as maxAbsError. */
   readonly l2RelError: number;
-  /** a·b / (||a|| ||b||) over elements finite in both (1 when both are zero). */
+  /** a·b / (||a|| ||b||) over elements finite in both (1 when both are zero; NaN when no element is finite in both). */
   readonly cosine: number;
   readonly nan: { readonly a: number; readonly b: number };
   readonly inf: { readonly a: number; readonly b: number };
@@ -168,6 +168,8 @@ export function compareTensors(output: string, expected: TensorLike, actual: Ten
   let ab = 0;
   const nan = { a: 0, b: 0 };
   const inf = { a: 0, b: 0 };
+  let finitePairs = 0;
+  let lost = false;
   for (let i = 0; i < x.length; i++) {
     const p = x[i]!;
     const q = y[i]!;
@@ -175,7 +177,9 @@ export function compareTensors(output: string, expected: TensorLike, actual: Ten
     else if (!Number.isFinite(p)) inf.a++;
     if (Number.isNaN(q)) nan.b++;
     else if (!Number.isFinite(q)) inf.b++;
+    if (Number.isFinite(p) && !Number.isFinite(q)) lost = true;
     if (!Number.isFinite(p) || !Number.isFinite(q)) continue;
+    finitePairs++;
     const d = Math.abs(p - q);
     if (d > maxAbsError) maxAbsError = d;
     const rel = d / Math.max(Math.abs(p), 1e-12);
@@ -185,8 +189,10 @@ export function compareTensors(output: string, expected: TensorLike, actual: Ten
     b2 += q * q;
     ab += p * q;
   }
-  const l2RelError = a2 > 0 ? Math.sqrt(diff2 / a2) : diff2 > 0 ? Infinity : 0;
-  const cosine = a2 > 0 && b2 > 0 ? ab / Math.sqrt(a2 * b2) : a2 === b2 ? 1 : 0;
+  let l2RelError = a2 > 0 ? Math.sqrt(diff2 / a2) : diff2 > 0 ? Infinity : 0;
+  const cosine = finitePairs === 0 && x.length > 0 ? NaN : a2 > 0 && b2 > 0 ? ab / Math.sqrt(a2 * b2) : a2 === b2 ? 1 : 0;
+  // A value B lost (NaN/Inf where A is finite) is an unbounded error.
+  if (lost) maxAbsError = maxRelError = l2RelError = Infinity;
   return { output, elements: x.length, maxAbsError, maxRelError, l2RelError, cosine, nan, inf, passed: allClose(expected, actual, rtol, atol) };
 }
 
