@@ -19,6 +19,9 @@ export { describeReason, type KeepReason } from './convert/keep-reason.js';
 export { autoConvertMixedPrecision, findNodeBlockList, type AutoMixedPrecisionOptions, type AttemptEvent, type BlockListResult, type Strategy } from './mixed/auto-mixed-precision.js';
 export type { ValidateFn } from './mixed/validate.js';
 
+// Compare two models (is the conversion good enough, and where does it go wrong?).
+export { compareModels, type CompareOptions, type ComparisonResult, type LocatedNode, type OutputComparison } from './mixed/compare.js';
+
 // Inspect.
 export { summarizeModel, type ModelSummary, type TensorTypeSummary, type TensorGroupSummary } from './inspect/summarize-model.js';
 export { listValueTypes, type ValueTypeEntry, type ValueTypeList } from './inspect/list-value-types.js';
@@ -45,3 +48,4 @@ export {
   ValidationError,
 } from './errors.js';
 export { DataType, type DataTypeName } from './dtype.js';
+export { fromFloat16, toFloat16, type Float16ArrayLike, type ToFloat16Options } from './numeric/float16-array.js';

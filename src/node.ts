@@ -10,4 +10,4 @@ export { sourceFilesOf } from './io/source-files.js';
 export { readNodeBlockList } from './io/node-block-list.js';
 export { readFeeds } from './io/feeds.js';
 export { nodeRuntime } from './runtime/node-runtime.js';
-export { autoConvertMixedPrecision, findNodeBlockList, type NodeAutoMixedPrecisionOptions } from './mixed/node-auto.js';
+export { autoConvertMixedPrecision, compareModels, findNodeBlockList, type NodeAutoMixedPrecisionOptions, type NodeCompareOptions } from './mixed/node-auto.js';

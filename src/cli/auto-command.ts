@@ -116,14 +116,14 @@ function parse(args: string[]) {
   });
 }
 
-function number(text: string | undefined, name: string): number | undefined {
+export function number(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${name} must be a number, got "${text}"`);
   return value;
 }
 
-function parseShapes(specs: string[]): Record<string, number[]> {
+export function parseShapes(specs: string[]): Record<string, number[]> {
   const shapes: Record<string, number[]> = {};
   for (const spec of specs) {
     const match = /^([^=]+)=([\d,]*)$/.exec(spec);
@@ -133,7 +133,7 @@ function parseShapes(specs: string[]): Record<string, number[]> {
   return shapes;
 }
 
-function parseDims(specs: string[]): Record<string, number> {
+export function parseDims(specs: string[]): Record<string, number> {
   const dims: Record<string, number> = {};
   for (const spec of specs) {
     const match = /^([^=]+)=(\d+)$/.exec(spec);

@@ -83,7 +83,7 @@ test('exit codes: 2 for usage errors, 1 for bad files, with one-line messages', 
   assert.equal((await run('--help')).code, 0);
   const unknown = await run('frobnicate');
   assert.equal(unknown.code, 2);
-  assert.equal(unknown.stderr, 'onnx-float16: unknown command "frobnicate"; commands: convert, auto, inspect\n');
+  assert.equal(unknown.stderr, 'onnx-float16: unknown command "frobnicate"; commands: convert, auto, compare, inspect\n');
   const badFlag = await run('inspect', 'x.onnx', '--nope');
   assert.equal(badFlag.code, 2);
   assert.equal(badFlag.stderr, 'onnx-float16 inspect: unknown option --nope; see "onnx-float16 inspect --help"\n');

@@ -1,26 +1,39 @@
 /**
- * `onnx-float16 convert IN [-o OUT] [options]`: float32 -> float16 (or bfloat16), file to file.
- * Weights stream from the input (and its data files) to the output, converted chunk by chunk.
+ * `onnx-float16 convert IN... [-o OUT | --out-dir DIR] [options]`: float32 -> float16 (or
+ * bfloat16), file to file. Weights stream from the input (and its data files) to the output,
+ * converted chunk by chunk. Several inputs, or a folder, make a batch (batch.ts picks the
+ * models): one progress display, a summary table, and a model that fails does not stop the rest.
  * The report goes to stderr, or as JSON to stdout with --json.
  */
-import { statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, readNodeBlockList, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { mkdirSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
+import { batchJobs, type ConvertJob } from './batch.js';
 import { formatBytes, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { Progress } from './progress.js';
 import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
 
-export const CONVERT_HELP = `Usage: onnx-float16 convert IN [-o OUT] [options]
+export const CONVERT_HELP = `Usage: onnx-float16 convert IN... [-o OUT | --out-dir DIR] [options]
 
-Converts a float32 ONNX model to float16 (or bfloat16). Nodes that must stay
+Converts float32 ONNX models to float16 (or bfloat16). Nodes that must stay
 float32 (blocked ops, operators without float16 at the model's opset, constants
 beyond float16's range, unknown operators) keep float32 with Casts around them.
 
+IN is a model file or a folder. A folder converts every .onnx file in it (and
+its sub-folders) whose name is not already a variant (_fp16, _bf16, _q4, _q4f16,
+_int8, _uint8, _quantized, _mixed, ...). Each model's data file follows it.
+Several models make a batch: a model that fails is reported and the others still
+convert; the exit code is 1 if any failed.
+
 Options:
-  -o, --output FILE            output model (default: IN with _fp16 or _bf16 added)
+  -o, --output FILE            output model, for one input model (default: IN with
+                               _fp16 or _bf16 added, beside it; a _q4 model
+                               becomes _q4f16)
+  --out-dir DIR                write outputs into DIR (keeping sub-folders of a
+                               folder input) instead of beside their inputs
   --to float16|bfloat16        target type (default float16)
   --keep-io-types[=a,b]        keep graph inputs/outputs float32 (all, or those named)
   --op-block-list A,B          op types kept float32, "Op" or "domain::Op"; replaces
@@ -38,12 +51,26 @@ Options:
                                (they are clipped) instead of keeping them float32
   --external-data[=FILE]       write weights to an external data file (default
                                OUT.data; automatic when IN uses external data)
-  --json                       print the report as JSON on stdout
+  --json                       print the report as JSON on stdout (a batch: a list
+                               with one report per model)
   -h, --help
 
 Default op block list: ${DEFAULT_OP_BLOCK_LIST.join(', ')}`;
 
 const OPTIONAL_VALUE_FLAGS = ['--keep-io-types', '--external-data'];
+
+/** What one conversion wrote, for the report and the batch summary. */
+interface ConvertOutcome {
+  /** What kind of quantized model this is and what the conversion did about it (null: not quantized). */
+  quantization: string | null;
+  input: string;
+  output: string;
+  externalData: string | null;
+  inputBytes: number;
+  outputBytes: number;
+  report: ConversionReport;
+  elapsedMs: number;
+}
 
 export async function convertCommand(args: string[], io: CliStreams): Promise<number> {
   const { values, positionals } = parse(args);
@@ -51,33 +78,96 @@ export async function convertCommand(args: string[], io: CliStreams): Promise<nu
     writeLine(io.stdout, CONVERT_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`convert takes one input model, got ${positionals.length}`);
-  const input = positionals[0]!;
+  if (positionals.length === 0) throw new UsageError('convert takes at least one input model or folder');
   const to = parseTarget(values.to);
-  const output = values.output ?? defaultOutput(input, to);
   const options = convertOptions(values);
-  const progress = new Progress(io.stderr);
+  const { jobs, batch } = batchJobs(positionals, { to: to === DataType.BFLOAT16 ? 'bf16' : 'fp16', outDir: values['out-dir'], output: values.output });
+  if (values['external-data'] && jobs.length > 1) throw new UsageError('--external-data=FILE names one data file; for several models give --external-data without a name');
+  if (!batch) {
+    const outcome = await convertOne(jobs[0]!, options, to, values, new Progress(io.stderr));
+    if (values.json) writeLine(io.stdout, JSON.stringify(outcomeJson(outcome), null, 2));
+    else writeLine(io.stderr, formatReport(outcome));
+    return 0;
+  }
+  return convertBatch(jobs, options, to, values, io);
+}
 
+/** Converts every job in turn; a failure is reported and the batch goes on. Exit code 1 if any failed. */
+async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions, to: number, values: Values, io: CliStreams): Promise<number> {
+  if (jobs.length === 0) {
+    writeLine(io.stderr, 'no models to convert (folders hold no .onnx file that is not already a variant)');
+    return 1;
+  }
+  const progress = new Progress(io.stderr);
+  const results: ({ job: ConvertJob; outcome: ConvertOutcome } | { job: ConvertJob; error: string })[] = [];
+  for (const [index, job] of jobs.entries()) {
+    writeLine(io.stderr, `[${index + 1}/${jobs.length}] ${job.input} -> ${job.output}`);
+    try {
+      const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] writing`);
+      if (outcome.quantization) writeLine(io.stderr, `  ${outcome.quantization}`);
+      results.push({ job, outcome });
+    } catch (error) {
+      progress.finish();
+      // A library error is bad input (one line); anything else is a bug, reported with its stack at the end.
+      const message = isLibraryError(error) || !(error instanceof Error) ? oneLine(error) : (error.stack ?? error.message);
+      writeLine(io.stderr, `  failed: ${message.split('\n')[0]}`);
+      results.push({ job, error: message });
+    }
+  }
+  const failed = results.filter((r) => 'error' in r).length;
+  if (values.json) {
+    writeLine(io.stdout, JSON.stringify(results.map((r) => ('error' in r ? { input: r.job.input, output: r.job.output, error: r.error } : outcomeJson(r.outcome))), null, 2));
+  }
+  const rows = results.map((r) =>
+    'error' in r
+      ? [r.job.input, 'FAILED', '', '', '', oneLine(r.error)]
+      : [r.outcome.input, `${r.outcome.report.keptNodes.length}/${r.outcome.report.nodeCount}`, formatBytes(r.outcome.inputBytes), formatBytes(r.outcome.outputBytes), `${(r.outcome.elapsedMs / 1000).toFixed(2)} s`, r.outcome.output],
+  );
+  writeLine(io.stderr, formatTable([['model', 'kept', 'before', 'after', 'time', 'output'], ...rows]));
+  writeLine(io.stderr, `${results.length - failed} of ${results.length} models converted${failed > 0 ? `, ${failed} failed` : ''}`);
+  return failed > 0 ? 1 : 0;
+}
+
+async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, values: Values, progress: Progress, label = 'writing'): Promise<ConvertOutcome> {
   const start = performance.now();
-  const model = await loadModel(input);
+  const model = await loadModel(job.input);
+  const inputBytes = sourceBytes(model, job.input);
   const { model: converted, report } = convertModel(model, options, to);
+  // --out-dir and the sub-folders a folder input keeps there are made as needed.
+  if (values['out-dir'] !== undefined) mkdirSync(dirname(job.output), { recursive: true });
   // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
-  const location = values['external-data'] || `${basename(output)}.data`;
+  const location = values['external-data'] || `${basename(job.output)}.data`;
   const externalData = values['external-data'] !== undefined || usesExternalData(model) ? { location } : 'auto';
-  const saved = await saveModel(converted, output, {
+  const saved = await saveModel(converted, job.output, {
     externalData,
-    onProgress: (done, total) => progress.update(`writing ${output}`, done, total),
+    onProgress: (done, total) => progress.update(`${label} ${job.output}`, done, total),
   });
   progress.finish();
-  const elapsedMs = performance.now() - start;
-  const outputBytes = saved.bytes + (saved.externalData?.bytes ?? 0);
-  const inputBytes = statSync(input).size;
-  if (values.json) {
-    writeLine(io.stdout, JSON.stringify({ input, output, externalData: saved.externalData?.location ?? null, inputBytes, outputBytes, ...report, elapsedMs }, null, 2));
-  } else {
-    writeLine(io.stderr, formatReport(input, output, inputBytes, outputBytes, report, elapsedMs));
-  }
-  return 0;
+  return {
+    quantization: quantizationNote(model, report),
+    input: job.input,
+    output: job.output,
+    externalData: saved.externalData?.location ?? null,
+    inputBytes,
+    outputBytes: saved.bytes + (saved.externalData?.bytes ?? 0),
+    report,
+    elapsedMs: performance.now() - start,
+  };
+}
+
+function outcomeJson(outcome: ConvertOutcome) {
+  const { input, output, externalData, inputBytes, outputBytes, report, elapsedMs, quantization } = outcome;
+  return { input, output, externalData, inputBytes, outputBytes, quantization, ...report, elapsedMs };
+}
+
+/** The bytes of the model file and the data files it reads. */
+function sourceBytes(model: ModelProto, input: string): number {
+  const files = sourceFilesOf(model);
+  return (files.length > 0 ? files : [input]).reduce((n, file) => n + statSync(file).size, 0);
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
 /** Whether any tensor of the (input) model keeps its bytes in an external data file. */
@@ -93,6 +183,7 @@ function parse(args: string[]) {
   const normalized = args.map((a) => (OPTIONAL_VALUE_FLAGS.includes(a) ? `${a}=` : a));
   return parseCommandArgs(normalized, {
     output: { type: 'string', short: 'o' },
+    'out-dir': { type: 'string' },
     to: { type: 'string' },
     'keep-io-types': { type: 'string' },
     'op-block-list': { type: 'string' },
@@ -116,12 +207,6 @@ function parseTarget(text: string | undefined): number {
   if (text === undefined || text === 'float16' || text === 'fp16') return DataType.FLOAT16;
   if (text === 'bfloat16' || text === 'bf16') return DataType.BFLOAT16;
   throw new UsageError(`--to must be float16 or bfloat16, got "${text}"`);
-}
-
-function defaultOutput(input: string, to: number): string {
-  const ext = extname(input) || '.onnx';
-  const stem = basename(input, extname(input));
-  return join(dirname(input), `${stem}_${to === DataType.BFLOAT16 ? 'bf16' : 'fp16'}${ext}`);
 }
 
 function list(text: string): string[] {
@@ -170,13 +255,33 @@ function convertOptions(values: Values): ConvertOptions {
   return options;
 }
 
-function formatReport(input: string, output: string, inputBytes: number, outputBytes: number, report: ConversionReport, elapsedMs: number): string {
+const DYNAMIC_QUANTIZATION_OPS = ['DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger'];
+const WEIGHT_QUANTIZATION_OPS = ['MatMulNBits', 'GatherBlockQuantized', 'DequantizeLinear'];
+
+/** One line on a quantized model: which quantization, and what the conversion did about it. */
+function quantizationNote(model: ModelProto, report: ConversionReport): string | null {
+  const ops = new Map<string, number>();
+  for (const node of model.graph?.node ?? []) ops.set(node.opType, (ops.get(node.opType) ?? 0) + 1);
+  const list = (names: string[]) => names.filter((n) => ops.has(n)).map((n) => `${ops.get(n)} ${n}`).join(', ');
+  if (DYNAMIC_QUANTIZATION_OPS.some((op) => ops.has(op))) {
+    const kept = report.keptNodes.filter((k) => k.reason.kind === 'dynamicQuantization').length;
+    return `dynamically quantized (${list(DYNAMIC_QUANTIZATION_OPS)}): ${kept} nodes on its float path kept float32 (float16 there adds Casts, saves no weight bytes, and can overflow the int32 accumulators)`;
+  }
+  if (WEIGHT_QUANTIZATION_OPS.some((op) => ops.has(op))) {
+    const scales = report.tensors.length;
+    return `weight-quantized (${list(WEIGHT_QUANTIZATION_OPS)}): packed weights kept as they are; ${scales} float tensors (scales, biases, float weights) converted${ops.has('MatMulNBits') ? ' (q4 -> q4f16)' : ''}`;
+  }
+  return null;
+}
+
+function formatReport({ input, output, inputBytes, outputBytes, report, elapsedMs, quantization }: ConvertOutcome): string {
   const lines: string[] = [];
   const converted = report.tensors.reduce((n, t) => n + t.bytesBefore, 0);
   const after = report.tensors.reduce((n, t) => n + t.bytesAfter, 0);
   lines.push(`${input} -> ${output} (${report.target})`);
   lines.push(`  ${report.nodeCount} nodes, ${report.keptNodes.length} kept float32, ${report.casts.length} Casts inserted`);
   lines.push(`  ${report.tensors.length} tensors converted: ${formatBytes(converted)} -> ${formatBytes(after)}; file ${formatBytes(inputBytes)} -> ${formatBytes(outputBytes)}`);
+  if (quantization) lines.push(`  ${quantization}`);
   if (report.keptNodes.length > 0) {
     lines.push('Kept float32:');
     const shown = report.keptNodes.slice(0, 30);

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isLibraryError } from '../node.js';
 import { AUTO_HELP, autoCommand } from './auto-command.js';
+import { COMPARE_HELP, compareCommand } from './compare-command.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { INSPECT_HELP, inspectCommand } from './inspect-command.js';
 import { closestName } from './parse-command-args.js';
@@ -18,10 +19,14 @@ export const HELP = `Usage: onnx-float16 <command> [options]
 Converts ONNX models from float32 to float16 or bfloat16.
 
 Commands:
-  convert IN [-o OUT] [--to float16|bfloat16] [--keep-io-types] [...]
-                           convert a float32 model to float16 or bfloat16
+  convert IN... [-o OUT | --out-dir DIR] [--to float16|bfloat16] [...]
+                           convert float32 models (files or folders) to float16
+                           or bfloat16
   auto IN (--feeds PATH | --random) --rtol X --atol X [...]
                            find the nodes that must stay float32, convert the rest
+  compare A B (--feeds PATH | --random) [--rtol X --atol X] [--locate]
+                           compare two models' outputs (a model and its conversion);
+                           --locate names the nodes where they part
   inspect MODEL [--types] [--json]
                            show opsets, operators, inputs/outputs, initializers;
                            --types lists every tensor's element type
@@ -40,6 +45,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   convert: { help: CONVERT_HELP, run: convertCommand },
   auto: { help: AUTO_HELP, run: autoCommand },
+  compare: { help: COMPARE_HELP, run: compareCommand },
   inspect: { help: INSPECT_HELP, run: inspectCommand },
 };
 

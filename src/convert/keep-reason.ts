@@ -27,13 +27,19 @@ export type KeepReason =
   | { readonly kind: 'outOfRange'; readonly value: string; readonly count: number; readonly maxAbs: number }
   /** A sequence/optional value it shares with a node of the other precision cannot be Cast. */
   | { readonly kind: 'container'; readonly value: string; readonly type: string }
+  /** On the float path through dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger): see quantized.ts. */
+  | { readonly kind: 'dynamicQuantization' }
   /** A runtime cannot run the node in the target type (reserved for runtime-aware conversion). */
   | { readonly kind: 'runtime'; readonly detail: string };
 
 export type KeepReasonKind = KeepReason['kind'];
 
-/** Reasons the user asked for (block lists) or that follow from another kept node: not worth a warning. */
-const CHOSEN: ReadonlySet<KeepReasonKind> = new Set<KeepReasonKind>(['opBlockList', 'nodeBlockList', 'inside']);
+/**
+ * Reasons the user asked for (block lists), that follow from another kept node, or that follow
+ * from a deliberate rule over a whole model (dynamic quantization: one summary, not a warning
+ * per node): not worth a warning.
+ */
+const CHOSEN: ReadonlySet<KeepReasonKind> = new Set<KeepReasonKind>(['opBlockList', 'nodeBlockList', 'inside', 'dynamicQuantization']);
 
 /** True when a kept node deserves a "fallback" warning: the user did not ask for it. */
 export function isFallback(reason: KeepReason): boolean {
@@ -64,6 +70,8 @@ export function describeReason(reason: KeepReason): string {
       return `the type of "${reason.value}" is unknown (${reason.detail})`;
     case 'outOfRange':
       return `constant input "${reason.value}" holds ${reason.count} finite value${reason.count === 1 ? '' : 's'} beyond float16's range (max |x| = ${reason.maxAbs.toPrecision(3)})`;
+    case 'dynamicQuantization':
+      return 'on the float path of dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger): float16 there adds Casts, saves no weight bytes, and can overflow the int32 accumulators';
     case 'container':
       return `the ${reason.type} value "${reason.value}" cannot be cast between precisions`;
   }

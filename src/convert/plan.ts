@@ -30,6 +30,7 @@ import { forcedInputs, opFacts } from '../schema/op-facts.js';
 import { lookupSchema, type OpSchema } from '../schema/op-schema.js';
 import { formatValueType, type ValueType } from '../schema/value-type.js';
 import type { KeepReason } from './keep-reason.js';
+import { dynamicQuantizationKeeps } from './quantized.js';
 import type { ResolvedConvertOptions } from './options.js';
 import { float32Stats } from './tensor-conversion.js';
 import { isFloat32Bearing, retype, sameValueType } from './value-types.js';
@@ -83,7 +84,7 @@ const FUNCTION_CALL: KeepReason = { kind: 'functionCall' };
 const NODE_BLOCK_LIST: KeepReason = { kind: 'nodeBlockList' };
 
 export function planConversion(model: Model, inference: TypeInference, options: ResolvedConvertOptions): ConversionPlan {
-  const forced = new Map<Node, KeepReason>();
+  const forced = dynamicQuantizationKeeps(model, inference);
   for (let round = 0; ; round++) {
     const plan = new Planner(model, inference, options, forced).run();
     const conflicts = containerConflicts(plan, inference);

@@ -113,9 +113,10 @@ test('sourceFilesOf lists the model file and its data files', async () => {
 
 test('a folder as input or as output is a one-line error, exit code 1', async () => {
   const { dir, modelPath } = await modelWithDataFile();
+  // A folder is a batch input (convert FOLDER --out-dir DIR); -o names one model's output.
   const input = runCli('convert', dir, '-o', join(dir, 'x.onnx'));
-  assert.equal(input.code, 1);
-  assert.equal(input.stderr.trim(), `onnx-float16 convert: ${dir}: is a folder or device, not a model file`);
+  assert.equal(input.code, 2);
+  assert.equal(input.stderr.trim(), 'onnx-float16 convert: -o names the output of one model; for several models or a folder use --out-dir; see "onnx-float16 convert --help"');
   mkdirSync(join(dir, 'out'));
   const output = runCli('convert', modelPath, '-o', join(dir, 'out'));
   assert.equal(output.code, 1);

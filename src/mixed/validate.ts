@@ -5,7 +5,7 @@
  * must both accept; NaN never equals NaN.
  */
 import { OptionsError } from '../errors.js';
-import { float16BitsToFloat32Bits } from '../numeric/float16.js';
+import { fromFloat16 } from '../numeric/float16-array.js';
 import type { TensorLike } from '../runtime/runtime.js';
 
 /** Receives the float32 outputs and the attempt's outputs, in graph output order. */
@@ -57,13 +57,8 @@ export function allClose(a: TensorLike, b: TensorLike, rtol: number, atol: numbe
 /** A tensor's values as numbers (float16 widened exactly, int64 converted). */
 export function numbers(tensor: TensorLike): ArrayLike<number> {
   const data = tensor.data;
-  if (tensor.type === 'float16') {
-    const bits = data as Uint16Array;
-    const out = new Float32Array(bits.length);
-    const view = new Uint32Array(out.buffer);
-    for (let i = 0; i < bits.length; i++) view[i] = float16BitsToFloat32Bits(bits[i]!);
-    return out;
-  }
+  // Bit patterns or, from onnxruntime on engines that have one, a Float16Array.
+  if (tensor.type === 'float16') return fromFloat16(data as Uint16Array);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, Number);
   if (Array.isArray(data)) return data.map(Number);
   return data as unknown as ArrayLike<number>;
