@@ -27,7 +27,7 @@ export { summarizeModel, type ModelSummary, type TensorTypeSummary, type TensorG
 export { listValueTypes, type ValueTypeEntry, type ValueTypeList } from './inspect/list-value-types.js';
 export type { TypeWarning } from './schema/infer-types.js';
 export { runtimeReport, type RuntimeReport, type RuntimeNodeEntry } from './inspect/runtime-report.js';
-export { RUNTIME_NAMES, type RuntimeName } from './schema/runtime-support.js';
+export type { RuntimeName } from './schema/runtime-support.js';
 
 // Feeds and runtimes.
 export { randomFeeds } from './mixed/random-feeds.js';

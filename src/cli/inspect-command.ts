@@ -2,7 +2,8 @@
  * `onnx-float16 inspect MODEL [--json]`: the model's summary, as text on stdout or as JSON.
  */
 import { statSync } from 'node:fs';
-import { listValueTypes, loadModel, runtimeReport, RUNTIME_NAMES, summarizeModel, type ModelSummary, type RuntimeName, type RuntimeReport, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
+import { listValueTypes, loadModel, runtimeReport, summarizeModel, type ModelSummary, type RuntimeName, type RuntimeReport, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
+import { RUNTIME_NAMES } from '../low-level.js';
 import { formatBytes, formatShape, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { writeLine, type CliStreams } from './streams.js';
