@@ -3,17 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../src/cli/main.js';
 import { convertModel } from '../src/convert/convert-model.js';
 import { decodeModel, encodeModel } from '../src/proto/codec.js';
 import { SHARED_MODELS_SKIP, sharedModel } from './testdata.js';
+import { runCli } from './cli-run.js';
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 test('inspect --runtime ort-webgpu lists the float16 nodes WebGPU leaves to the CPU, as text and JSON', { skip: SHARED_MODELS_SKIP }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-runtime-'));

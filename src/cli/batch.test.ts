@@ -8,24 +8,9 @@ import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.
 import { dynamicQuantizedMlp, matMulNBitsModel } from '../../test/quantized-models.js';
 import { SHARED_MODELS_DIR, SHARED_MODELS_SKIP } from '../../test/testdata.js';
 import { batchJobs, isVariantName, outputName } from './batch.js';
-import { main } from './main.js';
-import type { TextStream } from './streams.js';
+import { runCli } from '../../test/cli-run.js';
 
-function collector(): TextStream & { text: string } {
-  return {
-    text: '',
-    write(chunk: string) {
-      this.text += chunk;
-    },
-  };
-}
-
-async function run(...argv: string[]) {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const run = runCli;
 
 const weighted = (n: number) =>
   model(graph({ nodes: [node('Add', ['x', 'w'], ['y'])], inputs: [valueInfo('x', 1, [n])], outputs: [valueInfo('y', 1, [n])], initializers: [tensor('w', [n], new Float32Array(n).fill(0.25))] }));

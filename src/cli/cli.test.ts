@@ -9,28 +9,11 @@ import { SHARED_MODELS_SKIP, SILERO_MODELS, sharedModel } from '../../test/testd
 import { AUTO_HELP } from './auto-command.js';
 import { CONVERT_HELP } from './convert-command.js';
 import { INSPECT_HELP } from './inspect-command.js';
-import { main } from './main.js';
 import { Progress } from './progress.js';
-import type { TextStream } from './streams.js';
 import { RUNTIME_SKIP as RUNTIME_SKIP_CLI } from '../../test/runtime-helpers.js';
+import { collector, runCli } from '../../test/cli-run.js';
 
-/** A stream that keeps what is written to it. */
-function collector(isTTY = false): TextStream & { text: string } {
-  return {
-    text: '',
-    isTTY,
-    write(chunk: string) {
-      this.text += chunk;
-    },
-  };
-}
-
-async function run(...argv: string[]) {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const run = runCli;
 
 test('inspect --json on a real model with nested If subgraphs', async () => {
   const { code, stdout } = await run('inspect', SILERO_MODELS[1]!, '--json');

@@ -8,24 +8,9 @@ import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.
 import { RUNTIME_SKIP } from '../../test/runtime-helpers.js';
 import { SHARED_MODELS_SKIP, sharedModel } from '../../test/testdata.js';
 import { COMPARE_HELP } from './compare-command.js';
-import { main } from './main.js';
-import type { TextStream } from './streams.js';
+import { runCli } from '../../test/cli-run.js';
 
-function collector(): TextStream & { text: string } {
-  return {
-    text: '',
-    write(chunk: string) {
-      this.text += chunk;
-    },
-  };
-}
-
-async function run(...argv: string[]) {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const run = runCli;
 
 /** Scaled squares whose square root is the output: fine in float32, Inf in float16 when the scale is large. */
 function squares(scale: number) {
