@@ -12,8 +12,10 @@ import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
-import { inferTypes } from '../schema/infer-types.js';
-import { elementTypeOf } from '../schema/value-type.js';
+import { inferTypes, opsetVersion } from '../schema/infer-types.js';
+import { schemaVersions } from '../schema/op-schema.js';
+import { elementTypeOf, formatValueType } from '../schema/value-type.js';
+import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
 import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
@@ -73,17 +75,23 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, to
   for (const name of plan.unmatchedIoNames) onWarning({ kind: 'io', message: `keepIoTypes names "${name}", which is not a float32 graph input or output` });
   const keptNodes: KeptNodeRecord[] = [];
   let nodeCount = 0;
+  let lowFloatNodes = 0;
   for (const graph of graphTree(ir.graph)) {
     for (const node of graph.nodes) {
       nodeCount++;
       const p = plan.nodes.get(node)!;
+      if (p.precision === 'low' && p.touchesFloat) lowFloatNodes++;
       if (p.precision !== 'keep' || !p.touchesFloat) continue;
       const reason = p.reason!;
       keptNodes.push({ graph: graph.path, name: node.name, address: nodeAddress(node), domain: node.domain, opType: node.opType, reason });
       if (isFallback(reason)) onWarning({ kind: 'fallback', message: `${node.describe()} stays float32: ${describeReason(reason)}` });
     }
   }
+  for (const { name, why } of plan.keptIo) onWarning({ kind: 'io', message: `graph input/output "${name}" stays float32: ${why}` });
+  const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, opsetVersion(ir.proto.opsetImport, ''));
+  if (lowGain) onWarning(lowGain);
   const applied = applyPlan(ir, plan, inference, settings);
+  if (applied.casts.length > 0) ensureDefaultOpsetImport(ir);
   assertValid(ir);
   const converted = modelToProto(ir);
   return {
@@ -109,6 +117,45 @@ export function convertFloatToFloat16(model: ModelProto, options: ConvertOptions
 /** float32 -> bfloat16, with the same options (no clipping unless minPositiveVal/maxFiniteVal are given). */
 export function convertFloatToBfloat16(model: ModelProto, options: ConvertOptions = {}): ModelProto {
   return convertModel(model, options, DataType.BFLOAT16).model;
+}
+
+/**
+ * Where most float nodes stay float32 because the opset's schemas lack the target type (bfloat16
+ * below opset 13, Conv below 22), the target gains little: say so with the numbers, naming the
+ * op type kept most often for that reason.
+ */
+function lowGainWarning(kept: KeptNodeRecord[], converted: number, castsAvailable: boolean, to: number, opset: number | undefined): ConversionWarning | undefined {
+  // Default-domain ops only: their schemas say at which opset the target type arrives.
+  const bySchema = kept.filter((k) => k.reason.kind === 'schema' && (k.domain === '' || k.domain === 'ai.onnx'));
+  if (bySchema.length === 0) return undefined;
+  const floatNodes = kept.length + converted;
+  if (castsAvailable && bySchema.length * 2 < floatNodes) return undefined;
+  const counts = new Map<string, number>();
+  for (const k of bySchema) counts.set(k.opType, (counts.get(k.opType) ?? 0) + 1);
+  const [commonest] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+  const first = castsAvailable ? firstOpsetAllowing(commonest, to) : undefined;
+  const why = !castsAvailable
+    ? describeMissingCast(to)
+    : first !== undefined
+      ? `${commonest} has no ${targetName(to)} before opset ${first}`
+      : `${commonest} has no ${targetName(to)} at any opset`;
+  return {
+    kind: 'fallback',
+    message: `${targetName(to)} at opset ${opset ?? '(none)'}: ${converted} of ${floatNodes} float nodes convert; ${why}`,
+  };
+}
+
+/** The first default-domain opset at which the op's schema names the target type, if any. */
+function firstOpsetAllowing(opType: string, to: number): number | undefined {
+  const wanted = formatValueType({ kind: 'tensor', elemType: to });
+  for (const schema of schemaVersions('', opType)) {
+    for (const allowed of schema.typeConstraints.values()) if (allowed.has(wanted)) return schema.sinceVersion;
+  }
+  return undefined;
+}
+
+function targetName(to: number): string {
+  return to === DataType.BFLOAT16 ? 'bfloat16' : 'float16';
 }
 
 /** As Python's check_if_fp16_ready: refuse a model that already holds the target type. */

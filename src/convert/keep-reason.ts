@@ -18,7 +18,7 @@ export type KeepReason =
   /** No usable schema at the model's opset (custom op, not yet introduced, deprecated, no opset import). */
   | { readonly kind: 'noSchema'; readonly detail: string }
   /** The schema allows the target type for none of its float32 inputs and outputs. */
-  | { readonly kind: 'schema'; readonly op: string; readonly opset: number | undefined; readonly target: string }
+  | { readonly kind: 'schema'; readonly op: string; readonly opset: number | undefined; readonly target: string; readonly detail?: string }
   /** The op is kept float32 as a whole by rule (SequenceMap bodies). */
   | { readonly kind: 'opRule'; readonly op: string }
   /** A value it touches has no known type. */
@@ -57,6 +57,7 @@ export function describeReason(reason: KeepReason): string {
     case 'runtime':
       return reason.detail;
     case 'schema':
+      if (reason.detail) return `${reason.op} at opset ${reason.opset} stays float32: ${reason.detail}`;
       return `${reason.op} at opset ${reason.opset} allows no ${reason.target} for its float32 inputs and outputs`;
     case 'opRule':
       return `${reason.op} bodies are kept float32`;
