@@ -57,7 +57,7 @@ export function describeReason(reason: KeepReason): string {
     case 'runtime':
       return reason.detail;
     case 'schema':
-      if (reason.detail) return `${reason.op} at opset ${reason.opset} stays float32: ${reason.detail}`;
+      if (reason.detail) return `${reason.op} at opset ${reason.opset}: ${reason.detail}`;
       return `${reason.op} at opset ${reason.opset} allows no ${reason.target} for its float32 inputs and outputs`;
     case 'opRule':
       return `${reason.op} bodies are kept float32`;
