@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, readNodeBlockList, saveModel, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, readNodeBlockList, saveModel, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { formatBytes, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -60,7 +60,7 @@ export async function convertCommand(args: string[], io: CliStreams): Promise<nu
 
   const start = performance.now();
   const model = await loadModel(input);
-  const { model: converted, report } = convertModel(model, options, to);
+  const { model: converted, report } = convertNamingFile(input, () => convertModel(model, options, to));
   // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
   const location = values['external-data'] || `${basename(output)}.data`;
   const externalData = values['external-data'] !== undefined || usesExternalData(model) ? { location } : 'auto';
@@ -197,4 +197,14 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
 /** Why a node stayed float32, as one table cell: the one place the CLI renders a kept node's reason. */
 function formatReason(kept: KeptNodeRecord): string {
   return describeReason(kept.reason);
+}
+
+/** A model that is invalid as given is reported with its file: "m.onnx: the input model is invalid: node ...". */
+function convertNamingFile<T>(input: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`${input}: ${error.message}`);
+    throw error;
+  }
 }

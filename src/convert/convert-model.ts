@@ -6,7 +6,7 @@
  * weights lazily (see tensor-conversion.ts), so saving it streams from the source.
  */
 import { DataType, dataTypeName } from '../dtype.js';
-import { UnsupportedModelError } from '../errors.js';
+import { OptionsError, UnsupportedModelError } from '../errors.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
@@ -17,6 +17,7 @@ import { schemaVersions } from '../schema/op-schema.js';
 import { elementTypeOf, formatValueType } from '../schema/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
+import { assertValidInput } from './input-check.js';
 import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
 import { nodeAddress, planConversion } from './plan.js';
@@ -56,9 +57,23 @@ export interface ConversionResult {
   report: ConversionReport;
 }
 
-/** Converts a float32 model to float16 (`to: DataType.FLOAT16`) or bfloat16; returns the model and a report. */
-export function convertModel(model: ModelProto, options: ConvertOptions = {}, to: number = DataType.FLOAT16): ConversionResult {
+/** The conversion target: `'float16'` / `'bfloat16'`, or the DataType numbers (10, 16). */
+export type ConversionTarget = 'float16' | 'bfloat16' | number;
+
+/** The DataType of a target, or an OptionsError for anything but the two documented targets. */
+export function resolveTarget(target: unknown): typeof DataType.FLOAT16 | typeof DataType.BFLOAT16 {
+  if (target === 'float16' || target === DataType.FLOAT16) return DataType.FLOAT16;
+  if (target === 'bfloat16' || target === DataType.BFLOAT16) return DataType.BFLOAT16;
+  throw new OptionsError(`the target must be 'float16' or 'bfloat16' (DataType.FLOAT16 = 10, DataType.BFLOAT16 = 16), got ${JSON.stringify(target) ?? String(target)}`);
+}
+
+/**
+ * Converts a float32 model to float16 (the default) or bfloat16; returns the model and a report.
+ * `target`: `'float16'`, `'bfloat16'`, DataType.FLOAT16 or DataType.BFLOAT16; anything else is an OptionsError.
+ */
+export function convertModel(model: ModelProto, options: ConvertOptions = {}, target: ConversionTarget = DataType.FLOAT16): ConversionResult {
   const start = performance.now();
+  const to = resolveTarget(target);
   const warnings: ConversionWarning[] = [];
   const resolved = resolveConvertOptions(options, to);
   const onWarning = (warning: ConversionWarning) => {
@@ -69,6 +84,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, to
   const ir = modelFromProto(model);
   if (!ir.graph) throw new UnsupportedModelError('the model has no graph to convert');
   const inference = inferTypes(ir, { declaredOnly: resolved.disableShapeInfer });
+  assertValidInput(ir, inference);
   if (resolved.checkFp16Ready) assertNotConverted(ir, inference, to);
 
   const plan = planConversion(ir, inference, settings);
