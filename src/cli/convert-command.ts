@@ -189,7 +189,7 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
     const large = clipped.reduce((n, t) => n + t.clampedLarge, 0);
     lines.push(`Clipped: ${small} tiny and ${large} large values in ${clipped.length} tensors (--json lists them)`);
   }
-  for (const w of report.warnings.filter((w) => w.kind === 'io')) lines.push(`warning: ${w.message}`);
+  for (const w of report.warnings.filter((w) => w.kind === 'io' || w.kind === 'unknownName')) lines.push(`warning: ${w.message}`);
   lines.push(`Done in ${(elapsedMs / 1000).toFixed(2)} s`);
   return lines.join('\n');
 }

@@ -18,6 +18,7 @@ import { elementTypeOf, formatValueType } from '../schema/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
 import { assertValidInput } from './input-check.js';
+import { describeUnknownName, unknownNames } from './name-check.js';
 import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
 import { nodeAddress, planConversion } from './plan.js';
@@ -87,6 +88,10 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
   assertValidInput(ir, inference);
   if (resolved.checkFp16Ready) assertNotConverted(ir, inference, to);
 
+  for (const unknown of unknownNames(ir, resolved)) {
+    if (resolved.unknownNames === 'error') throw new OptionsError(describeUnknownName(unknown));
+    onWarning({ kind: 'unknownName', message: describeUnknownName(unknown) });
+  }
   const plan = planConversion(ir, inference, settings);
   for (const name of plan.unmatchedIoNames) onWarning({ kind: 'io', message: `keepIoTypes names "${name}", which is not a float32 graph input or output` });
   const keptNodes: KeptNodeRecord[] = [];

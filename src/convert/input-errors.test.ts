@@ -82,3 +82,46 @@ test('CLI: invalid input models exit 1 with one line naming the file and the nod
     assert.ok(lines[0]!.startsWith(`onnx-float16 convert: ${path}: the input model is invalid: ${detail}`), lines[0]);
   }
 });
+
+function twoNodes() {
+  return model(
+    graph({
+      nodes: [node('Relu', ['x'], ['h'], {}, { name: 'conv1' }), node('Neg', ['h'], ['y'], {}, { name: 'head' })],
+      inputs: [valueInfo('x', F, [2])],
+      outputs: [valueInfo('y', F, [2])],
+    }),
+  );
+}
+
+test('block-list and keepIoTypes names that match nothing are an OptionsError with a "did you mean" hint', () => {
+  const cases: [Parameters<typeof convertModel>[1], string][] = [
+    [{ nodeBlockList: ['conv_1'] }, 'nodeBlockList names "conv_1", which matches no node name or address; did you mean "conv1"?'],
+    [{ opBlockList: ['Reluu'] }, 'opBlockList names "Reluu", which matches no operator; did you mean "Relu"?'],
+    [{ keepIoTypes: ['yy'] }, 'keepIoTypes names "yy", which matches no graph input or output; did you mean "y"?'],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => convertModel(twoNodes(), options), (error: Error) => error instanceof OptionsError && error.message === message);
+  }
+  // Known op types the model lacks (the default list's), and custom-domain ops are not typos.
+  assert.doesNotThrow(() => convertModel(twoNodes(), { opBlockList: ['TopK', 'my.domain::Fancy'], nodeBlockList: ['head'] }));
+});
+
+test('unknownNames: "warn" turns an unknown name into a warning and converts', () => {
+  const { report } = convertModel(twoNodes(), { nodeBlockList: ['conv_1'], unknownNames: 'warn' });
+  assert.deepEqual(
+    report.warnings.filter((w) => w.kind === 'unknownName').map((w) => w.message),
+    ['nodeBlockList names "conv_1", which matches no node name or address; did you mean "conv1"?'],
+  );
+  assert.deepEqual(report.keptNodes, []);
+  assert.throws(() => convertModel(twoNodes(), { unknownNames: 'ignore' as never }), OptionsError);
+});
+
+test('CLI: a misspelt --node-block-list name exits 1 with the hint, no stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-names-'));
+  const path = join(dir, 'm.onnx');
+  writeFileSync(path, encodeModel(twoNodes()));
+  const run = runCli('convert', path, '-o', join(dir, 'out.onnx'), '--node-block-list', 'conv_1');
+  assert.equal(run.code, 1, run.stderr);
+  assert.ok(!hasStackTrace(run.stderr), run.stderr);
+  assert.equal(run.stderr.trim(), 'onnx-float16 convert: nodeBlockList names "conv_1", which matches no node name or address; did you mean "conv1"?');
+});

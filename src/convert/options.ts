@@ -46,8 +46,13 @@ export const DEFAULT_OP_BLOCK_LIST: readonly string[] = [
 export const ALWAYS_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = alwaysFloatInputTable();
 
 export interface ConversionWarning {
-  /** "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than a block list; "io": a keepIoTypes name that matched nothing, or an I/O type that could not be honoured. */
-  readonly kind: 'clamp' | 'fallback' | 'io';
+  /**
+   * "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than
+   * a block list; "io": a keepIoTypes name that is not a float32 input or output, or an I/O type that
+   * could not be honoured; "unknownName": a block-list or keepIoTypes name that matches nothing
+   * (with unknownNames: 'warn').
+   */
+  readonly kind: 'clamp' | 'fallback' | 'io' | 'unknownName';
   readonly message: string;
 }
 
@@ -72,6 +77,11 @@ export interface ConvertOptions {
   forceFp16Inputs?: Readonly<Record<string, readonly number[]>>;
   /** Keep a node in float32 when a constant it would read in float16 holds finite values beyond +-65504. Default true. */
   blockOutOfRangeConstants?: boolean;
+  /**
+   * What a nodeBlockList, opBlockList or keepIoTypes name that matches nothing is: 'error' (an
+   * OptionsError with a "did you mean" hint; default) or 'warn' (a warning, and the conversion goes on).
+   */
+  unknownNames?: 'error' | 'warn';
   /** Receives clipping and fallback notices; the library itself never prints. */
   onWarning?: (warning: ConversionWarning) => void;
 }
@@ -87,6 +97,7 @@ export interface ResolvedConvertOptions {
   readonly forceFp16Initializers: boolean;
   readonly forceFp16Inputs: Readonly<Record<string, readonly number[]>>;
   readonly blockOutOfRangeConstants: boolean;
+  readonly unknownNames: 'error' | 'warn';
   readonly onWarning: (warning: ConversionWarning) => void;
 }
 
@@ -101,6 +112,7 @@ const KNOWN_KEYS = [
   'forceFp16Initializers',
   'forceFp16Inputs',
   'blockOutOfRangeConstants',
+  'unknownNames',
   'onWarning',
 ] as const;
 
@@ -130,6 +142,7 @@ export function resolveConvertOptions(options: ConvertOptions = {}, target: numb
     forceFp16Initializers: booleanOption(raw, 'forceFp16Initializers', false),
     forceFp16Inputs: forceInputsOption(options.forceFp16Inputs),
     blockOutOfRangeConstants: booleanOption(raw, 'blockOutOfRangeConstants', true),
+    unknownNames: unknownNamesOption(raw.unknownNames),
     onWarning: functionOption(options.onWarning),
   };
 }
@@ -143,7 +156,8 @@ export function rejectUnknownKeys(options: object, known: readonly string[]): vo
   }
 }
 
-function closest(key: string, known: readonly string[]): string | undefined {
+/** The known name closest to `key` (case, `_`/`-` spelling, or a small edit distance), if any is close. */
+export function closest(key: string, known: readonly string[]): string | undefined {
   const camel = key.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const exact = known.find((k) => k.toLowerCase() === camel.toLowerCase());
   if (exact) return exact;
@@ -211,4 +225,10 @@ function functionOption(value: unknown): (warning: ConversionWarning) => void {
   if (value === undefined) return () => {};
   if (typeof value !== 'function') throw new OptionsError('onWarning must be a function');
   return value as (warning: ConversionWarning) => void;
+}
+
+function unknownNamesOption(value: unknown): 'error' | 'warn' {
+  if (value === undefined) return 'error';
+  if (value === 'error' || value === 'warn') return value;
+  throw new OptionsError(`unknownNames must be 'error' or 'warn', got ${JSON.stringify(value)}`);
 }
