@@ -29,13 +29,16 @@ Options:
                                "If_0/then_branch/#2"); @F reads names from file F
                                (one per line, or a JSON list)
   --min-positive-val X         smaller magnitudes are raised to X (default 1e-7)
-  --max-finite-val X           larger finite magnitudes are lowered to X (default 1e4)
+  --max-finite-val X           larger finite magnitudes are lowered to X (default 1e4);
+                               nodes reading them stay float32 unless
+                               --no-block-out-of-range
   --disable-shape-infer        use only the types the model declares
   --no-check-fp16-ready        convert models that already hold float16 values
   --force-fp16-initializers    convert every float32 initializer
   --force-fp16-inputs Op=1,2   convert these inputs of ops listed in ALWAYS_FLOAT_INPUTS
-  --no-block-out-of-range      convert nodes whose constants exceed float16's range
-                               (they are clipped) instead of keeping them float32
+  --no-block-out-of-range      convert nodes whose constants exceed --max-finite-val
+                               (they are clipped, as in Python) instead of keeping
+                               them float32
   --external-data[=FILE]       write weights to an external data file (default
                                OUT.data; automatic when IN uses external data)
   --json                       print the report as JSON on stdout
@@ -189,7 +192,7 @@ function formatReport(input: string, output: string, inputBytes: number, outputB
     const large = clipped.reduce((n, t) => n + t.clampedLarge, 0);
     lines.push(`Clipped: ${small} tiny and ${large} large values in ${clipped.length} tensors (--json lists them)`);
   }
-  for (const w of report.warnings.filter((w) => w.kind === 'io' || w.kind === 'unknownName')) lines.push(`warning: ${w.message}`);
+  for (const w of report.warnings.filter((w) => w.kind === 'io' || w.kind === 'unknownName' || w.kind === 'advice')) lines.push(`warning: ${w.message}`);
   lines.push(`Done in ${(elapsedMs / 1000).toFixed(2)} s`);
   return lines.join('\n');
 }

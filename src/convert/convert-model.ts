@@ -108,6 +108,10 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
       if (isFallback(reason)) onWarning({ kind: 'fallback', message: `${node.describe()} stays float32: ${describeReason(reason)}` });
     }
   }
+  const raisable = keptNodes.filter((k) => k.reason.kind === 'outOfRange' && k.reason.bound < 65504 && k.reason.maxAbs <= 65504).length;
+  if (raisable > 0) {
+    onWarning({ kind: 'advice', message: `maxFiniteVal: 65504 (--max-finite-val 65504) would convert ${raisable} more node${raisable === 1 ? '' : 's'}` });
+  }
   for (const { name, why } of plan.keptIo) onWarning({ kind: 'io', message: `graph input/output "${name}" stays float32: ${why}` });
   const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, opsetVersion(ir.proto.opsetImport, ''));
   if (lowGain) onWarning(lowGain);
@@ -161,7 +165,7 @@ function lowGainWarning(kept: KeptNodeRecord[], converted: number, castsAvailabl
       ? `${commonest} has no ${targetName(to)} before opset ${first}`
       : `${commonest} has no ${targetName(to)} at any opset`;
   return {
-    kind: 'fallback',
+    kind: 'advice',
     message: `${targetName(to)} at opset ${opset ?? '(none)'}: ${converted} of ${floatNodes} float nodes convert; ${why}`,
   };
 }

@@ -23,8 +23,8 @@ export type KeepReason =
   | { readonly kind: 'opRule'; readonly op: string }
   /** A value it touches has no known type. */
   | { readonly kind: 'unknownType'; readonly value: string; readonly detail: string }
-  /** A constant it would read in float16 holds finite values beyond float16's range. */
-  | { readonly kind: 'outOfRange'; readonly value: string; readonly count: number; readonly maxAbs: number }
+  /** A constant it would read in low precision holds finite values beyond `bound` (maxFiniteVal, or float16's 65504). */
+  | { readonly kind: 'outOfRange'; readonly value: string; readonly count: number; readonly maxAbs: number; readonly bound: number }
   /** A sequence/optional value it shares with a node of the other precision cannot be Cast. */
   | { readonly kind: 'container'; readonly value: string; readonly type: string }
   /** A runtime cannot run the node in the target type (reserved for runtime-aware conversion). */
@@ -64,7 +64,7 @@ export function describeReason(reason: KeepReason): string {
     case 'unknownType':
       return `the type of "${reason.value}" is unknown (${reason.detail})`;
     case 'outOfRange':
-      return `constant input "${reason.value}" holds ${reason.count} finite value${reason.count === 1 ? '' : 's'} beyond float16's range (max |x| = ${reason.maxAbs.toPrecision(3)})`;
+      return `constant input "${reason.value}" holds ${reason.count} finite value${reason.count === 1 ? '' : 's'} beyond ${reason.bound === 65504 ? "float16's range" : `maxFiniteVal ${reason.bound}`} (max |x| = ${reason.maxAbs.toPrecision(3)})`;
     case 'container':
       return `the ${reason.type} value "${reason.value}" cannot be cast between precisions`;
   }

@@ -50,16 +50,21 @@ export interface ConversionWarning {
    * "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than
    * a block list; "io": a keepIoTypes name that is not a float32 input or output, or an I/O type that
    * could not be honoured; "unknownName": a block-list or keepIoTypes name that matches nothing
-   * (with unknownNames: 'warn').
+   * (with unknownNames: 'warn'); "advice": what the target gains at this opset, or what raising
+   * maxFiniteVal would convert.
    */
-  readonly kind: 'clamp' | 'fallback' | 'io' | 'unknownName';
+  readonly kind: 'clamp' | 'fallback' | 'io' | 'unknownName' | 'advice';
   readonly message: string;
 }
 
 export interface ConvertOptions {
   /** Positive values below this become this value before conversion (negatives likewise). Default 1e-7 for float16; no clipping for bfloat16 unless given. */
   minPositiveVal?: number;
-  /** Finite values above this become this value (negatives likewise). Default 1e4 for float16; no clipping for bfloat16 unless given. */
+  /**
+   * Finite values above this become this value (negatives likewise). Default 1e4 for float16; no
+   * clipping for bfloat16 unless given. With blockOutOfRangeConstants (default) a node whose
+   * constants exceed it stays float32 instead, so no constant is clipped.
+   */
   maxFiniteVal?: number;
   /** Keep float32 graph inputs and outputs (true), or just those named; Casts are inserted at the boundary. Default false. */
   keepIoTypes?: boolean | readonly string[];
@@ -75,7 +80,11 @@ export interface ConvertOptions {
   forceFp16Initializers?: boolean;
   /** `{ Op: [input indices] }` or `{ 'domain::Op': [...] }`: inputs of ALWAYS_FLOAT_INPUTS to convert to the target type nonetheless. Default {}. */
   forceFp16Inputs?: Readonly<Record<string, readonly number[]>>;
-  /** Keep a node in float32 when a constant it would read in float16 holds finite values beyond +-65504. Default true. */
+  /**
+   * Keep a node in float32 when a constant it would read in low precision holds finite values
+   * beyond +-maxFiniteVal (or float16's +-65504): by default no constant changes beyond rounding.
+   * false: clip as the Python tool does. Default true.
+   */
   blockOutOfRangeConstants?: boolean;
   /**
    * What a nodeBlockList, opBlockList or keepIoTypes name that matches nothing is: 'error' (an

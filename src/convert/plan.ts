@@ -349,18 +349,24 @@ class Planner {
     return !allowed || allowed.has(formatValueType({ kind: 'tensor', elemType: this.target }));
   }
 
-  /** A reason to keep the node when a constant it would read in low precision exceeds float16. */
+  /**
+   * A reason to keep the node when a constant it would read in low precision holds finite values
+   * that conversion would change beyond rounding: beyond maxFiniteVal (clipped) or beyond float16's
+   * range (infinity). So by default no constant changes beyond rounding.
+   */
   outOfRangeConstant(node: Node, inputs: SlotWish[]): KeepReason | undefined {
-    if (!this.options.blockOutOfRangeConstants || this.target !== DataType.FLOAT16) return undefined;
+    const clamp = this.options.clamp;
+    if (!this.options.blockOutOfRangeConstants || (this.target !== DataType.FLOAT16 && !clamp)) return undefined;
+    const float16 = this.target === DataType.FLOAT16;
+    const bound = Math.min(clamp?.maxFiniteVal ?? Infinity, float16 ? 65504 : Infinity);
     for (let i = 0; i < inputs.length; i++) {
       const wish = inputs[i];
       if (wish === undefined || wish === FREE) continue;
       const tensor = constantTensorOf(node.inputs[i]);
       if (!tensor || tensor.dataType !== DataType.FLOAT) continue;
-      const stats = float32Stats(tensor, this.options.clamp); // one pass serves the range check and the clip counts
-      if (stats.beyondFloat16 > 0) {
-        return { kind: 'outOfRange', value: node.inputs[i]!.name, count: stats.beyondFloat16, maxAbs: stats.maxAbs };
-      }
+      const stats = float32Stats(tensor, clamp); // one pass serves the range check and the clip counts
+      const beyond = Math.max(stats.clampedLarge, float16 ? stats.beyondFloat16 : 0);
+      if (beyond > 0) return { kind: 'outOfRange', value: node.inputs[i]!.name, count: beyond, maxAbs: stats.maxAbs, bound };
     }
     return undefined;
   }
