@@ -12,7 +12,7 @@ import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
-import { inferTypes, opsetVersion } from '../schema/infer-types.js';
+import { inferTypes, opsetVersion, type TypeInference } from '../schema/infer-types.js';
 import { schemaVersions } from '../schema/op-schema.js';
 import { elementTypeOf, formatValueType } from '../schema/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
@@ -21,7 +21,8 @@ import { assertValidInput } from './input-check.js';
 import { describeUnknownName, unknownNames } from './name-check.js';
 import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
-import { nodeAddress, planConversion } from './plan.js';
+import { FREE, nodeAddress, planConversion, type ConversionPlan } from './plan.js';
+import { sameValueType } from './value-types.js';
 
 export interface KeptNodeRecord {
   /** Path of the graph ("" for the main graph). */
@@ -49,6 +50,8 @@ export interface ConversionReport {
   tensors: ConvertedTensorRecord[];
   /** keepIoTypes names that match no float graph input or output. */
   unmatchedIoNames: string[];
+  /** Values the input already held in the target type (a partly converted model); left as they are. */
+  alreadyTarget: number;
   warnings: ConversionWarning[];
   elapsedMs: number;
 }
@@ -86,13 +89,26 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
   if (!ir.graph) throw new UnsupportedModelError('the model has no graph to convert');
   const inference = inferTypes(ir, { declaredOnly: resolved.disableShapeInfer });
   assertValidInput(ir, inference);
-  if (resolved.checkFp16Ready) assertNotConverted(ir, inference, to);
+  const alreadyTarget = valuesOfType(ir, inference, to);
 
   for (const unknown of unknownNames(ir, resolved)) {
     if (resolved.unknownNames === 'error') throw new OptionsError(describeUnknownName(unknown));
     onWarning({ kind: 'unknownName', message: describeUnknownName(unknown) });
   }
   const plan = planConversion(ir, inference, settings);
+  if (alreadyTarget.length > 0) {
+    // As Python's check_if_fp16_ready, but a partly converted model (autocast exports) has its
+    // float32 rest converted; only a model the plan would not change at all is refused.
+    if (resolved.checkFp16Ready && !planChangesAnything(plan, inference)) {
+      const where = alreadyTarget[0]!;
+      throw new UnsupportedModelError(
+        `the model is already converted: it holds ${dataTypeName(to)} values ("${where.name}"${where.graph ? ` in ${where.graph}` : ''}) and nothing float32 is left to convert ` +
+          '(set checkFp16Ready: false, --no-check-fp16-ready, to convert it anyway)',
+      );
+    }
+    const sample = alreadyTarget.slice(0, 3).map((v) => `"${v.name}"`).join(', ');
+    onWarning({ kind: 'advice', message: `${alreadyTarget.length} value${alreadyTarget.length === 1 ? ' was' : 's were'} already ${targetName(to)} (${sample}${alreadyTarget.length > 3 ? ', ...' : ''}); they are left as they are` });
+  }
   for (const name of plan.unmatchedIoNames) onWarning({ kind: 'io', message: `keepIoTypes names "${name}", which is not a float32 graph input or output` });
   const keptNodes: KeptNodeRecord[] = [];
   let nodeCount = 0;
@@ -128,6 +144,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
       casts: applied.casts,
       tensors: applied.tensors,
       unmatchedIoNames: plan.unmatchedIoNames,
+      alreadyTarget: alreadyTarget.length,
       warnings,
       elapsedMs: performance.now() - start,
     },
@@ -183,19 +200,29 @@ function targetName(to: number): string {
   return to === DataType.BFLOAT16 ? 'bfloat16' : 'float16';
 }
 
-/** As Python's check_if_fp16_ready: refuse a model that already holds the target type. */
-function assertNotConverted(ir: Model, inference: ReturnType<typeof inferTypes>, target: number): void {
-  for (const graph of ir.graphs()) {
-    for (const value of graph.localValues()) {
-      if (elementTypeOf(inference.typeOf(value)) === target) {
-        const where = graph.path ? ` in ${graph.path}` : '';
-        throw new UnsupportedModelError(
-          `the model already holds ${dataTypeName(target)} values ("${value.name}"${where}); ` +
-            'set checkFp16Ready: false (--no-check-fp16-ready) to convert the float32 parts that remain',
-        );
-      }
-    }
+/** Values of the main graph and its subgraphs that already hold the target type. */
+function valuesOfType(ir: Model, inference: TypeInference, target: number): { name: string; graph: string }[] {
+  const found: { name: string; graph: string }[] = [];
+  for (const graph of graphTree(ir.graph!)) {
+    for (const value of graph.localValues()) if (elementTypeOf(inference.typeOf(value)) === target) found.push({ name: value.name, graph: graph.path });
   }
+  return found;
+}
+
+/** Whether applying the plan would change any type: a node's slots, an attribute, a constant, an initializer, a graph input or output. */
+function planChangesAnything(plan: ConversionPlan, inference: TypeInference): boolean {
+  for (const nodePlan of plan.nodes.values()) {
+    if (nodePlan.precision !== 'low') continue;
+    if (nodePlan.rewrite || nodePlan.flexible === 'convert' || nodePlan.flexible === 'duplicate') return true;
+    if (nodePlan.node.outputs.some((v, i) => v && !sameValueType(nodePlan.outputs[i], inference.typeOf(v)))) return true;
+    if (nodePlan.inputs.some((wish, i) => {
+      const value = nodePlan.node.inputs[i];
+      return value !== undefined && wish !== undefined && wish !== FREE && !sameValueType(wish, inference.typeOf(value));
+    })) return true;
+  }
+  for (const decision of plan.initializers.values()) if (decision !== 'keep') return true;
+  for (const [port, type] of [...plan.inputTypes, ...plan.outputTypes]) if (!sameValueType(type, inference.typeOf(port.value))) return true;
+  return false;
 }
 
 /** The postcondition: every node's types satisfy its schema (checked on the IR the output is written from). */

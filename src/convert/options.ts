@@ -74,7 +74,12 @@ export interface ConvertOptions {
   opBlockList?: readonly string[];
   /** Nodes that stay float32, by name, or by address ("#3", "If_0/then_branch/#2") for unnamed or nested nodes. Default []. */
   nodeBlockList?: readonly string[];
-  /** Refuse a model that already holds the target type anywhere, as the Python tool does. Default true. */
+  /**
+   * Refuse a model that is already converted: it holds the target type and the conversion would
+   * change nothing. A partly converted model (autocast exports) has its float32 rest converted,
+   * and the report counts what was already in the target type. Python refuses any model holding
+   * float16. false: never refuse. Default true.
+   */
   checkFp16Ready?: boolean;
   /** Convert every float32 initializer, also those only float32 nodes use (they read it through a Cast). Default false. */
   forceFp16Initializers?: boolean;
