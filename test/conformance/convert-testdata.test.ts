@@ -69,7 +69,7 @@ test('converted libonnx-testdata models run and match their expected outputs', {
       const exception = EXCEPTIONS[`${name} ${mode}`] ?? EXCEPTIONS[name];
       let problem: string | undefined;
       try {
-        // Models that already hold float16 are refused by default, as in Python; they convert with checkFp16Ready: false.
+        // checkFp16Ready: false, as the Python tool needs for models that already hold float16 (here only already converted models are refused).
         const converted = convertModel(model, { keepIoTypes: mode === 'keepIoTypes', checkFp16Ready: false }).model;
         problem = compareOutputs(expected, await runModel(converted, feedsFor(converted, feeds)), 1e-2, 1e-2);
       } catch (error) {
