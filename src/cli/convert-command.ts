@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, readNodeBlockList, saveModel, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, loadModel, readNodeBlockList, saveModel, sourceFilesOf, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { formatBytes, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -63,6 +63,8 @@ export async function convertCommand(args: string[], io: CliStreams): Promise<nu
 
   const start = performance.now();
   const model = await loadModel(input);
+  // Measured before writing: converting in place replaces these files.
+  const inputBytes = sourceFilesOf(model).reduce((n, file) => n + statSync(file).size, 0) || statSync(input).size;
   const { model: converted, report } = convertNamingFile(input, () => convertModel(model, options, to));
   // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
   const location = values['external-data'] || `${basename(output)}.data`;
@@ -74,7 +76,6 @@ export async function convertCommand(args: string[], io: CliStreams): Promise<nu
   progress.finish();
   const elapsedMs = performance.now() - start;
   const outputBytes = saved.bytes + (saved.externalData?.bytes ?? 0);
-  const inputBytes = statSync(input).size;
   if (values.json) {
     writeLine(io.stdout, JSON.stringify({ input, output, externalData: saved.externalData?.location ?? null, inputBytes, outputBytes, ...report, elapsedMs }, null, 2));
   } else {

@@ -1,6 +1,7 @@
 /**
  * Bad input to the conversion gets a one-line error that says what is wrong and where, never an
- * internal error: a type-invalid input model, a Constant without a value, an unknown target.
+ * internal error: a type-invalid input model, a Constant without a value, an unknown target,
+ * block-list names that match nothing.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
