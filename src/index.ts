@@ -11,7 +11,7 @@ export { loadModelFromBlob, modelToBlobs, type BlobLoadOptions, type BlobSaveOpt
 export type { ModelProto } from './proto/onnx.js';
 
 // Convert.
-export { convertFloatToFloat16, convertFloatToBfloat16, convertModel, type ConversionReport, type ConversionResult, type KeptNodeRecord } from './convert/convert-model.js';
+export { convertFloatToFloat16, convertFloatToBfloat16, convertModel, type ConversionReport, type ConversionTarget, type ConversionResult, type KeptNodeRecord } from './convert/convert-model.js';
 export { DEFAULT_OP_BLOCK_LIST, type ConvertOptions, type ConversionWarning } from './convert/options.js';
 export { describeReason, type KeepReason } from './convert/keep-reason.js';
 

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { batchJobs, type ConvertJob } from './batch.js';
 import { formatBytes, formatTable } from './format.js';
@@ -42,13 +42,16 @@ Options:
                                "If_0/then_branch/#2"); @F reads names from file F
                                (one per line, or a JSON list)
   --min-positive-val X         smaller magnitudes are raised to X (default 1e-7)
-  --max-finite-val X           larger finite magnitudes are lowered to X (default 1e4)
+  --max-finite-val X           larger finite magnitudes are lowered to X (default 1e4);
+                               nodes reading them stay float32 unless
+                               --no-block-out-of-range
   --disable-shape-infer        use only the types the model declares
   --no-check-fp16-ready        convert models that already hold float16 values
   --force-fp16-initializers    convert every float32 initializer
   --force-fp16-inputs Op=1,2   convert these inputs of ops listed in ALWAYS_FLOAT_INPUTS
-  --no-block-out-of-range      convert nodes whose constants exceed float16's range
-                               (they are clipped) instead of keeping them float32
+  --no-block-out-of-range      convert nodes whose constants exceed --max-finite-val
+                               (they are clipped, as in Python) instead of keeping
+                               them float32
   --external-data[=FILE]       write weights to an external data file (default
                                OUT.data; automatic when IN uses external data)
   --json                       print the report as JSON on stdout (a batch: a list
@@ -132,7 +135,7 @@ async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, 
   const start = performance.now();
   const model = await loadModel(job.input);
   const inputBytes = sourceBytes(model, job.input);
-  const { model: converted, report } = convertModel(model, options, to);
+  const { model: converted, report } = convertNamingFile(job.input, () => convertModel(model, options, to));
   // --out-dir and the sub-folders a folder input keeps there are made as needed.
   if (values['out-dir'] !== undefined) mkdirSync(dirname(job.output), { recursive: true });
   // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
@@ -294,7 +297,7 @@ function formatReport({ input, output, inputBytes, outputBytes, report, elapsedM
     const large = clipped.reduce((n, t) => n + t.clampedLarge, 0);
     lines.push(`Clipped: ${small} tiny and ${large} large values in ${clipped.length} tensors (--json lists them)`);
   }
-  for (const w of report.warnings.filter((w) => w.kind === 'io')) lines.push(`warning: ${w.message}`);
+  for (const w of report.warnings.filter((w) => w.kind === 'io' || w.kind === 'unknownName' || w.kind === 'advice')) lines.push(`warning: ${w.message}`);
   lines.push(`Done in ${(elapsedMs / 1000).toFixed(2)} s`);
   return lines.join('\n');
 }
@@ -302,4 +305,14 @@ function formatReport({ input, output, inputBytes, outputBytes, report, elapsedM
 /** Why a node stayed float32, as one table cell: the one place the CLI renders a kept node's reason. */
 function formatReason(kept: KeptNodeRecord): string {
   return describeReason(kept.reason);
+}
+
+/** A model that is invalid as given is reported with its file: "m.onnx: the input model is invalid: node ...". */
+function convertNamingFile<T>(input: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`${input}: ${error.message}`);
+    throw error;
+  }
 }

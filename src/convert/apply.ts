@@ -10,6 +10,7 @@
  * 5. declarations (graph inputs/outputs, value_info, loop body inputs) follow the final types,
  *    and every new value gets a value_info with its source's shape.
  */
+import { defaultOpsetFor } from './default-opset.js';
 import { create } from '@bufbuild/protobuf';
 import { DataType, dataTypeName } from '../dtype.js';
 import type { Graph, Port } from '../ir/graph.js';
@@ -29,7 +30,7 @@ import {
   type TypeProto,
 } from '../proto/onnx.js';
 import { castToAttribute, findAttribute } from '../schema/attributes.js';
-import { opsetVersion, type TypeInference } from '../schema/infer-types.js';
+import type { TypeInference } from '../schema/infer-types.js';
 import { formatValueType, type ValueType } from '../schema/value-type.js';
 import type { ResolvedConvertOptions } from './options.js';
 import { FREE, type ConversionPlan } from './plan.js';
@@ -94,9 +95,9 @@ class Applier {
     return this.options.target;
   }
 
-  /** The default-domain opset of the model (subgraphs share it; function bodies are never changed). */
+  /** The default-domain opset of the model, or the one added for the new Casts (subgraphs share it; function bodies are never changed). */
   defaultOpset(): number {
-    return opsetVersion(this.model.proto.opsetImport, '') ?? 1;
+    return defaultOpsetFor(this.model);
   }
 
   run(): ApplyResult {

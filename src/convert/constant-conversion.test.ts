@@ -33,7 +33,7 @@ test('constants are converted bit-exactly; float_data tensors too; non-float ten
   assert.deepEqual(initializer(out, 'shape').rawData, initializer(m, 'shape').rawData);
 });
 
-test('clipping with Python defaults and a report of exact counts', () => {
+test('constants beyond maxFiniteVal keep their node float32 by default; blockOutOfRangeConstants: false clips as Python, with exact counts', () => {
   const m = model(
     graph({
       nodes: [node('Mul', ['x', 'w'], ['y'])],
@@ -42,8 +42,13 @@ test('clipping with Python defaults and a report of exact counts', () => {
       initializers: [tensor('w', [6], [5e-8, -5e-8, 2e4, 1e4, Infinity, 0])],
     }),
   );
+  // By default the Mul stays float32: converting it would clip 2e4 to maxFiniteVal.
+  const kept = convert(m).report;
+  assert.deepEqual(kept.keptNodes.map((k) => k.reason), [{ kind: 'outOfRange', value: 'w', count: 1, maxAbs: 20000, bound: 10000 }]);
+  assert.ok(kept.warnings.some((w) => w.message === 'maxFiniteVal: 65504 (--max-finite-val 65504) would convert 1 more node'));
+  // Python's clipping, exactly, with blockOutOfRangeConstants: false.
   const warnings: string[] = [];
-  const { model: out, report } = convert(m, { onWarning: (w) => warnings.push(w.message) });
+  const { model: out, report } = convert(m, { blockOutOfRangeConstants: false, onWarning: (w) => warnings.push(w.message) });
   assert.deepEqual(rawHalves(initializer(out, 'w')), [0x0002, 0x8002, 0x70e2, 0x70e2, 0x7c00, 0x0000]);
   assert.deepEqual(
     report.tensors.map((t) => [t.name, t.clampedSmall, t.clampedLarge]),
@@ -176,7 +181,7 @@ test('no silent damage: a node reading a constant beyond float16 stays float32 (
   // BatchNormalization-9: statistics share X's type, so converting the node would clip var.
   const m = build(13);
   const { model: out, report } = convert(m);
-  assert.deepEqual(report.keptNodes[0]!.reason, { kind: 'outOfRange', value: 'var', count: 1, maxAbs: 98_000_000 });
+  assert.deepEqual(report.keptNodes[0]!.reason, { kind: 'outOfRange', value: 'var', count: 1, maxAbs: 98_000_000, bound: 10000 });
   assert.equal(initializer(out, 'var').dataType, F);
   await assertRunsLike(m, out);
   const clipped = convert(m, { blockOutOfRangeConstants: false });

@@ -22,7 +22,7 @@ test('the input model is never mutated', () => {
 
 test('converting a converted model changes nothing; partly float16 models convert', () => {
   const once = convertFloatToFloat16(mlp());
-  assert.throws(() => convertFloatToFloat16(once), /already holds FLOAT16 values/);
+  assert.throws(() => convertFloatToFloat16(once), /the model is already converted: it holds FLOAT16 values \("w1"\) and nothing float32 is left to convert/);
   const twice = convertModel(once, { checkFp16Ready: false });
   assertWellFormed(twice.model);
   assert.equal(twice.report.casts.length, 0);
@@ -37,5 +37,32 @@ test('converting a converted model changes nothing; partly float16 models conver
   );
   const converted = convert(mixed, { checkFp16Ready: false }).model;
   assert.deepEqual(ioTypes(converted), { x: 'FLOAT16', y: 'FLOAT16' });
+});
+
+test('checkFp16Ready (default) converts the float32 rest of a partly float16 model once, says what was float16, and refuses the result', () => {
+  // An autocast-style export: float32 in and out, a float16 island between Casts.
+  const partly = model(
+    graph({
+      nodes: [
+        node('Relu', ['x'], ['a']),
+        node('Cast', ['a'], ['h'], { to: BigInt(DataType.FLOAT16) }),
+        node('Neg', ['h'], ['n']),
+        node('Cast', ['n'], ['f'], { to: BigInt(F) }),
+        node('Abs', ['f'], ['y']),
+      ],
+      inputs: [valueInfo('x', F, [2])],
+      outputs: [valueInfo('y', F, [2])],
+    }),
+  );
+  const first = convertModel(partly);
+  assertWellFormed(first.model);
+  assert.deepEqual(ioTypes(first.model), { x: 'FLOAT16', y: 'FLOAT16' });
+  assert.equal(first.report.alreadyTarget, 2, 'h and n were float16 already');
+  assert.ok(first.report.warnings.some((w) => w.message === '2 values were already float16 ("h", "n"); they are left as they are'));
+  assert.equal(first.model.graph!.node.filter((n) => n.opType === 'Cast').length, 2, 'no second layer of Casts');
+  // Nothing is left to convert: refused by default; with checkFp16Ready false, unchanged.
+  assert.throws(() => convertModel(first.model), /the model is already converted/);
+  const second = convertModel(first.model, { checkFp16Ready: false });
+  assert.deepEqual(toBinary(ModelProtoSchema, second.model), toBinary(ModelProtoSchema, first.model));
 });
 

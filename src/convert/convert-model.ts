@@ -6,18 +6,23 @@
  * weights lazily (see tensor-conversion.ts), so saving it streams from the source.
  */
 import { DataType, dataTypeName } from '../dtype.js';
-import { UnsupportedModelError } from '../errors.js';
+import { OptionsError, UnsupportedModelError } from '../errors.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
-import { inferTypes } from '../schema/infer-types.js';
-import { elementTypeOf } from '../schema/value-type.js';
+import { inferTypes, opsetVersion, type TypeInference } from '../schema/infer-types.js';
+import { schemaVersions } from '../schema/op-schema.js';
+import { elementTypeOf, formatValueType } from '../schema/value-type.js';
+import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
+import { assertValidInput } from './input-check.js';
+import { describeUnknownName, unknownNames } from './name-check.js';
 import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
-import { nodeAddress, planConversion } from './plan.js';
+import { FREE, nodeAddress, planConversion, type ConversionPlan } from './plan.js';
+import { sameValueType } from './value-types.js';
 
 export interface KeptNodeRecord {
   /** Path of the graph ("" for the main graph). */
@@ -45,6 +50,8 @@ export interface ConversionReport {
   tensors: ConvertedTensorRecord[];
   /** keepIoTypes names that match no float graph input or output. */
   unmatchedIoNames: string[];
+  /** Values the input already held in the target type (a partly converted model); left as they are. */
+  alreadyTarget: number;
   warnings: ConversionWarning[];
   elapsedMs: number;
 }
@@ -54,9 +61,23 @@ export interface ConversionResult {
   report: ConversionReport;
 }
 
-/** Converts a float32 model to float16 (`to: DataType.FLOAT16`) or bfloat16; returns the model and a report. */
-export function convertModel(model: ModelProto, options: ConvertOptions = {}, to: number = DataType.FLOAT16): ConversionResult {
+/** The conversion target: `'float16'` / `'bfloat16'`, or the DataType numbers (10, 16). */
+export type ConversionTarget = 'float16' | 'bfloat16' | number;
+
+/** The DataType of a target, or an OptionsError for anything but the two documented targets. */
+export function resolveTarget(target: unknown): typeof DataType.FLOAT16 | typeof DataType.BFLOAT16 {
+  if (target === 'float16' || target === DataType.FLOAT16) return DataType.FLOAT16;
+  if (target === 'bfloat16' || target === DataType.BFLOAT16) return DataType.BFLOAT16;
+  throw new OptionsError(`the target must be 'float16' or 'bfloat16' (DataType.FLOAT16 = 10, DataType.BFLOAT16 = 16), got ${JSON.stringify(target) ?? String(target)}`);
+}
+
+/**
+ * Converts a float32 model to float16 (the default) or bfloat16; returns the model and a report.
+ * `target`: `'float16'`, `'bfloat16'`, DataType.FLOAT16 or DataType.BFLOAT16; anything else is an OptionsError.
+ */
+export function convertModel(model: ModelProto, options: ConvertOptions = {}, target: ConversionTarget = DataType.FLOAT16): ConversionResult {
   const start = performance.now();
+  const to = resolveTarget(target);
   const warnings: ConversionWarning[] = [];
   const resolved = resolveConvertOptions(options, to);
   const onWarning = (warning: ConversionWarning) => {
@@ -67,23 +88,51 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, to
   const ir = modelFromProto(model);
   if (!ir.graph) throw new UnsupportedModelError('the model has no graph to convert');
   const inference = inferTypes(ir, { declaredOnly: resolved.disableShapeInfer });
-  if (resolved.checkFp16Ready) assertNotConverted(ir, inference, to);
+  assertValidInput(ir, inference);
+  const alreadyTarget = valuesOfType(ir, inference, to);
 
+  for (const unknown of unknownNames(ir, resolved)) {
+    if (resolved.unknownNames === 'error') throw new OptionsError(describeUnknownName(unknown));
+    onWarning({ kind: 'unknownName', message: describeUnknownName(unknown) });
+  }
   const plan = planConversion(ir, inference, settings);
+  if (alreadyTarget.length > 0) {
+    // As Python's check_if_fp16_ready, but a partly converted model (autocast exports) has its
+    // float32 rest converted; only a model the plan would not change at all is refused.
+    if (resolved.checkFp16Ready && !planChangesAnything(plan, inference)) {
+      const where = alreadyTarget[0]!;
+      throw new UnsupportedModelError(
+        `the model is already converted: it holds ${dataTypeName(to)} values ("${where.name}"${where.graph ? ` in ${where.graph}` : ''}) and nothing float32 is left to convert ` +
+          '(set checkFp16Ready: false, --no-check-fp16-ready, to convert it anyway)',
+      );
+    }
+    const sample = alreadyTarget.slice(0, 3).map((v) => `"${v.name}"`).join(', ');
+    onWarning({ kind: 'advice', message: `${alreadyTarget.length} value${alreadyTarget.length === 1 ? ' was' : 's were'} already ${targetName(to)} (${sample}${alreadyTarget.length > 3 ? ', ...' : ''}); they are left as they are` });
+  }
   for (const name of plan.unmatchedIoNames) onWarning({ kind: 'io', message: `keepIoTypes names "${name}", which is not a float32 graph input or output` });
   const keptNodes: KeptNodeRecord[] = [];
   let nodeCount = 0;
+  let lowFloatNodes = 0;
   for (const graph of graphTree(ir.graph)) {
     for (const node of graph.nodes) {
       nodeCount++;
       const p = plan.nodes.get(node)!;
+      if (p.precision === 'low' && p.touchesFloat) lowFloatNodes++;
       if (p.precision !== 'keep' || !p.touchesFloat) continue;
       const reason = p.reason!;
       keptNodes.push({ graph: graph.path, name: node.name, address: nodeAddress(node), domain: node.domain, opType: node.opType, reason });
       if (isFallback(reason)) onWarning({ kind: 'fallback', message: `${node.describe()} stays float32: ${describeReason(reason)}` });
     }
   }
+  const raisable = keptNodes.filter((k) => k.reason.kind === 'outOfRange' && k.reason.bound < 65504 && k.reason.maxAbs <= 65504).length;
+  if (raisable > 0) {
+    onWarning({ kind: 'advice', message: `maxFiniteVal: 65504 (--max-finite-val 65504) would convert ${raisable} more node${raisable === 1 ? '' : 's'}` });
+  }
+  for (const { name, why } of plan.keptIo) onWarning({ kind: 'io', message: `graph input/output "${name}" stays float32: ${why}` });
+  const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, opsetVersion(ir.proto.opsetImport, ''));
+  if (lowGain) onWarning(lowGain);
   const applied = applyPlan(ir, plan, inference, settings);
+  if (applied.casts.length > 0) ensureDefaultOpsetImport(ir);
   assertValid(ir);
   const converted = modelToProto(ir);
   return {
@@ -95,6 +144,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, to
       casts: applied.casts,
       tensors: applied.tensors,
       unmatchedIoNames: plan.unmatchedIoNames,
+      alreadyTarget: alreadyTarget.length,
       warnings,
       elapsedMs: performance.now() - start,
     },
@@ -111,19 +161,68 @@ export function convertFloatToBfloat16(model: ModelProto, options: ConvertOption
   return convertModel(model, options, DataType.BFLOAT16).model;
 }
 
-/** As Python's check_if_fp16_ready: refuse a model that already holds the target type. */
-function assertNotConverted(ir: Model, inference: ReturnType<typeof inferTypes>, target: number): void {
-  for (const graph of ir.graphs()) {
-    for (const value of graph.localValues()) {
-      if (elementTypeOf(inference.typeOf(value)) === target) {
-        const where = graph.path ? ` in ${graph.path}` : '';
-        throw new UnsupportedModelError(
-          `the model already holds ${dataTypeName(target)} values ("${value.name}"${where}); ` +
-            'set checkFp16Ready: false (--no-check-fp16-ready) to convert the float32 parts that remain',
-        );
-      }
-    }
+/**
+ * Where most float nodes stay float32 because the opset's schemas lack the target type (bfloat16
+ * below opset 13, Conv below 22), the target gains little: say so with the numbers, naming the
+ * op type kept most often for that reason.
+ */
+function lowGainWarning(kept: KeptNodeRecord[], converted: number, castsAvailable: boolean, to: number, opset: number | undefined): ConversionWarning | undefined {
+  // Default-domain ops only: their schemas say at which opset the target type arrives.
+  const bySchema = kept.filter((k) => k.reason.kind === 'schema' && (k.domain === '' || k.domain === 'ai.onnx'));
+  if (bySchema.length === 0) return undefined;
+  const floatNodes = kept.length + converted;
+  if (castsAvailable && bySchema.length * 2 < floatNodes) return undefined;
+  const counts = new Map<string, number>();
+  for (const k of bySchema) counts.set(k.opType, (counts.get(k.opType) ?? 0) + 1);
+  const [commonest] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+  const first = castsAvailable ? firstOpsetAllowing(commonest, to) : undefined;
+  const why = !castsAvailable
+    ? describeMissingCast(to)
+    : first !== undefined
+      ? `${commonest} has no ${targetName(to)} before opset ${first}`
+      : `${commonest} has no ${targetName(to)} at any opset`;
+  return {
+    kind: 'advice',
+    message: `${targetName(to)} at opset ${opset ?? '(none)'}: ${converted} of ${floatNodes} float nodes convert; ${why}`,
+  };
+}
+
+/** The first default-domain opset at which the op's schema names the target type, if any. */
+function firstOpsetAllowing(opType: string, to: number): number | undefined {
+  const wanted = formatValueType({ kind: 'tensor', elemType: to });
+  for (const schema of schemaVersions('', opType)) {
+    for (const allowed of schema.typeConstraints.values()) if (allowed.has(wanted)) return schema.sinceVersion;
   }
+  return undefined;
+}
+
+function targetName(to: number): string {
+  return to === DataType.BFLOAT16 ? 'bfloat16' : 'float16';
+}
+
+/** Values of the main graph and its subgraphs that already hold the target type. */
+function valuesOfType(ir: Model, inference: TypeInference, target: number): { name: string; graph: string }[] {
+  const found: { name: string; graph: string }[] = [];
+  for (const graph of graphTree(ir.graph!)) {
+    for (const value of graph.localValues()) if (elementTypeOf(inference.typeOf(value)) === target) found.push({ name: value.name, graph: graph.path });
+  }
+  return found;
+}
+
+/** Whether applying the plan would change any type: a node's slots, an attribute, a constant, an initializer, a graph input or output. */
+function planChangesAnything(plan: ConversionPlan, inference: TypeInference): boolean {
+  for (const nodePlan of plan.nodes.values()) {
+    if (nodePlan.precision !== 'low') continue;
+    if (nodePlan.rewrite || nodePlan.flexible === 'convert' || nodePlan.flexible === 'duplicate') return true;
+    if (nodePlan.node.outputs.some((v, i) => v && !sameValueType(nodePlan.outputs[i], inference.typeOf(v)))) return true;
+    if (nodePlan.inputs.some((wish, i) => {
+      const value = nodePlan.node.inputs[i];
+      return value !== undefined && wish !== undefined && wish !== FREE && !sameValueType(wish, inference.typeOf(value));
+    })) return true;
+  }
+  for (const decision of plan.initializers.values()) if (decision !== 'keep') return true;
+  for (const [port, type] of [...plan.inputTypes, ...plan.outputTypes]) if (!sameValueType(type, inference.typeOf(port.value))) return true;
+  return false;
 }
 
 /** The postcondition: every node's types satisfy its schema (checked on the IR the output is written from). */

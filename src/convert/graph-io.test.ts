@@ -31,9 +31,10 @@ test('keepIoTypes as a list keeps only those; unknown names are reported', () =>
       outputs: [valueInfo('y', F, [2]), valueInfo('z', F, [2])],
     }),
   );
-  const { model: out, report } = convert(m, { keepIoTypes: ['a', 'z', 'nope'] });
+  const { model: out, report } = convert(m, { keepIoTypes: ['a', 'z', 'nope'], unknownNames: 'warn' });
   assert.deepEqual(ioTypes(out), { a: 'FLOAT', b: 'FLOAT16', y: 'FLOAT16', z: 'FLOAT' });
   assert.deepEqual(report.unmatchedIoNames, ['nope']);
+  assert.ok(report.warnings.some((w) => w.kind === 'unknownName' && w.message === 'keepIoTypes names "nope", which matches no graph input or output'));
 });
 
 test('a graph output consumed inside the graph: consumers read float16, the output stays float32', async () => {

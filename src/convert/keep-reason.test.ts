@@ -12,7 +12,9 @@ test('reasons render as one line of text at the edge', () => {
     [{ kind: 'nodeBlockList' }, 'the node is in nodeBlockList'],
     [{ kind: 'inside', owner: 'node "if" (If)' }, 'inside node "if" (If), which stays float32'],
     [{ kind: 'schema', op: 'Range', opset: 17, target: 'float16' }, 'Range at opset 17 allows no float16 for its float32 inputs and outputs'],
-    [{ kind: 'outOfRange', value: 'var', count: 2, maxAbs: 9.8e7 }, 'constant input "var" holds 2 finite values beyond float16\'s range (max |x| = 9.80e+7)'],
+    [{ kind: 'outOfRange', value: 'var', count: 2, maxAbs: 9.8e7, bound: 65504 }, 'constant input "var" holds 2 finite values beyond float16\'s range (max |x| = 9.80e+7)'],
+    [{ kind: 'outOfRange', value: 'scale', count: 1, maxAbs: 32768, bound: 10000 }, 'constant input "scale" holds 1 finite value beyond maxFiniteVal 10000 (max |x| = 3.28e+4)'],
+    [{ kind: 'schema', op: 'Relu', opset: 11, target: 'bfloat16', detail: 'Cast has no bfloat16 before opset 13' }, 'Relu at opset 11: Cast has no bfloat16 before opset 13'],
     [{ kind: 'unknownType', value: 'h', detail: 'no declared type' }, 'the type of "h" is unknown (no declared type)'],
     [{ kind: 'container', value: 's', type: 'seq(tensor(float))' }, 'the seq(tensor(float)) value "s" cannot be cast between precisions'],
   ];

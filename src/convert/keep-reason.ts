@@ -18,13 +18,13 @@ export type KeepReason =
   /** No usable schema at the model's opset (custom op, not yet introduced, deprecated, no opset import). */
   | { readonly kind: 'noSchema'; readonly detail: string }
   /** The schema allows the target type for none of its float32 inputs and outputs. */
-  | { readonly kind: 'schema'; readonly op: string; readonly opset: number | undefined; readonly target: string }
+  | { readonly kind: 'schema'; readonly op: string; readonly opset: number | undefined; readonly target: string; readonly detail?: string }
   /** The op is kept float32 as a whole by rule (SequenceMap bodies). */
   | { readonly kind: 'opRule'; readonly op: string }
   /** A value it touches has no known type. */
   | { readonly kind: 'unknownType'; readonly value: string; readonly detail: string }
-  /** A constant it would read in float16 holds finite values beyond float16's range. */
-  | { readonly kind: 'outOfRange'; readonly value: string; readonly count: number; readonly maxAbs: number }
+  /** A constant it would read in low precision holds finite values beyond `bound` (maxFiniteVal, or float16's 65504). */
+  | { readonly kind: 'outOfRange'; readonly value: string; readonly count: number; readonly maxAbs: number; readonly bound: number }
   /** A sequence/optional value it shares with a node of the other precision cannot be Cast. */
   | { readonly kind: 'container'; readonly value: string; readonly type: string }
   /** On the float path through dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger): see quantized.ts. */
@@ -63,13 +63,14 @@ export function describeReason(reason: KeepReason): string {
     case 'runtime':
       return reason.detail;
     case 'schema':
+      if (reason.detail) return `${reason.op} at opset ${reason.opset}: ${reason.detail}`;
       return `${reason.op} at opset ${reason.opset} allows no ${reason.target} for its float32 inputs and outputs`;
     case 'opRule':
       return `${reason.op} bodies are kept float32`;
     case 'unknownType':
       return `the type of "${reason.value}" is unknown (${reason.detail})`;
     case 'outOfRange':
-      return `constant input "${reason.value}" holds ${reason.count} finite value${reason.count === 1 ? '' : 's'} beyond float16's range (max |x| = ${reason.maxAbs.toPrecision(3)})`;
+      return `constant input "${reason.value}" holds ${reason.count} finite value${reason.count === 1 ? '' : 's'} beyond ${reason.bound === 65504 ? "float16's range" : `maxFiniteVal ${reason.bound}`} (max |x| = ${reason.maxAbs.toPrecision(3)})`;
     case 'dynamicQuantization':
       return 'on the float path of dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger): float16 there adds Casts, saves no weight bytes, and can overflow the int32 accumulators';
     case 'container':

@@ -46,15 +46,25 @@ export const DEFAULT_OP_BLOCK_LIST: readonly string[] = [
 export const ALWAYS_FLOAT_INPUTS: Readonly<Record<string, readonly number[]>> = alwaysFloatInputTable();
 
 export interface ConversionWarning {
-  /** "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than a block list; "io": a keepIoTypes name that matched nothing, or an I/O type that could not be honoured. */
-  readonly kind: 'clamp' | 'fallback' | 'io';
+  /**
+   * "clamp": values changed by clipping; "fallback": a node kept in float32 for a reason other than
+   * a block list; "io": a keepIoTypes name that is not a float32 input or output, or an I/O type that
+   * could not be honoured; "unknownName": a block-list or keepIoTypes name that matches nothing
+   * (with unknownNames: 'warn'); "advice": what the target gains at this opset, or what raising
+   * maxFiniteVal would convert.
+   */
+  readonly kind: 'clamp' | 'fallback' | 'io' | 'unknownName' | 'advice';
   readonly message: string;
 }
 
 export interface ConvertOptions {
   /** Positive values below this become this value before conversion (negatives likewise). Default 1e-7 for float16; no clipping for bfloat16 unless given. */
   minPositiveVal?: number;
-  /** Finite values above this become this value (negatives likewise). Default 1e4 for float16; no clipping for bfloat16 unless given. */
+  /**
+   * Finite values above this become this value (negatives likewise). Default 1e4 for float16; no
+   * clipping for bfloat16 unless given. With blockOutOfRangeConstants (default) a node whose
+   * constants exceed it stays float32 instead, so no constant is clipped.
+   */
   maxFiniteVal?: number;
   /** Keep float32 graph inputs and outputs (true), or just those named; Casts are inserted at the boundary. Default false. */
   keepIoTypes?: boolean | readonly string[];
@@ -64,14 +74,28 @@ export interface ConvertOptions {
   opBlockList?: readonly string[];
   /** Nodes that stay float32, by name, or by address ("#3", "If_0/then_branch/#2") for unnamed or nested nodes. Default []. */
   nodeBlockList?: readonly string[];
-  /** Refuse a model that already holds the target type anywhere, as the Python tool does. Default true. */
+  /**
+   * Refuse a model that is already converted: it holds the target type and the conversion would
+   * change nothing. A partly converted model (autocast exports) has its float32 rest converted,
+   * and the report counts what was already in the target type. Python refuses any model holding
+   * float16. false: never refuse. Default true.
+   */
   checkFp16Ready?: boolean;
   /** Convert every float32 initializer, also those only float32 nodes use (they read it through a Cast). Default false. */
   forceFp16Initializers?: boolean;
   /** `{ Op: [input indices] }` or `{ 'domain::Op': [...] }`: inputs of ALWAYS_FLOAT_INPUTS to convert to the target type nonetheless. Default {}. */
   forceFp16Inputs?: Readonly<Record<string, readonly number[]>>;
-  /** Keep a node in float32 when a constant it would read in float16 holds finite values beyond +-65504. Default true. */
+  /**
+   * Keep a node in float32 when a constant it would read in low precision holds finite values
+   * beyond +-maxFiniteVal (or float16's +-65504): by default no constant changes beyond rounding.
+   * false: clip as the Python tool does. Default true.
+   */
   blockOutOfRangeConstants?: boolean;
+  /**
+   * What a nodeBlockList, opBlockList or keepIoTypes name that matches nothing is: 'error' (an
+   * OptionsError with a "did you mean" hint; default) or 'warn' (a warning, and the conversion goes on).
+   */
+  unknownNames?: 'error' | 'warn';
   /** Receives clipping and fallback notices; the library itself never prints. */
   onWarning?: (warning: ConversionWarning) => void;
 }
@@ -87,6 +111,7 @@ export interface ResolvedConvertOptions {
   readonly forceFp16Initializers: boolean;
   readonly forceFp16Inputs: Readonly<Record<string, readonly number[]>>;
   readonly blockOutOfRangeConstants: boolean;
+  readonly unknownNames: 'error' | 'warn';
   readonly onWarning: (warning: ConversionWarning) => void;
 }
 
@@ -101,6 +126,7 @@ const KNOWN_KEYS = [
   'forceFp16Initializers',
   'forceFp16Inputs',
   'blockOutOfRangeConstants',
+  'unknownNames',
   'onWarning',
 ] as const;
 
@@ -130,6 +156,7 @@ export function resolveConvertOptions(options: ConvertOptions = {}, target: numb
     forceFp16Initializers: booleanOption(raw, 'forceFp16Initializers', false),
     forceFp16Inputs: forceInputsOption(options.forceFp16Inputs),
     blockOutOfRangeConstants: booleanOption(raw, 'blockOutOfRangeConstants', true),
+    unknownNames: unknownNamesOption(raw.unknownNames),
     onWarning: functionOption(options.onWarning),
   };
 }
@@ -143,7 +170,8 @@ export function rejectUnknownKeys(options: object, known: readonly string[]): vo
   }
 }
 
-function closest(key: string, known: readonly string[]): string | undefined {
+/** The known name closest to `key` (case, `_`/`-` spelling, or a small edit distance), if any is close. */
+export function closest(key: string, known: readonly string[]): string | undefined {
   const camel = key.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const exact = known.find((k) => k.toLowerCase() === camel.toLowerCase());
   if (exact) return exact;
@@ -211,4 +239,10 @@ function functionOption(value: unknown): (warning: ConversionWarning) => void {
   if (value === undefined) return () => {};
   if (typeof value !== 'function') throw new OptionsError('onWarning must be a function');
   return value as (warning: ConversionWarning) => void;
+}
+
+function unknownNamesOption(value: unknown): 'error' | 'warn' {
+  if (value === undefined) return 'error';
+  if (value === 'error' || value === 'warn') return value;
+  throw new OptionsError(`unknownNames must be 'error' or 'warn', got ${JSON.stringify(value)}`);
 }

@@ -32,6 +32,7 @@ import { formatValueType, type ValueType } from '../schema/value-type.js';
 import type { KeepReason } from './keep-reason.js';
 import { dynamicQuantizationKeeps } from './quantized.js';
 import type { ResolvedConvertOptions } from './options.js';
+import { castSupports, defaultOpsetFor, describeMissingCast } from './default-opset.js';
 import { float32Stats } from './tensor-conversion.js';
 import { isFloat32Bearing, retype, sameValueType } from './value-types.js';
 
@@ -75,6 +76,10 @@ export interface ConversionPlan {
   finalType(value: Value): ValueType | undefined;
   /** keepIoTypes names that match no float graph input or output. */
   readonly unmatchedIoNames: string[];
+  /** Float graph inputs and outputs that stay float32 although keepIoTypes does not ask for it, with why. */
+  readonly keptIo: { name: string; why: string }[];
+  /** False when Cast at the model's opset cannot carry the target type: then nothing converts. */
+  readonly castsAvailable: boolean;
 }
 
 /** No slots (shared, so that planning a node allocates no empty lists). */
@@ -85,11 +90,13 @@ const NODE_BLOCK_LIST: KeepReason = { kind: 'nodeBlockList' };
 
 export function planConversion(model: Model, inference: TypeInference, options: ResolvedConvertOptions): ConversionPlan {
   const forced = dynamicQuantizationKeeps(model, inference);
+  const forcedIo = new Map<Value, string>();
   for (let round = 0; ; round++) {
-    const plan = new Planner(model, inference, options, forced).run();
+    const plan = new Planner(model, inference, options, forced, forcedIo).run();
     const conflicts = containerConflicts(plan, inference);
-    if (conflicts.size === 0 || round > 50) return plan;
-    for (const [node, reason] of conflicts) forced.set(node, reason);
+    if ((conflicts.nodes.size === 0 && conflicts.io.size === 0) || round > 50) return plan;
+    for (const [node, reason] of conflicts.nodes) forced.set(node, reason);
+    for (const [value, why] of conflicts.io) forcedIo.set(value, why);
   }
 }
 
@@ -108,6 +115,9 @@ class Planner {
   /** inputTypes by value, for finalType. */
   readonly #inputTypeOf = new Map<Value, ValueType | undefined>();
   readonly unmatchedIoNames: string[] = [];
+  readonly keptIo: { name: string; why: string }[] = [];
+  /** Whether Cast can carry the target type at the opset new Casts are written for. */
+  readonly castsAvailable: boolean;
   readonly #functionKeys: Set<string>;
   /** Graph output ports naming each value, in any graph. */
   readonly #outputPorts = new Map<Value, Port[]>();
@@ -118,7 +128,9 @@ class Planner {
     readonly inference: TypeInference,
     readonly options: ResolvedConvertOptions,
     readonly forced: ReadonlyMap<Node, KeepReason>,
+    readonly forcedIo: ReadonlyMap<Value, string> = new Map(),
   ) {
+    this.castsAvailable = castSupports(options.target, defaultOpsetFor(model));
     this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
     this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
     this.graphs = model.graph ? [...graphTree(model.graph)] : [];
@@ -156,17 +168,27 @@ class Planner {
     const keep = this.options.keepIoTypes;
     // Initializers that IR < 4 models also list as inputs are weights, not I/O: only a list naming them keeps them.
     const initializerNames = new Set(main.initializers.map((v) => v.name));
-    const keeps = (name: string) => (keep === true && !initializerNames.has(name)) || (keep instanceof Set && keep.has(name));
+    const asked = (name: string) => (keep === true && !initializerNames.has(name)) || (keep instanceof Set && keep.has(name));
     const matched = new Set<string>();
+    // Where a float value cannot be Cast (no Cast for the target at this opset; a container a
+    // float32 node shares), the port stays float32 whatever keepIoTypes says.
+    const keeps = (port: Port) => {
+      const name = port.value.name;
+      if (asked(name)) return true;
+      const why = this.forcedIo.get(port.value) ?? (this.castsAvailable ? undefined : describeMissingCast(this.target));
+      if (why === undefined) return false;
+      if (!this.keptIo.some((k) => k.name === name)) this.keptIo.push({ name, why });
+      return true;
+    };
     for (const port of main.inputs) {
       const type = this.typeOf(port.value);
-      if (isFloat32Bearing(type) && keeps(port.value.name)) matched.add(port.value.name);
-      this.setInputType(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
+      if (isFloat32Bearing(type) && asked(port.value.name)) matched.add(port.value.name);
+      this.setInputType(port, type && isFloat32Bearing(type) && !keeps(port) ? retype(type, this.target) : type);
     }
     for (const port of main.outputs) {
       const type = this.typeOf(port.value);
-      if (isFloat32Bearing(type) && keeps(port.value.name)) matched.add(port.value.name);
-      this.outputTypes.set(port, type && isFloat32Bearing(type) && !keeps(port.value.name) ? retype(type, this.target) : type);
+      if (isFloat32Bearing(type) && asked(port.value.name)) matched.add(port.value.name);
+      this.outputTypes.set(port, type && isFloat32Bearing(type) && !keeps(port) ? retype(type, this.target) : type);
     }
     if (keep instanceof Set) for (const name of keep) if (!matched.has(name)) this.unmatchedIoNames.push(name);
   }
@@ -213,8 +235,12 @@ class Planner {
     const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
     if (!lookup.schema) return this.keptAsIs(node, { kind: 'noSchema', detail: lookup.reason });
     if (unknown) return this.keptAsIs(node, { kind: 'unknownType', value: unknown.name, detail: this.inference.info(unknown).reason ?? 'not inferred' });
+    if (!this.castsAvailable) {
+      // No value can change type, so no node can compute in the target type next to a float32 one.
+      return this.keptAsIs(node, { ...this.schemaReason(node, opsets), detail: describeMissingCast(this.target) });
+    }
     const facts = opFacts(node.domain, node.opType);
-    if (facts.controlFlow) return this.planControlFlow(node);
+    if (facts.controlFlow) return this.planControlFlow(node, lookup.schema, opsets);
     if (facts.keptFloat32) return this.keptAsIs(node, { kind: 'opRule', op: opKey(node.domain, node.opType) });
     return this.planFromSchema(node, lookup.schema, opsets);
   }
@@ -306,13 +332,15 @@ class Planner {
       plan.flexible = 'keep';
       changes = true;
     }
-    if (!changes) {
-      const target = this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16';
-      return this.keptAsIs(node, { kind: 'schema', op: opKey(node.domain, node.opType), opset: opsetVersion(opsets, node.domain), target });
-    }
+    if (!changes) return this.keptAsIs(node, this.schemaReason(node, opsets));
     const outOfRange = this.outOfRangeConstant(node, inputs);
     if (outOfRange) return this.keptAsIs(node, outOfRange);
     return plan;
+  }
+
+  schemaReason(node: Node, opsets: Model['proto']['opsetImport']): KeepReason & { kind: 'schema' } {
+    const target = this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16';
+    return { kind: 'schema', op: opKey(node.domain, node.opType), opset: opsetVersion(opsets, node.domain), target };
   }
 
   /** Whether the schema accepts the target type on the flexible op's output. */
@@ -322,32 +350,48 @@ class Planner {
     return !allowed || allowed.has(formatValueType({ kind: 'tensor', elemType: this.target }));
   }
 
-  /** A reason to keep the node when a constant it would read in low precision exceeds float16. */
+  /**
+   * A reason to keep the node when a constant it would read in low precision holds finite values
+   * that conversion would change beyond rounding: beyond maxFiniteVal (clipped) or beyond float16's
+   * range (infinity). So by default no constant changes beyond rounding.
+   */
   outOfRangeConstant(node: Node, inputs: SlotWish[]): KeepReason | undefined {
-    if (!this.options.blockOutOfRangeConstants || this.target !== DataType.FLOAT16) return undefined;
+    const clamp = this.options.clamp;
+    if (!this.options.blockOutOfRangeConstants || (this.target !== DataType.FLOAT16 && !clamp)) return undefined;
+    const float16 = this.target === DataType.FLOAT16;
+    const bound = Math.min(clamp?.maxFiniteVal ?? Infinity, float16 ? 65504 : Infinity);
     for (let i = 0; i < inputs.length; i++) {
       const wish = inputs[i];
       if (wish === undefined || wish === FREE) continue;
       const tensor = constantTensorOf(node.inputs[i]);
       if (!tensor || tensor.dataType !== DataType.FLOAT) continue;
-      const stats = float32Stats(tensor, this.options.clamp); // one pass serves the range check and the clip counts
-      if (stats.beyondFloat16 > 0) {
-        return { kind: 'outOfRange', value: node.inputs[i]!.name, count: stats.beyondFloat16, maxAbs: stats.maxAbs };
-      }
+      const stats = float32Stats(tensor, clamp); // one pass serves the range check and the clip counts
+      const beyond = Math.max(stats.clampedLarge, float16 ? stats.beyondFloat16 : 0);
+      if (beyond > 0) return { kind: 'outOfRange', value: node.inputs[i]!.name, count: beyond, maxAbs: stats.maxAbs, bound };
     }
     return undefined;
   }
 
-  planControlFlow(node: Node): NodePlan {
+  planControlFlow(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
     const low = (type: ValueType | undefined) => (type && isFloat32Bearing(type) ? retype(type, this.target) : type);
     const outputs = node.outputs.map((v) => low(this.typeOf(v)));
     const inputs: SlotWish[] = node.inputs.map(() => undefined);
+    // The node's own constraint (If/Loop/Scan `V`) must allow what its float values become.
+    const allows = (formals: OpSchema['inputs'], i: number, type: ValueType | undefined) => {
+      const formal = formalAt(formals, i);
+      const allowed = formal && schema.typeConstraints.get(formal.type);
+      return !allowed || !type || allowed.has(formatValueType(type));
+    };
+    const firstCarried = node.opType === 'If' ? Infinity : node.opType === 'Loop' ? 2 : this.scanFirstInput(node);
+    const lowInputs = node.inputs.map((v, i) => (i >= firstCarried && v ? low(this.typeOf(v)) : undefined));
+    if (!outputs.every((t, i) => allows(schema.outputs, i, t)) || !lowInputs.every((t, i) => allows(schema.inputs, i, t))) {
+      return this.keptAsIs(node, this.schemaReason(node, opsets));
+    }
     const bodies = node.allSubgraphs();
     const setBodyOutputs = (g: Graph) => g.outputs.forEach((port) => this.outputTypes.set(port, low(this.typeOf(port.value))));
     if (node.opType === 'If') {
       bodies.forEach(setBodyOutputs);
     } else {
-      const firstCarried = node.opType === 'Loop' ? 2 : this.scanFirstInput(node);
       node.inputs.forEach((v, i) => {
         if (i >= firstCarried && v && isFloat32Bearing(this.typeOf(v))) inputs[i] = low(this.typeOf(v));
       });
@@ -441,9 +485,14 @@ function* allValues(plan: ConversionPlan): IterableIterator<Value> {
   for (const graph of plan.graphs) yield* graph.localValues();
 }
 
-/** Container values whose producer and a consumer disagree: both sides must stay float32. */
-function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map<Node, KeepReason> {
+/**
+ * Container values whose producer and a consumer disagree: both sides must stay float32. A main
+ * graph input or output on one side cannot be kept as a node is: its port stays float32 instead.
+ */
+function containerConflicts(plan: ConversionPlan, inference: TypeInference): { nodes: Map<Node, KeepReason>; io: Map<Value, string> } {
   const conflicts = new Map<Node, KeepReason>();
+  const io = new Map<Value, string>();
+  const main = plan.graphs[0];
   for (const value of allValues(plan)) {
     const type = plan.finalType(value);
     if (!type || type.kind === 'tensor') continue;
@@ -454,6 +503,9 @@ function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map
       if (value.producer && plan.nodes.get(value.producer)?.precision === 'low') conflicts.set(value.producer, reason);
       const owner = value.graph.ownerNode;
       if (!value.producer && owner && plan.nodes.get(owner)?.precision === 'low') conflicts.set(owner, reason);
+      if (value.graph === main && (!value.producer || consumer === undefined)) {
+        io.set(value, `the ${formatValueType(original ?? type)} value cannot be cast between precisions`);
+      }
     };
     for (const use of value.uses) {
       const wish = plan.nodes.get(use.node)?.inputs[use.index];
@@ -464,5 +516,5 @@ function containerConflicts(plan: ConversionPlan, inference: TypeInference): Map
       if (!sameValueType(plan.outputTypes.get(port) ?? original, type)) blame(undefined);
     }
   }
-  return conflicts;
+  return { nodes: conflicts, io };
 }

@@ -87,6 +87,12 @@ export function schemaVersions(domain: string, opType: string): readonly OpSchem
   return index.get(normalizeDomain(domain))?.get(opType) ?? [];
 }
 
+/** The operator names the table knows in a domain (empty for unknown domains). */
+export function operatorNames(domain: string): readonly string[] {
+  index ??= buildIndex();
+  return [...(index.get(normalizeDomain(domain))?.keys() ?? [])];
+}
+
 export type SchemaLookup = { schema: OpSchema } | { schema: undefined; reason: string };
 
 /**
