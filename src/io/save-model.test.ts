@@ -34,6 +34,22 @@ test('saveModel tells what it wrote: the model file and the external data file w
   assert.equal(statSync(join(dir, 'split.onnx.data')).size, 4000);
 });
 
+test('external data asked for, but no tensor big enough to go there (weights in Constant nodes): no empty data file is written', async () => {
+  const dir = tempDir();
+  const constants = model(
+    graph({
+      nodes: [node('Constant', [], ['w'], { value: tensor('w', [1000], Float32Array.from({ length: 1000 }, (_, i) => i)) }), node('Add', ['x', 'w'], ['y'])],
+      inputs: [valueInfo('x', 1, [1000])],
+      outputs: [valueInfo('y', 1, [1000])],
+    }),
+  );
+  const saved = await saveModel(constants, join(dir, 'c.onnx'), { externalData: true });
+  assert.equal(saved.externalData, undefined);
+  assert.deepEqual(readdirSync(dir), ['c.onnx']);
+  const loaded = await loadModel(join(dir, 'c.onnx'));
+  assert.equal(loaded.graph!.node[0]!.attribute[0]!.t!.rawData.byteLength, 4000, 'the Constant kept its data in the model');
+});
+
 test("externalData 'auto' writes one file for a small self-contained model", async () => {
   const dir = tempDir();
   const saved = await saveModel(weightsModel(), join(dir, 'm.onnx'), { externalData: 'auto' });

@@ -68,6 +68,8 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
     encoded = encodeModelParts(plan.model);
   }
   assertWithinProtobufLimit(encoded.byteLength);
+  // No tensor went to the data file (all small, or all in Constant nodes): write no empty file.
+  if (external && plan.dataJobs.length === 0) external = undefined;
 
   assertInputsSurvive(target, external?.path);
 
