@@ -21,10 +21,11 @@ import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
 import { NodeProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from '../proto/onnx.js';
 import { readPayloadSync, rawPayloadOf } from '../proto/payload.js';
-import { castTarget, castToAttribute, findAttribute } from '../schema/attributes.js';
+import { castTarget, findAttribute } from '../schema/attributes.js';
 import { inferTypes, opsetVersion } from '../schema/infer-types.js';
 import { float16BitsToFloat32Bits } from '../numeric/float16.js';
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
+import { castToAttribute } from '../ir/edit.js';
 import { DTYPE_ATTRIBUTES } from './emulation-facts.js';
 
 /** The float32 emulation of a model converted to `target` (FLOAT16 or BFLOAT16). */
@@ -72,7 +73,7 @@ export function emulateLowPrecision(converted: ModelProto, target: number): Mode
           node.proto = withFields(node.proto, { attribute: node.proto.attribute.map((a) => (a === attr ? widened : a)) });
         }
       }
-      const isCastToLow = node.opType === 'Cast' && normalizeDomain(node.domain) === '' && castTarget(node.proto) === target;
+      const isCastToLow = node.opType === 'Cast' && isDefaultDomain(node.domain) && castTarget(node.proto) === target;
       if (!isCastToLow) {
         for (const name of DTYPE_ATTRIBUTES) {
           const attr = findAttribute(node.proto, name);

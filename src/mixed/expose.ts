@@ -15,7 +15,7 @@ import { withFields } from '../proto/message-copy.js';
 import { AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema } from '../proto/onnx.js';
 import { tensorTypeProto } from '../convert/type-proto.js';
 import { findAttribute } from '../schema/attributes.js';
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
 
 /** The key of a value: its graph's path and its name. */
 export function valueKey(graphPath: string, name: string): string {
@@ -43,7 +43,7 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
         const key = valueKey(graph.path, value.name);
         if (accept(value, key)) found.push({ value, key });
       }
-      if (normalizeDomain(node.domain) !== '') continue;
+      if (!isDefaultDomain(node.domain)) continue;
       if (node.opType === 'If') found.push(...throughIf(node));
       else if (loopBodies && (node.opType === 'Loop' || node.opType === 'Scan')) found.push(...throughScanOutputs(node));
     }

@@ -19,7 +19,7 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes, type TypeInference } from '../schema/infer-types.js';
-import type { ValueType } from '../schema/value-type.js';
+import type { ValueType } from '../ir/value-type.js';
 import { constantProducerOf, isConstantNode, isControlFlow } from './emulation-facts.js';
 import { valueKey } from './expose.js';
 
