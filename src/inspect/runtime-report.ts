@@ -70,7 +70,7 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   const constants = new Set<Value>();
   const overridable = Number(proto.irVersion) >= 4;
   const isConstant = (value: Value) =>
-    constants.has(value) || (value.initializer !== undefined && !(overridable && value.graph.inputs.some((port) => port.value === value)));
+    constants.has(value) || (value.initializer !== undefined && !(overridable && value.isGraphInput));
   const localFunctions = new Set(model.functions.map((fn) => `${fn.proto.domain}\u0000${fn.proto.name}`));
   const float32 = new Map<string, RuntimeReport['computedInFloat32'][number]>();
   for (const graph of model.graphs()) {

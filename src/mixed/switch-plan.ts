@@ -193,7 +193,7 @@ export class SwitchPlan {
 
   /** A main graph input that the conversion makes low whatever the block list (keepIoTypes false): its readers never round again. */
   alwaysLow(value: Value): boolean {
-    return !this.#options.keepIoTypes && value.graph === this.ir.graph && value.graph.inputs.some((port) => port.value === value);
+    return !this.#options.keepIoTypes && value.graph === this.ir.graph && value.isGraphInput;
   }
 
   /** The switch vector (1: round) that makes the switched model compute the conversion with `blockList`. */

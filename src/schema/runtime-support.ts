@@ -298,9 +298,5 @@ export function nodeRuntimeQuery(node: Node, inference: TypeInference, opsets: r
 /** The opsets in force for each graph of `model`: a function body's own, the model's elsewhere. */
 export function opsetsOfGraphs(model: Model): (graph: Node['graph']) => readonly OperatorSetIdProto[] {
   const functionOpsets = new Map(model.functions.map((fn) => [fn.body, fn.proto.opsetImport]));
-  return (graph) => {
-    let root = graph;
-    while (root.parent) root = root.parent;
-    return functionOpsets.get(root) ?? model.proto.opsetImport;
-  };
+  return (graph) => functionOpsets.get(graph.root) ?? model.proto.opsetImport;
 }
