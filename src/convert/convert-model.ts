@@ -7,6 +7,7 @@
  */
 import { DataType, dataTypeName } from '../dtype.js';
 import { OptionsError, UnsupportedModelError } from '../errors.js';
+import { isDefaultDomain } from '../ir/domain.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
@@ -168,7 +169,7 @@ export function convertFloatToBfloat16(model: ModelProto, options: ConvertOption
  */
 function lowGainWarning(kept: KeptNodeRecord[], converted: number, castsAvailable: boolean, to: number, opset: number | undefined): ConversionWarning | undefined {
   // Default-domain ops only: their schemas say at which opset the target type arrives.
-  const bySchema = kept.filter((k) => k.reason.kind === 'schema' && (k.domain === '' || k.domain === 'ai.onnx'));
+  const bySchema = kept.filter((k) => k.reason.kind === 'schema' && isDefaultDomain(k.domain));
   if (bySchema.length === 0) return undefined;
   const floatNodes = kept.length + converted;
   if (castsAvailable && bySchema.length * 2 < floatNodes) return undefined;
