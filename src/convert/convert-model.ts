@@ -13,7 +13,7 @@ import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
-import { inferTypes, opsetVersion, type TypeInference } from '../schema/infer-types.js';
+import { inferTypes, type TypeInference } from '../schema/infer-types.js';
 import { schemaVersions } from '../schema/op-schema.js';
 import { elementTypeOf, formatValueType } from '../ir/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
@@ -130,7 +130,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
     onWarning({ kind: 'advice', message: `maxFiniteVal: 65504 (--max-finite-val 65504) would convert ${raisable} more node${raisable === 1 ? '' : 's'}` });
   }
   for (const { name, why } of plan.keptIo) onWarning({ kind: 'io', message: `graph input/output "${name}" stays float32: ${why}` });
-  const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, opsetVersion(ir.proto.opsetImport, ''));
+  const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, ir.opsetVersion(''));
   if (lowGain) onWarning(lowGain);
   const applied = applyPlan(ir, plan, inference, settings);
   if (applied.casts.length > 0) ensureDefaultOpsetImport(ir);

@@ -23,7 +23,7 @@ import { withFields } from '../proto/message-copy.js';
 import { StringStringEntryProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto } from '../proto/onnx.js';
 import { findAttribute } from '../schema/attributes.js';
 import { castToAttribute, createNode } from '../ir/edit.js';
-import { opsetVersion } from '../schema/infer-types.js';
+import { opsetVersion } from '../ir/domain.js';
 import { resolveConvertOptions, type ConvertOptions } from '../convert/options.js';
 import { constantNodeTensor, constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';

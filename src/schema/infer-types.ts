@@ -14,7 +14,7 @@ import { topologicalOrder } from '../ir/topological-order.js';
 import type { Value } from '../ir/value.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { intAttribute } from './attributes.js';
-import { isDefaultDomain, normalizeDomain, opKey } from '../ir/domain.js';
+import { isDefaultDomain, normalizeDomain, opKey, opsetVersion } from '../ir/domain.js';
 import { lookupSchema, type Formal, type OpSchema } from './op-schema.js';
 import { typeRuleFor } from './type-rules.js';
 import { formatValueType, parseValueType, sameType, tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
@@ -260,11 +260,6 @@ function tensorOfElem(type: ValueType | undefined): ValueType | undefined {
   return type && (type.kind === 'tensor' || type.kind === 'sparse_tensor') ? tensorType(type.elemType) : type;
 }
 
-export function opsetVersion(opsets: readonly OperatorSetIdProto[], domain: string): number | undefined {
-  const wanted = normalizeDomain(domain);
-  for (const entry of opsets) if (normalizeDomain(entry.domain) === wanted) return Number(entry.version);
-  return undefined;
-}
 
 
 /** The formal parameter an actual input or output position corresponds to (variadic last formals repeat). */
