@@ -14,7 +14,7 @@ import type { ModelProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
 import { inferTypes, opsetVersion, type TypeInference } from '../schema/infer-types.js';
 import { schemaVersions } from '../schema/op-schema.js';
-import { elementTypeOf, formatValueType } from '../schema/value-type.js';
+import { elementTypeOf, formatValueType } from '../ir/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
 import { assertValidInput } from './input-check.js';
