@@ -33,6 +33,22 @@ test('constants are converted bit-exactly; float_data tensors too; non-float ten
   assert.deepEqual(initializer(out, 'shape').rawData, initializer(m, 'shape').rawData);
 });
 
+test('a Constant written as value_float(s) beyond maxFiniteVal keeps its reader float32 as a value tensor does, instead of being clipped', () => {
+  const cases = [
+    create(AttributeProtoSchema, { name: 'value_floats', type: AttributeProto_AttributeType.FLOATS, floats: [20000, 1] }),
+    create(AttributeProtoSchema, { name: 'value_float', type: AttributeProto_AttributeType.FLOAT, f: 20000 }),
+    create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor('v', [2], [20000, 1]) }),
+  ];
+  for (const attr of cases) {
+    const constant = node('Constant', [], ['c']);
+    constant.attribute.push(attr);
+    const m = model(graph({ nodes: [constant, node('Mul', ['x', 'c'], ['y'])], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('y', F, [2])] }));
+    const { report } = convert(m);
+    assert.deepEqual(report.keptNodes.map((k) => [k.name, k.reason]), [['Mul_y', { kind: 'outOfRange', value: 'c', count: 1, maxAbs: 20000, bound: 10000 }]], attr.name);
+    assert.deepEqual(report.tensors.filter((t) => t.clampedLarge > 0), [], `${attr.name}: nothing clipped`);
+  }
+});
+
 test('constants beyond maxFiniteVal keep their node float32 by default; blockOutOfRangeConstants: false clips as Python, with exact counts', () => {
   const m = model(
     graph({
