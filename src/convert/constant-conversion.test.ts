@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { convertFloatToBfloat16 } from './convert-model.js';
-import { AttributeProto_AttributeType, AttributeProtoSchema } from '../proto/onnx.js';
+import { AttributeProto_AttributeType, AttributeProtoSchema, SparseTensorProtoSchema } from '../proto/onnx.js';
 import { assertRunsLike, assertWellFormed, convert, halfValue, initializer, ioTypes, mlp, rawHalves } from '../../test/convert-checks.js';
 import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 import { feedsFor, randomFeeds, RUNTIME_SKIP, runModel } from '../../test/runtime-helpers.js';
@@ -33,11 +33,16 @@ test('constants are converted bit-exactly; float_data tensors too; non-float ten
   assert.deepEqual(initializer(out, 'shape').rawData, initializer(m, 'shape').rawData);
 });
 
-test('a Constant written as value_float(s) beyond maxFiniteVal keeps its reader float32 as a value tensor does, instead of being clipped', () => {
+test('a Constant written as value_float(s) or sparse_value beyond maxFiniteVal keeps its reader float32 as a value tensor does, instead of being clipped', () => {
   const cases = [
     create(AttributeProtoSchema, { name: 'value_floats', type: AttributeProto_AttributeType.FLOATS, floats: [20000, 1] }),
     create(AttributeProtoSchema, { name: 'value_float', type: AttributeProto_AttributeType.FLOAT, f: 20000 }),
     create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor('v', [2], [20000, 1]) }),
+    create(AttributeProtoSchema, {
+      name: 'sparse_value',
+      type: AttributeProto_AttributeType.SPARSE_TENSOR,
+      sparseTensor: create(SparseTensorProtoSchema, { dims: [2n], values: tensor('v', [1], [20000]), indices: tensor('i', [1], [0], DataType.INT64) }),
+    }),
   ];
   for (const attr of cases) {
     const constant = node('Constant', [], ['c']);

@@ -470,13 +470,16 @@ class Planner {
 }
 
 
-/** The float tensor behind a value that is a constant: an initializer, a Constant's value (in any of its float attributes), or a ConstantOfShape fill. */
+/**
+ * The float tensor behind a value that is a constant: an initializer, a Constant's value (in any
+ * of its float attributes; a sparse value's values), or a ConstantOfShape fill.
+ */
 export function constantTensorOf(value: Value | undefined) {
   if (!value) return undefined;
   if (value.isConstantInitializer) return value.initializer;
   const producer = value.producer;
   if (!producer || !isDefaultDomain(producer.domain)) return undefined;
-  if (producer.opType === 'Constant') return constantNodeTensor(producer);
+  if (producer.opType === 'Constant') return constantNodeTensor(producer) ?? findAttribute(producer.proto, 'sparse_value')?.sparseTensor?.values;
   if (producer.opType === 'ConstantOfShape') return findAttribute(producer.proto, 'value')?.t;
   return undefined;
 }
