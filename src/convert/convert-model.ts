@@ -18,7 +18,7 @@ import { schemaVersions } from '../schema/op-schema.js';
 import { elementTypeOf, formatValueType } from '../ir/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
 import { applyPlan, type CastRecord, type ConvertedTensorRecord } from './apply.js';
-import { assertValidInput } from './input-check.js';
+import { assertSingleAssignment, assertValidInput } from './input-check.js';
 import { describeUnknownName, unknownNames } from './name-check.js';
 import { describeReason, isFallback, type KeepReason } from './keep-reason.js';
 import { resolveConvertOptions, type ConversionWarning, type ConvertOptions } from './options.js';
@@ -86,6 +86,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
     resolved.onWarning(warning);
   };
   const settings = { ...resolved, onWarning };
+  assertSingleAssignment(model);
   const ir = modelFromProto(model);
   if (!ir.graph) throw new UnsupportedModelError('the model has no graph to convert');
   const inference = inferTypes(ir, { declaredOnly: resolved.disableShapeInfer });
