@@ -11,6 +11,27 @@ const F = DataType.FLOAT;
 /** Feeds of ones for input "x" of shape [1, n]. */
 export const ones = (n: number): Feeds => ({ x: { type: 'float32', data: new Float32Array(n).fill(1), dims: [1, n] } });
 
+/**
+ * A LayerNorm-like variance, y = sqrt(mean((x * scale)^2)): fine in float32; with a large scale
+ * its Pow overflows float16 (400 on ones: 1.6e5) while the output, a square root, does not.
+ */
+export function layerNormOverflow(scale = 400, batch: number | string = 1): ModelProto {
+  return model(
+    graph({
+      nodes: [
+        node('Mul', ['x', 'scale'], ['scaled'], {}, { name: 'LayerNorm/Mul' }),
+        node('Pow', ['scaled', 'two'], ['squared'], {}, { name: 'LayerNorm/Pow' }),
+        node('ReduceMean', ['squared'], ['variance'], { axes: [1], keepdims: 1n }, { name: 'LayerNorm/ReduceMean' }),
+        node('Sqrt', ['variance'], ['y'], {}, { name: 'LayerNorm/Sqrt' }),
+      ],
+      inputs: [valueInfo('x', F, [batch, 4])],
+      outputs: [valueInfo('y', F, [batch, 1])],
+      initializers: [tensor('scale', [], [scale]), tensor('two', [], [2])],
+    }),
+    { opset: 17 },
+  );
+}
+
 export function overflowMlp(): ModelProto {
   return model(
     graph({

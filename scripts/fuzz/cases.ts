@@ -11,6 +11,7 @@ import { loadModel } from '../../src/io/load-model.js';
 import { saveModel } from '../../src/io/save-model.js';
 import { ModelProtoSchema, TensorProtoSchema } from '../../src/proto/onnx.js';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
+import { npyFile, zipFile } from '../../test/numpy-files.js';
 import { BYTE_MUTATIONS, MODEL_MUTATIONS, mutateModel, type ByteMutation, type ModelMutation } from './mutate.js';
 import { Random } from './random.js';
 
@@ -130,8 +131,8 @@ function prepareAutoCase(rng: Random, caseDir: string, outDir: string, watched: 
     let feed: Uint8Array;
     let feedPath = join(caseDir, `feeds.${kind}`);
     if (kind === 'npy' || kind === 'npz') {
-      const npy = npyBytes(rng.pick(['<f4', '<f8', '|O', '<i8', '>f4', '<c8']), rng.pick([[1, 8], [8], [1, 1000000], [2 ** 40]]), new Uint8Array(values.buffer));
-      feed = kind === 'npy' ? npy : storedZip(rng.pick(['x.npy', 'y.npy', '../x.npy']), npy, rng);
+      const npy = npyFile(rng.pick(['<f4', '<f8', '|O', '<i8', '>f4', '<c8']), rng.pick([[1, 8], [8], [1, 1000000], [2 ** 40]]), new Uint8Array(values.buffer));
+      feed = kind === 'npy' ? npy : zipFile(rng.pick(['x.npy', 'y.npy', '../x.npy']), npy, { declaredSize: rng.chance(0.3) ? rng.pick([0, 2 ** 31, 2 ** 32 - 1]) : npy.length });
     } else if (kind === 'pb') {
       feedPath = join(caseDir, 'test_data_set_0');
       mkdirSync(feedPath);
@@ -153,47 +154,7 @@ function prepareAutoCase(rng: Random, caseDir: string, outDir: string, watched: 
   }
 }
 
-function npyBytes(descr: string, shape: number[], data: Uint8Array): Uint8Array {
-  const header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`.padEnd(118, ' ') + '\n';
-  const out = new Uint8Array(10 + header.length + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(data, 10 + header.length);
-  return out;
-}
 
-/** A zip with one stored entry, sometimes with a lying size in its central directory. */
-function storedZip(name: string, content: Uint8Array, rng: Random): Uint8Array {
-  const nameBytes = new TextEncoder().encode(name);
-  const declared = rng.chance(0.3) ? rng.pick([0, 2 ** 31, 2 ** 32 - 1]) : content.length;
-  const local = new Uint8Array(30 + nameBytes.length);
-  const lv = new DataView(local.buffer);
-  lv.setUint32(0, 0x04034b50, true);
-  lv.setUint32(18, content.length, true);
-  lv.setUint32(22, content.length, true);
-  lv.setUint16(26, nameBytes.length, true);
-  local.set(nameBytes, 30);
-  const central = new Uint8Array(46 + nameBytes.length);
-  const cv = new DataView(central.buffer);
-  cv.setUint32(0, 0x02014b50, true);
-  cv.setUint32(20, content.length, true);
-  cv.setUint32(24, declared >>> 0, true);
-  cv.setUint16(28, nameBytes.length, true);
-  central.set(nameBytes, 46);
-  const end = new Uint8Array(22);
-  const ev = new DataView(end.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, 1, true);
-  ev.setUint16(10, 1, true);
-  ev.setUint32(12, central.length, true);
-  ev.setUint32(16, local.length + content.length, true);
-  const out = new Uint8Array(local.length + content.length + central.length + end.length);
-  out.set(local, 0);
-  out.set(content, local.length);
-  out.set(central, local.length + content.length);
-  out.set(end, local.length + content.length + central.length);
-  return out;
-}
 
 /** sha256 of every file under `dirs` (following the folder tree, not links). */
 export function hashFiles(dirs: readonly string[]): Map<string, string> {

@@ -5,18 +5,7 @@
 import type { FormalParameter, ParsedSchema } from './parse-op-docs.js';
 
 export function formatSchemaTable(schemas: readonly ParsedSchema[], documents: readonly string[], sources: string): string {
-  const typeLists: string[] = [];
-  const typeListIndex = new Map<string, number>();
-  const indexOf = (types: string[]) => {
-    const key = types.join('|');
-    let index = typeListIndex.get(key);
-    if (index === undefined) {
-      index = typeLists.length;
-      typeLists.push(key);
-      typeListIndex.set(key, index);
-    }
-    return index;
-  };
+  const { typeLists, indexOf } = typeListTable();
   const formal = (p: FormalParameter) => [p.name, (p.optional ? 1 : 0) | (p.variadic ? 2 : 0) | (p.heterogeneous ? 4 : 0), p.type];
   const sorted = [...schemas].sort((a, b) => a.domain.localeCompare(b.domain) || a.opType.localeCompare(b.opType) || a.sinceVersion - b.sinceVersion);
   const rows = sorted.map((s) => [
@@ -47,6 +36,23 @@ export function formatSchemaTable(schemas: readonly ParsedSchema[], documents: r
 }
 
 /** The lines of SOURCES.txt ("pattern: where it came from") whose pattern names one of `documents`. */
+/** Type lists written once each: `indexOf(types)` is a list's index in `typeLists`, added on first sight. */
+export function typeListTable(): { typeLists: string[]; indexOf: (types: readonly string[]) => number } {
+  const typeLists: string[] = [];
+  const typeListIndex = new Map<string, number>();
+  const indexOf = (types: readonly string[]) => {
+    const key = types.join('|');
+    let index = typeListIndex.get(key);
+    if (index === undefined) {
+      index = typeLists.length;
+      typeLists.push(key);
+      typeListIndex.set(key, index);
+    }
+    return index;
+  };
+  return { typeLists, indexOf };
+}
+
 export function sourcesOf(documents: readonly string[], sources: string): string[] {
   const matches = (pattern: string, file: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(file);
   return sources.split('\n').filter((line) => {

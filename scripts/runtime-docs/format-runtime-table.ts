@@ -3,7 +3,7 @@
  * one row per registration. The row layout is documented in src/schema/runtime-support.ts,
  * which reads it.
  */
-import { sourcesOf } from '../op-docs/format-schema-table.js';
+import { sourcesOf, typeListTable } from '../op-docs/format-schema-table.js';
 import type { FunctionOperator, KernelRegistration } from './parse-runtime-docs.js';
 
 /** onnxruntime's provider names, as the documents write them, and the runtime names of this project. */
@@ -21,18 +21,7 @@ export interface RuntimeDocuments {
 }
 
 export function formatRuntimeTable({ registrations, functions }: RuntimeDocuments, documents: readonly string[], sources: string): string {
-  const typeLists: string[] = [];
-  const typeListIndex = new Map<string, number>();
-  const indexOf = (types: string[]) => {
-    const key = types.join('|');
-    let index = typeListIndex.get(key);
-    if (index === undefined) {
-      index = typeLists.length;
-      typeLists.push(key);
-      typeListIndex.set(key, index);
-    }
-    return index;
-  };
+  const { typeLists, indexOf } = typeListTable();
   const runtimeOf = (provider: string) => {
     const runtime = RUNTIME_OF_PROVIDER[provider];
     if (!runtime) throw new Error(`runtime docs: unknown execution provider "${provider}"`);

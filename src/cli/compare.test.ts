@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { convertModel, saveModel } from '../node.js';
-import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
+import { layerNormOverflow } from '../../test/mixed-precision-models.js';
 import { RUNTIME_SKIP } from '../../test/runtime-helpers.js';
 import { SHARED_MODELS_SKIP, sharedModel } from '../../test/testdata.js';
 import { COMPARE_HELP } from './compare-command.js';
@@ -12,30 +12,13 @@ import { runCli } from '../../test/cli-run.js';
 
 const run = runCli;
 
-/** Scaled squares whose square root is the output: fine in float32, Inf in float16 when the scale is large. */
-function squares(scale: number) {
-  return model(
-    graph({
-      nodes: [
-        node('Mul', ['x', 'scale'], ['scaled'], {}, { name: 'LayerNorm/Mul' }),
-        node('Pow', ['scaled', 'two'], ['squared'], {}, { name: 'LayerNorm/Pow' }),
-        node('ReduceMean', ['squared'], ['variance'], { axes: [1], keepdims: 1n }, { name: 'LayerNorm/ReduceMean' }),
-        node('Sqrt', ['variance'], ['y'], {}, { name: 'LayerNorm/Sqrt' }),
-      ],
-      inputs: [valueInfo('x', 1, ['batch', 4])],
-      outputs: [valueInfo('y', 1, ['batch', 1])],
-      initializers: [tensor('scale', [], [scale]), tensor('two', [], [2])],
-    }),
-    { opset: 17 },
-  );
-}
 
 async function pair(scale: number): Promise<{ a: string; b: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-compare-'));
   const a = join(dir, 'net.onnx');
   const b = join(dir, 'net_fp16.onnx');
-  await saveModel(squares(scale), a);
-  await saveModel(convertModel(squares(scale)).model, b);
+  await saveModel(layerNormOverflow(scale, 'batch'), a);
+  await saveModel(convertModel(layerNormOverflow(scale, 'batch')).model, b);
   return { a, b, dir };
 }
 

@@ -11,7 +11,7 @@ import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibrar
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { batchJobs, type ConvertJob } from './batch.js';
 import { commaList, CONVERSION_HELP, CONVERSION_OPTIONS, conversionOptions, formatOptions, TARGET_HELP, TARGET_OPTION, targetType } from './command-options.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes, formatOp, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { Progress } from './progress.js';
 import { writeLine, type CliStreams } from './streams.js';
@@ -227,7 +227,7 @@ function formatReport({ input, output, inputBytes, outputBytes, report, elapsedM
   if (report.keptNodes.length > 0) {
     lines.push('Kept float32:');
     const shown = report.keptNodes.slice(0, 30);
-    lines.push(formatTable(shown.map((k) => [k.address, k.domain ? `${k.domain}::${k.opType}` : k.opType, formatReason(k)])));
+    lines.push(formatTable(shown.map((k) => [k.address, formatOp(k.domain, k.opType), formatReason(k)])));
     if (report.keptNodes.length > shown.length) lines.push(`  ... and ${report.keptNodes.length - shown.length} more (--json lists all)`);
   }
   const clipped = report.tensors.filter((t) => t.clampedSmall + t.clampedLarge > 0);

@@ -20,6 +20,11 @@ export function formatTable(rows: readonly (readonly string[])[], indent = '  ')
   return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+/** An operator as the reports write it: `Op` in the default domain, `domain::Op` otherwise. */
+export function formatOp(domain: string, opType: string): string {
+  return domain ? `${domain}::${opType}` : opType;
+}
+
 /** A shape as "[1, 3, 'height', ?]". */
 export function formatShape(shape: readonly (number | string | null)[] | null): string {
   if (shape === null) return 'unknown rank';

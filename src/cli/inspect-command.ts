@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { listValueTypes, loadModel, runtimeReport, summarizeModel, type ModelSummary, type RuntimeName, type RuntimeReport, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
 import { RUNTIME_NAMES } from '../low-level.js';
-import { formatBytes, formatShape, formatTable } from './format.js';
+import { formatBytes, formatOp, formatShape, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
@@ -59,7 +59,7 @@ function runtimeName(name: string): RuntimeName {
 
 function formatRuntimeReport(r: RuntimeReport): string {
   const lines: string[] = [''];
-  const opName = (o: { domain: string; opType: string }) => (o.domain ? `${o.domain}::${o.opType}` : o.opType);
+  const opName = (o: { domain: string; opType: string }) => formatOp(o.domain, o.opType);
   lines.push(`Runtime ${r.runtime} (${r.runtimeLabel}): ${r.nodes.length} float16/bfloat16 nodes it leaves to the CPU or refuses, of ${r.nodeCount} nodes`);
   lines.push(`  ${r.supported} run; ${r.removedOnLoad} removed when onnxruntime loads the model (constant folding, Identity elimination, function inlining)`);
   if (r.byOp.length > 0) lines.push(formatTable(r.byOp.map((g) => [String(g.count), opName(g), g.outcome === 'fallback' ? 'falls back' : 'REFUSED', g.reason])));
@@ -93,7 +93,7 @@ function formatSummary(path: string, fileBytes: number, s: ModelSummary): string
   lines.push(`  ${s.nodeCount} nodes${sub}${s.functions.length > 0 ? `; ${s.functions.length} local functions with ${s.functionNodeCount} nodes` : ''}`);
   lines.push('');
   lines.push('Operators:');
-  lines.push(formatTable(s.ops.map((op) => [String(op.count), op.domain ? `${op.domain}::${op.opType}` : op.opType])));
+  lines.push(formatTable(s.ops.map((op) => [String(op.count), formatOp(op.domain, op.opType)])));
   lines.push('');
   lines.push('Inputs:');
   lines.push(formatTable(s.inputs.map(formatPort)));

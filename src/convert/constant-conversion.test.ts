@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { convertFloatToBfloat16 } from './convert-model.js';
-import { AttributeProto_AttributeType, AttributeProtoSchema } from '../proto/onnx.js';
+import { AttributeProto_AttributeType, AttributeProtoSchema, SparseTensorProtoSchema } from '../proto/onnx.js';
 import { assertRunsLike, assertWellFormed, convert, halfValue, initializer, ioTypes, mlp, rawHalves } from '../../test/convert-checks.js';
 import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 import { feedsFor, randomFeeds, RUNTIME_SKIP, runModel } from '../../test/runtime-helpers.js';
@@ -31,6 +31,27 @@ test('constants are converted bit-exactly; float_data tensors too; non-float ten
   assert.deepEqual(rawHalves(initializer(out, 'v')), [0x3c02, 0x4000, 0x4200, 0x4400]);
   assert.equal(initializer(out, 'shape').dataType, DataType.INT64);
   assert.deepEqual(initializer(out, 'shape').rawData, initializer(m, 'shape').rawData);
+});
+
+test('a Constant written as value_float(s) or sparse_value beyond maxFiniteVal keeps its reader float32 as a value tensor does, instead of being clipped', () => {
+  const cases = [
+    create(AttributeProtoSchema, { name: 'value_floats', type: AttributeProto_AttributeType.FLOATS, floats: [20000, 1] }),
+    create(AttributeProtoSchema, { name: 'value_float', type: AttributeProto_AttributeType.FLOAT, f: 20000 }),
+    create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: tensor('v', [2], [20000, 1]) }),
+    create(AttributeProtoSchema, {
+      name: 'sparse_value',
+      type: AttributeProto_AttributeType.SPARSE_TENSOR,
+      sparseTensor: create(SparseTensorProtoSchema, { dims: [2n], values: tensor('v', [1], [20000]), indices: tensor('i', [1], [0], DataType.INT64) }),
+    }),
+  ];
+  for (const attr of cases) {
+    const constant = node('Constant', [], ['c']);
+    constant.attribute.push(attr);
+    const m = model(graph({ nodes: [constant, node('Mul', ['x', 'c'], ['y'])], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('y', F, [2])] }));
+    const { report } = convert(m);
+    assert.deepEqual(report.keptNodes.map((k) => [k.name, k.reason]), [['Mul_y', { kind: 'outOfRange', value: 'c', count: 1, maxAbs: 20000, bound: 10000 }]], attr.name);
+    assert.deepEqual(report.tensors.filter((t) => t.clampedLarge > 0), [], `${attr.name}: nothing clipped`);
+  }
 });
 
 test('constants beyond maxFiniteVal keep their node float32 by default; blockOutOfRangeConstants: false clips as Python, with exact counts', () => {

@@ -66,3 +66,29 @@ test('checkFp16Ready (default) converts the float32 rest of a partly float16 mod
   assert.deepEqual(toBinary(ModelProtoSchema, second.model), toBinary(ModelProtoSchema, first.model));
 });
 
+
+test('a model spelling the default domain "ai.onnx" converts exactly as one spelling it ""', () => {
+  const build = (domain: string) =>
+    model(
+      graph({
+        nodes: [
+          node('Relu', ['x'], ['r'], {}, { domain }),
+          node('TopK', ['r', 'k'], ['values', 'indices'], {}, { domain }),
+          node('Cast', ['values'], ['c'], { to: BigInt(F) }, { domain }),
+          node('Neg', ['c'], ['y'], {}, { domain }),
+        ],
+        inputs: [valueInfo('x', F, [4]), valueInfo('k', DataType.INT64, [1])],
+        outputs: [valueInfo('y', F, [2]), valueInfo('indices', DataType.INT64, [2])],
+      }),
+    );
+  const plain = convertModel(build(''));
+  const spelled = convertModel(build('ai.onnx'));
+  const summary = (r: typeof plain) => ({
+    kept: r.report.keptNodes.map((k) => [k.name, k.reason]),
+    casts: r.report.casts.length,
+    nodes: r.model.graph!.node.map((n) => n.opType),
+    io: ioTypes(r.model),
+  });
+  assert.deepEqual(summary(spelled), summary(plain));
+  assert.deepEqual(summary(plain).kept, [['TopK_values', { kind: 'opBlockList', op: 'TopK' }]], 'TopK is on the default block list in either spelling');
+});

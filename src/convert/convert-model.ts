@@ -7,12 +7,13 @@
  */
 import { DataType, dataTypeName } from '../dtype.js';
 import { OptionsError, UnsupportedModelError } from '../errors.js';
+import { isDefaultDomain } from '../ir/domain.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
-import { inferTypes, opsetVersion, type TypeInference } from '../schema/infer-types.js';
+import { inferTypes, type TypeInference } from '../schema/infer-types.js';
 import { schemaVersions } from '../schema/op-schema.js';
 import { elementTypeOf, formatValueType } from '../ir/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
@@ -130,7 +131,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
     onWarning({ kind: 'advice', message: `maxFiniteVal: 65504 (--max-finite-val 65504) would convert ${raisable} more node${raisable === 1 ? '' : 's'}` });
   }
   for (const { name, why } of plan.keptIo) onWarning({ kind: 'io', message: `graph input/output "${name}" stays float32: ${why}` });
-  const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, opsetVersion(ir.proto.opsetImport, ''));
+  const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, ir.opsetVersion(''));
   if (lowGain) onWarning(lowGain);
   const applied = applyPlan(ir, plan, inference, settings);
   if (applied.casts.length > 0) ensureDefaultOpsetImport(ir);
@@ -169,7 +170,7 @@ export function convertFloatToBfloat16(model: ModelProto, options: ConvertOption
  */
 function lowGainWarning(kept: KeptNodeRecord[], converted: number, castsAvailable: boolean, to: number, opset: number | undefined): ConversionWarning | undefined {
   // Default-domain ops only: their schemas say at which opset the target type arrives.
-  const bySchema = kept.filter((k) => k.reason.kind === 'schema' && (k.domain === '' || k.domain === 'ai.onnx'));
+  const bySchema = kept.filter((k) => k.reason.kind === 'schema' && isDefaultDomain(k.domain));
   if (bySchema.length === 0) return undefined;
   const floatNodes = kept.length + converted;
   if (castsAvailable && bySchema.length * 2 < floatNodes) return undefined;

@@ -10,7 +10,6 @@ import { DataType, dataTypeName } from '../dtype.js';
 import type { Model } from '../ir/model.js';
 import { withFields } from '../proto/message-copy.js';
 import { OperatorSetIdProtoSchema } from '../proto/onnx.js';
-import { opsetVersion } from '../schema/infer-types.js';
 import { lookupSchema } from '../schema/op-schema.js';
 import { formatValueType } from '../ir/value-type.js';
 
@@ -39,12 +38,12 @@ export function newestOpsetForIrVersion(irVersion: number): number {
 
 /** The default-domain opset new nodes are written for: the model's import, or the one `ensureDefaultOpsetImport` adds. */
 export function defaultOpsetFor(model: Model): number {
-  return opsetVersion(model.proto.opsetImport, '') ?? newestOpsetForIrVersion(Number(model.proto.irVersion));
+  return model.opsetVersion('') ?? newestOpsetForIrVersion(Number(model.proto.irVersion));
 }
 
 /** Adds the default-domain import `defaultOpsetFor` promised, when the model has none; returns the version added. */
 export function ensureDefaultOpsetImport(model: Model): number | undefined {
-  if (opsetVersion(model.proto.opsetImport, '') !== undefined) return undefined;
+  if (model.opsetVersion('') !== undefined) return undefined;
   const version = defaultOpsetFor(model);
   const entry = create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(version) });
   model.proto = withFields(model.proto, { opsetImport: [...model.proto.opsetImport, entry] });

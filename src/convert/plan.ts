@@ -24,11 +24,12 @@ import { graphTree, type Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { findAttribute, intAttribute } from '../schema/attributes.js';
-import { formalAt, opsetVersion, type TypeInference } from '../schema/infer-types.js';
-import { isDefaultDomain, opKey } from '../ir/domain.js';
+import { formalAt, type TypeInference } from '../schema/infer-types.js';
+import { isDefaultDomain, opKey, opsetVersion } from '../ir/domain.js';
 import { forcedInputs, opFacts } from '../schema/op-facts.js';
 import { lookupSchema, type OpSchema } from '../schema/op-schema.js';
 import { formatValueType, type ValueType } from '../ir/value-type.js';
+import { constantNodeTensor } from './constant-data.js';
 import type { KeepReason } from './keep-reason.js';
 import { dynamicQuantizationKeeps } from './quantized.js';
 import type { ResolvedConvertOptions } from './options.js';
@@ -469,14 +470,17 @@ class Planner {
 }
 
 
-/** The float tensor behind a value that is a constant: an initializer, or a Constant/ConstantOfShape output. */
+/**
+ * The float tensor behind a value that is a constant: an initializer, a Constant's value (in any
+ * of its float attributes; a sparse value's values), or a ConstantOfShape fill.
+ */
 export function constantTensorOf(value: Value | undefined) {
   if (!value) return undefined;
   if (value.isConstantInitializer) return value.initializer;
   const producer = value.producer;
-  if (producer && isDefaultDomain(producer.domain) && (producer.opType === 'Constant' || producer.opType === 'ConstantOfShape')) {
-    return findAttribute(producer.proto, 'value')?.t;
-  }
+  if (!producer || !isDefaultDomain(producer.domain)) return undefined;
+  if (producer.opType === 'Constant') return constantNodeTensor(producer) ?? findAttribute(producer.proto, 'sparse_value')?.sparseTensor?.values;
+  if (producer.opType === 'ConstantOfShape') return findAttribute(producer.proto, 'value')?.t;
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  * Pure data, computed from a ModelProto; the CLI prints it as text or JSON.
  */
 import { dataTypeBits, dataTypeName } from '../dtype.js';
+import { normalizeDomain } from '../ir/domain.js';
 import { graphTree } from '../ir/model.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { TensorProto_DataLocation, type ModelProto, type TensorProto, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
@@ -60,7 +61,7 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
       if (graph.kind === 'subgraph') subgraphCount++;
       for (const node of graph.nodes) {
         nodeCount++;
-        const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+        const domain = normalizeDomain(node.domain);
         const key = `${domain}\u0000${node.opType}`;
         const entry = ops.get(key) ?? { domain, opType: node.opType, count: 0 };
         entry.count++;

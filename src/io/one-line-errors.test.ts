@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { deflateRawSync } from 'node:zlib';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
 import { hasStackTrace, runCli } from '../../test/cli-process.js';
+import { npyFile, zipFile } from '../../test/numpy-files.js';
 import { decodeModel, MAX_MESSAGE_DEPTH } from '../proto/codec.js';
 import { AttributeProto_AttributeType, AttributeProtoSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, type ModelProto } from '../proto/onnx.js';
 import { lengthDelimitedHeader } from '../proto/varint.js';
@@ -117,69 +117,25 @@ test('a node block list file with malformed JSON is a one-line error naming the 
 });
 
 /** A .npy file: header for `descr` and `shape`, then `data`. */
-function npy(descr: string, shape: number[], data: Uint8Array): Uint8Array {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header = header.padEnd(118, ' ') + '\n';
-  const out = new Uint8Array(10 + header.length + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(data, 10 + header.length);
-  return out;
-}
 
-/** A zip holding one deflated entry. */
-function npz(name: string, content: Uint8Array): Uint8Array {
-  const compressed = deflateRawSync(content);
-  const nameBytes = new TextEncoder().encode(name);
-  const local = new Uint8Array(30 + nameBytes.length);
-  const lv = new DataView(local.buffer);
-  lv.setUint32(0, 0x04034b50, true);
-  lv.setUint16(8, 8, true);
-  lv.setUint32(18, compressed.length, true);
-  lv.setUint32(22, content.length, true);
-  lv.setUint16(26, nameBytes.length, true);
-  local.set(nameBytes, 30);
-  const central = new Uint8Array(46 + nameBytes.length);
-  const cv = new DataView(central.buffer);
-  cv.setUint32(0, 0x02014b50, true);
-  cv.setUint16(10, 8, true);
-  cv.setUint32(20, compressed.length, true);
-  cv.setUint32(24, content.length, true);
-  cv.setUint16(28, nameBytes.length, true);
-  cv.setUint32(42, 0, true);
-  central.set(nameBytes, 46);
-  const endRecord = new Uint8Array(22);
-  const ev = new DataView(endRecord.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, 1, true);
-  ev.setUint16(10, 1, true);
-  ev.setUint32(12, central.length, true);
-  ev.setUint32(16, local.length + compressed.length, true);
-  const out = new Uint8Array(local.length + compressed.length + central.length + endRecord.length);
-  out.set(local, 0);
-  out.set(compressed, local.length);
-  out.set(central, local.length + compressed.length);
-  out.set(endRecord, local.length + compressed.length + central.length);
-  return out;
-}
 
 test('feed files for auto: truncated .npy, pickled .npy and an .npz that inflates far beyond its input are refused in one line', () => {
   const path = write('feeds.onnx', model(graph({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', 1, [4])], outputs: [valueInfo('y', 1, [4])] })));
   const auto = (feeds: string) => ['auto', path, '-o', join(dir, 'feeds_out.onnx'), '--feeds', feeds, '--rtol', '0.1', '--atol', '0.1'];
   const short = join(dir, 'short.npy');
-  writeFileSync(short, npy('<f4', [1000], new Uint8Array(16)));
+  writeFileSync(short, npyFile('<f4', [1000], new Uint8Array(16)));
   assertOneLine(auto(short), /short\.npy: the \.npy header declares shape \(1000\) of float32, 4000 bytes, but the file holds 16/);
   const pickle = join(dir, 'pickle.npy');
-  writeFileSync(pickle, npy('|O', [4], new Uint8Array(32)));
+  writeFileSync(pickle, npyFile('|O', [4], new Uint8Array(32)));
   assertOneLine(auto(pickle), /pickle\.npy: the \.npy array holds Python objects \(a pickle\), which is refused/);
   const bomb = join(dir, 'bomb.npz');
-  writeFileSync(bomb, npz('x.npy', npy('<f4', [16 * 1024 * 1024], new Uint8Array(64 * 1024 * 1024))));
+  writeFileSync(bomb, zipFile('x.npy', npyFile('<f4', [16 * 1024 * 1024], new Uint8Array(64 * 1024 * 1024)), { deflate: true }));
   assertOneLine(auto(bomb), /bomb\.npz: entry x\.npy inflates to 6710\d{4} bytes, more than input "x" can hold \(65584 bytes\)/);
   const stranger = join(dir, 'stranger.npz');
-  writeFileSync(stranger, npz('z.npy', npy('<f4', [4], new Uint8Array(16))));
+  writeFileSync(stranger, zipFile('z.npy', npyFile('<f4', [4], new Uint8Array(16)), { deflate: true }));
   assertOneLine(auto(stranger), /stranger\.npz:z\.npy is given for "z", which is not an input of the model \(inputs: x\)/);
   const good = join(dir, 'good.npz');
-  writeFileSync(good, npz('x.npy', npy('<f4', [4], new Uint8Array(new Float32Array([1, -2, 3, -4]).buffer))));
+  writeFileSync(good, zipFile('x.npy', npyFile('<f4', [4], new Uint8Array(new Float32Array([1, -2, 3, -4]).buffer)), { deflate: true }));
   const ok = runCli(...auto(good));
   assert.equal(ok.code, 0, ok.stderr);
   const json = join(dir, 'bad.json');

@@ -4,7 +4,7 @@
  */
 import type { FunctionProto, ModelProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
-import { normalizeDomain } from './domain.js';
+import { opsetVersion } from './domain.js';
 import type { Node } from './node.js';
 
 export interface ModelFunction {
@@ -34,11 +34,7 @@ export class Model {
 
   /** The opset version the model imports for `domain` ("" and "ai.onnx" are the same domain). */
   opsetVersion(domain: string): number | undefined {
-    const wanted = normalizeDomain(domain);
-    for (const entry of this.proto.opsetImport) {
-      if (normalizeDomain(entry.domain) === wanted) return Number(entry.version);
-    }
-    return undefined;
+    return opsetVersion(this.proto.opsetImport, domain);
   }
 }
 

@@ -14,7 +14,7 @@ import type { ConvertOptions } from '../convert/options.js';
 import { emulateLowPrecision } from './emulate.js';
 import type { SwitchPlan } from './switch-plan.js';
 import { buildSwitchedModel, SWITCHED_MODEL_MIN_OPSET } from './switched-model.js';
-import { opsetVersion } from '../schema/infer-types.js';
+import { opsetVersion } from '../ir/domain.js';
 
 export interface AttemptOutputs {
   /** The model's outputs, in graph order. */

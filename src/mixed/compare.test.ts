@@ -3,31 +3,13 @@ import { test } from 'node:test';
 import { DataType } from '../dtype.js';
 import { OptionsError } from '../errors.js';
 import { convertModel } from '../convert/convert-model.js';
-import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
-import { ones, overflowMlp, underflowChain } from '../../test/mixed-precision-models.js';
+import { graph, model, node, valueInfo } from '../../test/model-builder.js';
+import { layerNormOverflow, ones, overflowMlp, underflowChain } from '../../test/mixed-precision-models.js';
 import { cpuRuntime, RUNTIME_SKIP } from '../../test/runtime-helpers.js';
 import { float16ArrayConstructor, toFloat16 } from '../numeric/float16-array.js';
 import { compareModels, compareTensors, feedsFor, lowPrecisionOf } from './compare.js';
 
 const F = DataType.FLOAT;
-
-/** A LayerNorm-like variance: Pow of scaled activations reaches 1.6e5 (beyond float16), the output (a square root) does not. */
-function layerNormOverflow() {
-  return model(
-    graph({
-      nodes: [
-        node('Mul', ['x', 'scale'], ['scaled'], {}, { name: 'LayerNorm/Mul' }),
-        node('Pow', ['scaled', 'two'], ['squared'], {}, { name: 'LayerNorm/Pow' }),
-        node('ReduceMean', ['squared'], ['variance'], { axes: [1], keepdims: 1n }, { name: 'LayerNorm/ReduceMean' }),
-        node('Sqrt', ['variance'], ['y'], {}, { name: 'LayerNorm/Sqrt' }),
-      ],
-      inputs: [valueInfo('x', F, [1, 4])],
-      outputs: [valueInfo('y', F, [1, 1])],
-      initializers: [tensor('scale', [], [400]), tensor('two', [], [2])],
-    }),
-    { opset: 17 },
-  );
-}
 
 test('output statistics: max abs, max relative, L2-relative, cosine, allclose', () => {
   const a = { type: 'float32', data: new Float32Array([1, 2, 3, 4]), dims: [4] };

@@ -21,9 +21,9 @@ import { withFields } from '../proto/message-copy.js';
 import { TensorProtoSchema, type ModelProto, type TensorProto } from '../proto/onnx.js';
 import { readPayloadSync, rawPayloadOf } from '../proto/payload.js';
 import { castTarget, findAttribute } from '../schema/attributes.js';
-import { inferTypes, opsetVersion } from '../schema/infer-types.js';
+import { inferTypes } from '../schema/infer-types.js';
 import { float16BitsToFloat32Bits } from '../numeric/float16.js';
-import { isDefaultDomain } from '../ir/domain.js';
+import { isDefaultDomain, opsetVersion } from '../ir/domain.js';
 import { createCast } from '../ir/edit.js';
 import { DTYPE_ATTRIBUTES } from './emulation-facts.js';
 

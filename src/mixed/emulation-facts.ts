@@ -2,14 +2,13 @@
  * The operator questions the float16 emulation asks beyond the conversion's plan, answered from
  * the conversion's own table of operator facts (schema/op-facts.ts), so the two cannot drift.
  */
-import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
 import { findAttribute } from '../schema/attributes.js';
 import { isDefaultDomain } from '../ir/domain.js';
 import { DTYPE_ATTRIBUTE_NAMES, opFacts } from '../schema/op-facts.js';
+import { constantNodeTensor } from '../convert/constant-data.js';
 
 /** Attributes that type an op's float output (RandomNormal dtype, HannWindow output_datatype, ...). */
 export const DTYPE_ATTRIBUTES: readonly string[] = DTYPE_ATTRIBUTE_NAMES;
@@ -38,13 +37,3 @@ export function constantProducerOf(value: Value): 'initializer' | 'Constant' | '
   return undefined;
 }
 
-/** The float32 tensor a Constant node holds (`value`, `value_float` or `value_floats`). */
-export function constantNodeTensor(node: Node): TensorProto | undefined {
-  const value = findAttribute(node.proto, 'value');
-  if (value?.t) return value.t.dataType === DataType.FLOAT ? value.t : undefined;
-  const single = findAttribute(node.proto, 'value_float');
-  if (single) return create(TensorProtoSchema, { dataType: DataType.FLOAT, floatData: [single.f] });
-  const list = findAttribute(node.proto, 'value_floats');
-  if (list) return create(TensorProtoSchema, { dataType: DataType.FLOAT, dims: [BigInt(list.floats.length)], floatData: [...list.floats] });
-  return undefined;
-}

@@ -8,7 +8,8 @@
 import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
-import { formalAt, opsetVersion, type TypeInference } from './infer-types.js';
+import { opsetVersion } from '../ir/domain.js';
+import { formalAt, type TypeInference } from './infer-types.js';
 import { lookupSchema, type OpSchema } from './op-schema.js';
 import { typeRuleFor } from './type-rules.js';
 import { formatValueType, type ValueType } from '../ir/value-type.js';

@@ -14,7 +14,7 @@ import { topologicalOrder } from '../ir/topological-order.js';
 import type { Value } from '../ir/value.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { intAttribute } from './attributes.js';
-import { isDefaultDomain, normalizeDomain } from '../ir/domain.js';
+import { isDefaultDomain, normalizeDomain, opKey, opsetVersion } from '../ir/domain.js';
 import { lookupSchema, type Formal, type OpSchema } from './op-schema.js';
 import { typeRuleFor } from './type-rules.js';
 import { formatValueType, parseValueType, sameType, tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
@@ -158,7 +158,7 @@ class Inference implements TypeInference {
       if (!value) return;
       const type = types[i];
       if (type) this.setInferred(value, type);
-      else this.setUnknown(value, reason ?? `${describeOp(node)} gives no type for output ${i}`);
+      else this.setUnknown(value, reason ?? `${opKey(node.domain, node.opType)} gives no type for output ${i}`);
     });
   }
 
@@ -260,15 +260,7 @@ function tensorOfElem(type: ValueType | undefined): ValueType | undefined {
   return type && (type.kind === 'tensor' || type.kind === 'sparse_tensor') ? tensorType(type.elemType) : type;
 }
 
-export function opsetVersion(opsets: readonly OperatorSetIdProto[], domain: string): number | undefined {
-  const wanted = normalizeDomain(domain);
-  for (const entry of opsets) if (normalizeDomain(entry.domain) === wanted) return Number(entry.version);
-  return undefined;
-}
 
-function describeOp(node: Node): string {
-  return `${node.domain ? `${node.domain}::` : ''}${node.opType}`;
-}
 
 /** The formal parameter an actual input or output position corresponds to (variadic last formals repeat). */
 export function formalAt(formals: readonly Formal[], index: number): Formal | undefined {
@@ -302,7 +294,7 @@ function outputsFromSchema(schema: OpSchema, node: Node, inputs: (ValueType | un
   const types = node.outputs.map((_, i) => {
     const formal = formalAt(schema.outputs, i);
     if (!formal) {
-      reason = `${describeOp(node)} has no output ${i} at opset ${schema.sinceVersion}+`;
+      reason = `${opKey(node.domain, node.opType)} has no output ${i} at opset ${schema.sinceVersion}+`;
       return undefined;
     }
     const allowed = schema.typeConstraints.get(formal.type);
@@ -315,7 +307,7 @@ function outputsFromSchema(schema: OpSchema, node: Node, inputs: (ValueType | un
       if (same) return same;
     }
     if (allowed.size === 1) return parseValueType([...allowed][0]!);
-    reason = `${describeOp(node)}: type parameter ${formal.type} of output "${formal.name}" cannot be bound (its inputs' types are unknown)`;
+    reason = `${opKey(node.domain, node.opType)}: type parameter ${formal.type} of output "${formal.name}" cannot be bound (its inputs' types are unknown)`;
     return undefined;
   });
   return reason === undefined ? { types } : { types, reason };

@@ -6,7 +6,7 @@
  * `[parameter, index into TYPE_LISTS]` and attributes `[name, type, required, default?]`.
  */
 import { SCHEMA_ROWS, TYPE_LISTS } from './op-schemas.generated.js';
-import { normalizeDomain } from '../ir/domain.js';
+import { normalizeDomain, opKey } from '../ir/domain.js';
 
 export interface Formal {
   readonly name: string;
@@ -105,7 +105,7 @@ export function lookupSchema(domain: string, opType: string, opsetVersion: numbe
     for (const schema of versions) if (schema.sinceVersion <= opsetVersion) found = schema;
     if (found && !found.deprecated) return { schema: found };
   }
-  const name = `${domain ? `${domain}::` : ''}${opType}`;
+  const name = opKey(domain, opType);
   if (!isKnownDomain(domain)) return { schema: undefined, reason: `${name}: domain "${domain}" is not in the operator table (custom operator)` };
   if (versions.length === 0) return { schema: undefined, reason: `${name} is not in the operator table` };
   if (opsetVersion === undefined) return { schema: undefined, reason: `${name}: the model imports no opset for domain "${domain || 'ai.onnx'}"` };
