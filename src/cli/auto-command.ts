@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { convertModel, DataType, findNodeBlockList, loadModel, randomFeeds, readFeeds, saveModel, type AttemptEvent, type Feeds } from '../node.js';
 import { formatTable } from './format.js';
+import { runtimeChoice } from './convert-command.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
@@ -37,6 +38,10 @@ Options:
   --provider NAME          onnxruntime execution provider: cpu (default, emulated
                            float16), cuda, ... (runs the float16 model itself)
   --to float16|bfloat16    target type (default float16)
+  --runtime NAME           where the result will run (as convert --runtime):
+                           ort-cpu (default for float16), ort-cuda, ort-dml,
+                           ort-webgpu, ort-webnn or none (default for bfloat16);
+                           nodes it would not run in the target type stay float32
   --save-block-list FILE   write the node block list as JSON; reuse it with
                            convert --node-block-list @FILE
   --json                   print the report as JSON on stdout
@@ -71,7 +76,9 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     if (live) io.stderr.write(`\r\u001b[2K${line}`);
     else err(line);
   };
+  const convertOptions = values.runtime === undefined ? {} : { runtime: runtimeChoice(values.runtime) };
   const result = await findNodeBlockList(model, feeds, {
+    convertOptions,
     rtol: number(values.rtol, 'rtol'),
     atol: number(values.atol, 'atol'),
     keepIoTypes: values['keep-io-types'] ?? false,
@@ -81,7 +88,7 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     onProgress,
   });
   if (live) io.stderr.write('\n');
-  const { model: converted, report } = convertModel(model, { keepIoTypes: values['keep-io-types'] ?? false, nodeBlockList: result.nodeBlockList }, to);
+  const { model: converted, report } = convertModel(model, { ...convertOptions, keepIoTypes: values['keep-io-types'] ?? false, nodeBlockList: result.nodeBlockList }, to);
   await saveModel(converted, output);
   if (values['save-block-list']) writeFileSync(values['save-block-list'], `${JSON.stringify({ nodeBlockList: result.nodeBlockList }, null, 2)}\n`);
   if (values.json) {
@@ -110,6 +117,7 @@ function parse(args: string[]) {
     strategy: { type: 'string' },
     provider: { type: 'string' },
     to: { type: 'string' },
+    runtime: { type: 'string' },
     'save-block-list': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },

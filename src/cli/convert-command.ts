@@ -8,10 +8,10 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
-import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
+import { forEachTensor, RUNTIME_NAMES, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { batchJobs, type ConvertJob } from './batch.js';
 import { formatBytes, formatTable } from './format.js';
-import { parseCommandArgs } from './parse-command-args.js';
+import { closestName, parseCommandArgs } from './parse-command-args.js';
 import { Progress } from './progress.js';
 import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
@@ -20,7 +20,8 @@ export const CONVERT_HELP = `Usage: onnx-float16 convert IN... [-o OUT | --out-d
 
 Converts float32 ONNX models to float16 (or bfloat16). Nodes that must stay
 float32 (blocked ops, operators without float16 at the model's opset, constants
-beyond float16's range, unknown operators) keep float32 with Casts around them.
+beyond float16's range, unknown operators, operators the target runtime would
+not run in float16) keep float32 with Casts around them.
 
 IN is a model file or a folder. A folder converts every .onnx file in it (and
 its sub-folders) whose name is not already a variant (_fp16, _bf16, _q4, _q4f16,
@@ -35,6 +36,12 @@ Options:
   --out-dir DIR                write outputs into DIR (keeping sub-folders of a
                                folder input) instead of beside their inputs
   --to float16|bfloat16        target type (default float16)
+  --runtime NAME               where the model will run: ort-cpu, ort-cuda, ort-dml,
+                               ort-webgpu, ort-webnn (onnxruntime's providers) or
+                               none; nodes it would not run in the target type
+                               (no kernel: refused, or left to the CPU) stay
+                               float32. Default ort-cpu for float16 (the result
+                               loads in onnxruntime), none for bfloat16
   --keep-io-types[=a,b]        keep graph inputs/outputs float32 (all, or those named)
   --op-block-list A,B          op types kept float32, "Op" or "domain::Op"; replaces
                                the default list (--op-block-list= for none)
@@ -188,6 +195,7 @@ function parse(args: string[]) {
     output: { type: 'string', short: 'o' },
     'out-dir': { type: 'string' },
     to: { type: 'string' },
+    runtime: { type: 'string' },
     'keep-io-types': { type: 'string' },
     'op-block-list': { type: 'string' },
     'node-block-list': { type: 'string' },
@@ -232,8 +240,18 @@ export function readNodeList(text: string): string[] {
   return text.startsWith('@') ? readNodeBlockList(text.slice(1)) : list(text);
 }
 
+/** The --runtime value: a name of RUNTIME_NAMES, or none. */
+export function runtimeChoice(text: string): NonNullable<ConvertOptions['runtime']> {
+  const choices = [...RUNTIME_NAMES, 'none'] as const;
+  const found = choices.find((choice) => choice === text);
+  if (found) return found;
+  const suggestion = choices.find((choice) => choice === `ort-${text}`) ?? closestName(text, choices);
+  throw new UsageError(`--runtime takes ${choices.join(', ')}, got "${text}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}`);
+}
+
 function convertOptions(values: Values): ConvertOptions {
   const options: ConvertOptions = {};
+  if (values.runtime !== undefined) options.runtime = runtimeChoice(values.runtime);
   const keep = values['keep-io-types'];
   if (keep !== undefined) options.keepIoTypes = keep === '' ? true : list(keep);
   if (values['op-block-list'] !== undefined) options.opBlockList = list(values['op-block-list']);
@@ -283,6 +301,10 @@ function formatReport({ input, output, inputBytes, outputBytes, report, elapsedM
   const after = report.tensors.reduce((n, t) => n + t.bytesAfter, 0);
   lines.push(`${input} -> ${output} (${report.target})`);
   lines.push(`  ${report.nodeCount} nodes, ${report.keptNodes.length} kept float32, ${report.casts.length} Casts inserted`);
+  if (report.runtime !== 'none') {
+    const forRuntime = report.keptNodes.filter((k) => k.reason.kind === 'runtime').length;
+    lines.push(`  runtime ${report.runtime}: ${forRuntime} node${forRuntime === 1 ? '' : 's'} kept float32 that it would not run in ${report.target}`);
+  }
   lines.push(`  ${report.tensors.length} tensors converted: ${formatBytes(converted)} -> ${formatBytes(after)}; file ${formatBytes(inputBytes)} -> ${formatBytes(outputBytes)}`);
   if (quantization) lines.push(`  ${quantization}`);
   if (report.keptNodes.length > 0) {
