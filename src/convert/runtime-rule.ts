@@ -14,27 +14,28 @@ import { topologicalOrder } from '../ir/topological-order.js';
 import type { Value } from '../ir/value.js';
 import type { TypeInference } from '../schema/infer-types.js';
 import { LoadTimeFolding } from '../schema/load-time.js';
-import { nodeRuntimeQuery, opsetsOfGraphs, runtimeSupport, type RuntimeName, type RuntimeQuery } from '../schema/runtime-support.js';
+import { nodeRuntimeQuery, opsetsOfGraphs, runtimeSupport, type RuntimeName, type RuntimeQuery, type RuntimeVerdict } from '../schema/runtime-support.js';
 import { formatValueType, tensorType, type ValueType } from '../schema/value-type.js';
 import type { KeepReason } from './keep-reason.js';
-import type { ConversionPlan } from './plan.js';
+import type { ConversionPlan, NodePlan } from './plan.js';
 
 /** The low nodes of `plan` that `runtime` would not run with their planned types, each with its reason. */
 export function runtimeKeeps(model: Model, inference: TypeInference, plan: ConversionPlan, runtime: RuntimeName, target: number): Map<Node, KeepReason> {
   const keeps = new Map<Node, KeepReason>();
   const low = formatValueType(tensorType(target));
+  const verdicts = new VerdictCache(runtime);
   const opsetsOf = opsetsOfGraphs(model);
   const folding = new LoadTimeFolding(model.proto.irVersion);
   for (const graph of plan.graphs) {
     for (const node of topologicalOrder(graph)) {
       const nodePlan = plan.nodes.get(node);
       if (!nodePlan) continue;
-      const query = nodeRuntimeQuery(node, plannedTypes(plan, node), opsetsOf(graph), nodePlan.rewrite ? [nodePlan.rewrite.attribute] : []);
+      const query = nodeRuntimeQuery(node, plannedTypes(plan, node, nodePlan), opsetsOf(graph), nodePlan.rewrite ? [nodePlan.rewrite.attribute] : []);
       // Folding runs on the CPU at load: a folded node never reaches the runtime.
       if (folding.fate(node, query) !== 'kept' || !query) continue;
       if (nodePlan.precision !== 'low' || !nodePlan.touchesFloat) continue;
       if (!Object.values(query.bindings).includes(low)) continue;
-      const verdict = runtimeSupport(runtime, query);
+      const verdict = verdicts.of(query);
       if (verdict.supported || !keepingHelps(runtime, query, nodeRuntimeQuery(node, inference, opsetsOf(graph)))) continue;
       keeps.set(node, { kind: 'runtime', runtime, outcome: verdict.outcome, detail: verdict.reason });
     }
@@ -58,12 +59,29 @@ export function castRefusal(runtime: RuntimeName, target: number, opset: number)
   return undefined;
 }
 
-/** The types a node's values have once converted, as the runtime query reads them. */
-function plannedTypes(plan: ConversionPlan, node: Node): { typeOf(value: Value): ValueType | undefined } {
-  const types = new Map<Value, ValueType | undefined>();
-  node.outputs.forEach((value, i) => value && types.set(value, plan.nodes.get(node)?.outputs[i]));
-  node.inputs.forEach((value, i) => value && !types.has(value) && types.set(value, plan.inputType(node, i)));
-  return { typeOf: (value) => (types.has(value) ? types.get(value) : plan.finalType(value)) };
+/** The types a node's values have once converted, as the runtime query reads them (one closure, no table: this runs for every node of every round). */
+function plannedTypes(plan: ConversionPlan, node: Node, nodePlan: NodePlan): { typeOf(value: Value): ValueType | undefined } {
+  return {
+    typeOf(value) {
+      const output = node.outputs.indexOf(value);
+      if (output >= 0) return nodePlan.outputs[output];
+      const input = node.inputs.indexOf(value);
+      return input >= 0 ? plan.inputType(node, input) : plan.finalType(value);
+    },
+  };
+}
+
+/** runtimeSupport answers by query: most nodes of a model share a few operator and type combinations. */
+class VerdictCache {
+  readonly #verdicts = new Map<string, RuntimeVerdict>();
+  constructor(readonly runtime: RuntimeName) {}
+
+  of(query: RuntimeQuery): RuntimeVerdict {
+    const key = JSON.stringify([query.domain, query.opType, query.opset, query.defaultOpset, query.reduction, query.bindings, query.inputParameters, query.attributeTyped]);
+    let verdict = this.#verdicts.get(key);
+    if (!verdict) this.#verdicts.set(key, (verdict = runtimeSupport(this.runtime, query)));
+    return verdict;
+  }
 }
 
 /**
