@@ -15,7 +15,7 @@ import type { Value } from '../ir/value.js';
 import type { TypeInference } from '../schema/infer-types.js';
 import { LoadTimeFolding } from '../schema/load-time.js';
 import { nodeRuntimeQuery, opsetsOfGraphs, runtimeSupport, type RuntimeName, type RuntimeQuery, type RuntimeVerdict } from '../schema/runtime-support.js';
-import { formatValueType, tensorType, type ValueType } from '../schema/value-type.js';
+import { formatValueType, tensorType, type ValueType } from '../ir/value-type.js';
 import type { KeepReason } from './keep-reason.js';
 import type { ConversionPlan, NodePlan } from './plan.js';
 

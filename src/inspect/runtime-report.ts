@@ -15,7 +15,7 @@ import { topologicalOrder } from '../ir/topological-order.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes } from '../schema/infer-types.js';
 import { LoadTimeFolding } from '../schema/load-time.js';
-import { formatValueType, tensorType } from '../schema/value-type.js';
+import { formatValueType, tensorType } from '../ir/value-type.js';
 import { nodeRuntimeQuery, opsetsOfGraphs, RUNTIME_LABELS, runtimeSupport, type RuntimeName } from '../schema/runtime-support.js';
 
 export interface RuntimeNodeEntry {

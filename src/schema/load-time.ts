@@ -10,7 +10,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { normalizeDomain } from './op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
 import { runtimeSupport, type RuntimeQuery } from './runtime-support.js';
 
 /** Operators whose outputs differ from run to run: onnxruntime never folds them. */
@@ -34,7 +34,7 @@ export class LoadTimeFolding {
   }
 
   isConstant(value: Value): boolean {
-    return this.#constants.has(value) || (value.initializer !== undefined && !(this.#overridable && value.graph.inputs.some((port) => port.value === value)));
+    return this.#constants.has(value) || (value.initializer !== undefined && !(this.#overridable && value.isGraphInput));
   }
 
   /**
@@ -44,7 +44,7 @@ export class LoadTimeFolding {
    */
   fate(node: Node, query: RuntimeQuery | undefined): LoadTimeFate {
     if (!query) return 'kept';
-    const standard = normalizeDomain(node.domain) === '';
+    const standard = isDefaultDomain(node.domain);
     if (standard && node.opType === 'Identity' && !node.outputs.some((value) => value && this.#outputsOf(node.graph).has(value))) {
       if (node.inputs[0] && this.isConstant(node.inputs[0])) this.#markConstant(node);
       return 'eliminated';
@@ -69,7 +69,7 @@ export class LoadTimeFolding {
 
   /** Deterministic, no subgraph, every input constant. */
   #foldable(node: Node): boolean {
-    if (normalizeDomain(node.domain) === '' && NONDETERMINISTIC.has(node.opType)) return false;
+    if (isDefaultDomain(node.domain) && NONDETERMINISTIC.has(node.opType)) return false;
     if (node.subgraphs.size > 0) return false;
     return node.inputs.every((value) => value === undefined || this.isConstant(value));
   }
