@@ -4,8 +4,9 @@
  * results with downloads named like the CLI's outputs.
  */
 import type { AttemptEvent, ConvertOptions } from '../src/index.js';
+import { RUNTIME_NAMES } from '../src/low-level.js';
 import { byId, formatBytes, h } from './dom.js';
-import type { AutoDoneMessage, ConvertedMessage, FeedSource, Inspection, Job, ModelFiles, Output, Target, WorkerMessage } from './protocol.js';
+import type { AutoDoneMessage, ConvertedMessage, FeedSource, Inspection, Job, ModelFiles, Output, RuntimeChoice, Target, WorkerMessage } from './protocol.js';
 import { renderReport, renderSummary } from './report-view.js';
 
 const modelInput = byId<HTMLInputElement>('model-input');
@@ -226,6 +227,27 @@ function targetType(): Target {
   return radio('target') === 'bfloat16' ? 'bfloat16' : 'float16';
 }
 
+// ---- runtime ----
+
+const RUNTIME_CHOICES: readonly RuntimeChoice[] = [...RUNTIME_NAMES, 'none'];
+/** The page targets WebGPU (the library's default, ort-cpu, suits Node). */
+const PAGE_RUNTIME: RuntimeChoice = 'ort-webgpu';
+const runtimeSelect = byId<HTMLSelectElement>('runtime');
+runtimeSelect.replaceChildren(...RUNTIME_CHOICES.map((name) => h('option', { value: name }, name)));
+runtimeSelect.value = PAGE_RUNTIME;
+let runtimePicked = false;
+runtimeSelect.addEventListener('change', () => (runtimePicked = true));
+// Until the user picks one, the runtime follows the target as the library's defaults do: none for bfloat16.
+for (const input of document.querySelectorAll<HTMLInputElement>('input[name="target"]')) {
+  input.addEventListener('change', () => {
+    if (!runtimePicked) runtimeSelect.value = targetType() === 'bfloat16' ? 'none' : PAGE_RUNTIME;
+  });
+}
+
+function runtimeChoice(): RuntimeChoice {
+  return RUNTIME_CHOICES.find((name) => name === runtimeSelect.value) ?? PAGE_RUNTIME;
+}
+
 /** The form as ConvertOptions; untouched fields are left out, so the library's (the CLI's) defaults apply. */
 function convertOptions(): ConvertOptions {
   const options: ConvertOptions = {};
@@ -285,7 +307,7 @@ convertButton.addEventListener('click', async () => {
     }
   }
   byId('result').hidden = true;
-  startJob({ type: 'convert', files, target, options, externalData: checked('external-data') ? 'always' : 'auto', outputName: name, ...(saveTo ? { saveTo } : {}) }, (message) => {
+  startJob({ type: 'convert', files, target, options, runtime: runtimeChoice(), externalData: checked('external-data') ? 'always' : 'auto', outputName: name, ...(saveTo ? { saveTo } : {}) }, (message) => {
     if (message.type === 'converted') showConverted(message);
   });
 });
@@ -342,7 +364,7 @@ autoButton.addEventListener('click', () => {
   byId('auto-runtime').textContent = '';
   byId('segments').hidden = true;
   startJob(
-    { type: 'auto', files, target: targetType(), feeds, ...(rtol !== undefined ? { rtol } : {}), ...(atol !== undefined ? { atol } : {}), keepIoTypes: radio('keep-io') === 'all', strategy: byId<HTMLSelectElement>('strategy').value === 'bisect' ? 'bisect' : 'guided', outputName: outputName(files.model, 'mixed') },
+    { type: 'auto', files, target: targetType(), feeds, runtime: runtimeChoice(), ...(rtol !== undefined ? { rtol } : {}), ...(atol !== undefined ? { atol } : {}), keepIoTypes: radio('keep-io') === 'all', strategy: byId<HTMLSelectElement>('strategy').value === 'bisect' ? 'bisect' : 'guided', outputName: outputName(files.model, 'mixed') },
     (message) => {
       if (message.type === 'runtime') byId('auto-runtime').textContent = `Running on ${message.description}.`;
       if (message.type === 'attempt') showAttempt(message.event);

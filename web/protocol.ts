@@ -7,6 +7,9 @@ import type { AttemptEvent, BlockListResult, ConversionReport, ConvertOptions, M
 
 export type Target = 'float16' | 'bfloat16';
 
+/** The runtime a conversion targets (ConvertOptions.runtime): an onnxruntime provider, or 'none'. */
+export type RuntimeChoice = NonNullable<ConvertOptions['runtime']>;
+
 /** The model file and the external data files picked with it. */
 export interface ModelFiles {
   model: File;
@@ -18,6 +21,8 @@ export interface ConvertJob {
   files: ModelFiles;
   target: Target;
   options: ConvertOptions;
+  /** Nodes this runtime would not run in the target type stay float32 (overrides options.runtime). */
+  runtime: RuntimeChoice;
   /** "auto": as the CLI (when the input has external data, or the output passes 2 GB); "always": a .data file alongside. */
   externalData: 'auto' | 'always';
   /** The CLI's default output name, e.g. "model_fp16.onnx". */
@@ -33,6 +38,8 @@ export interface AutoJob {
   files: ModelFiles;
   target: Target;
   feeds: FeedSource;
+  /** As ConvertJob.runtime, for every attempt and the result. */
+  runtime: RuntimeChoice;
   rtol?: number;
   atol?: number;
   keepIoTypes: boolean;

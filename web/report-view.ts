@@ -57,6 +57,13 @@ function bytesChart(before: Record<string, number>, after: Record<string, number
   );
 }
 
+/** Which runtime the conversion targeted and how many nodes it kept float32 for it. */
+function runtimeFact(report: ConvertedMessage['report']): string {
+  if (report.runtime === 'none') return 'none (the schemas alone decided)';
+  const kept = report.keptNodes.filter((k) => k.reason.kind === 'runtime').length;
+  return `${report.runtime}, ${kept} node${kept === 1 ? '' : 's'} kept float32 that it would not run in ${report.target}`;
+}
+
 export function renderReport(message: ConvertedMessage): HTMLElement {
   const { report } = message;
   const groups = new Map<string, typeof report.keptNodes>();
@@ -76,6 +83,7 @@ export function renderReport(message: ConvertedMessage): HTMLElement {
       { class: 'facts' },
       h('li', {}, h('strong', {}, 'Size: '), `${formatBytes(message.inputBytes)} → ${formatBytes(message.outputBytes)}${ratio}`),
       h('li', {}, h('strong', {}, 'Nodes: '), `${report.nodeCount}, ${report.keptNodes.length} kept float32`),
+      h('li', { 'data-testid': 'runtime-fact' }, h('strong', {}, 'Runtime: '), runtimeFact(report)),
       h('li', {}, h('strong', {}, 'Casts inserted: '), String(report.casts.length)),
       h('li', {}, h('strong', {}, 'Time: '), `${(message.elapsedMs / 1000).toFixed(2)} s`),
     ),

@@ -93,7 +93,7 @@ async function convert(job: ConvertJob): Promise<void> {
   const start = performance.now();
   const model = await load(job.files);
   progress('Converting', 0.4);
-  const { model: converted, report } = convertModel(model, job.options, target(job.target));
+  const { model: converted, report } = convertModel(model, { ...job.options, runtime: job.runtime }, target(job.target));
   progress('Writing', 0.6);
   const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo);
   progress('Done', 1);
@@ -205,13 +205,14 @@ async function auto(job: AutoJob): Promise<void> {
     emulate,
     to,
     keepIoTypes: job.keepIoTypes,
+    convertOptions: { runtime: job.runtime },
     strategy: job.strategy,
     ...(job.rtol !== undefined ? { rtol: job.rtol } : {}),
     ...(job.atol !== undefined ? { atol: job.atol } : {}),
     onProgress: (event) => post({ type: 'attempt', event }),
   });
   progress('Writing', 0.9);
-  const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList }, to).model;
+  const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList, runtime: job.runtime }, to).model;
   const output = await write(model, converted, job.outputName, false);
   progress('Done', 1);
   post({ type: 'auto-done', result, runtime: runtime.name, output });

@@ -4,6 +4,7 @@
  * Each group is a parseArgs spec, its help lines, and the function that reads its values.
  */
 import { DataType, randomFeeds, readFeeds, type ConvertOptions, type Feeds, type ModelProto } from '../node.js';
+import { closestName, RUNTIME_NAMES } from '../low-level.js';
 import { UsageError } from './usage-error.js';
 
 /** One option's help: its flags, then the lines that describe it. */
@@ -117,6 +118,7 @@ function parseDims(specs: readonly string[]): Record<string, number> {
 
 /** The conversion options convert and auto share (convert adds the I/O types and the node block list). */
 export const CONVERSION_OPTIONS = {
+  runtime: { type: 'string' },
   'op-block-list': { type: 'string' },
   'min-positive-val': { type: 'string' },
   'max-finite-val': { type: 'string' },
@@ -129,6 +131,15 @@ export const CONVERSION_OPTIONS = {
 } as const;
 
 export const CONVERSION_HELP: readonly OptionHelp[] = [
+  [
+    '--runtime NAME',
+    'where the model will run: ort-cpu, ort-cuda, ort-dml,',
+    'ort-webgpu, ort-webnn (onnxruntime\'s providers) or',
+    'none; nodes it would not run in the target type',
+    '(no kernel: refused, or left to the CPU) stay',
+    'float32. Default ort-cpu for float16 (the result',
+    'loads in onnxruntime), none for bfloat16',
+  ],
   ['--op-block-list A,B', 'op types kept float32, "Op" or "domain::Op"; replaces', 'the default list (--op-block-list= for none)'],
   ['--min-positive-val X', 'smaller magnitudes are raised to X (default 1e-7)'],
   ['--max-finite-val X', 'larger finite magnitudes are lowered to X (default 1e4);', 'nodes reading them stay float32 unless', '--no-block-out-of-range'],
@@ -141,6 +152,7 @@ export const CONVERSION_HELP: readonly OptionHelp[] = [
 ];
 
 interface ConversionValues {
+  runtime?: string | undefined;
   'op-block-list'?: string | undefined;
   'min-positive-val'?: string | undefined;
   'max-finite-val'?: string | undefined;
@@ -155,6 +167,7 @@ interface ConversionValues {
 /** The ConvertOptions the conversion flags give (only those given: the library applies its defaults). */
 export function conversionOptions(values: ConversionValues): Omit<ConvertOptions, 'keepIoTypes' | 'nodeBlockList'> {
   const options: Omit<ConvertOptions, 'keepIoTypes' | 'nodeBlockList'> = {};
+  if (values.runtime !== undefined) options.runtime = runtimeChoice(values.runtime);
   if (values['op-block-list'] !== undefined) options.opBlockList = commaList(values['op-block-list']);
   const min = numberValue(values['min-positive-val'], 'min-positive-val');
   const max = numberValue(values['max-finite-val'], 'max-finite-val');
@@ -179,4 +192,13 @@ export function conversionOptions(values: ConversionValues): Omit<ConvertOptions
     options.unknownNames = unknownNames;
   }
   return options;
+}
+
+/** The --runtime value: a name of RUNTIME_NAMES, or none. */
+function runtimeChoice(text: string): NonNullable<ConvertOptions['runtime']> {
+  const choices = [...RUNTIME_NAMES, 'none'] as const;
+  const found = choices.find((choice) => choice === text);
+  if (found) return found;
+  const suggestion = choices.find((choice) => choice === `ort-${text}`) ?? closestName(text, choices);
+  throw new UsageError(`--runtime takes ${choices.join(', ')}, got "${text}"${suggestion ? ` (did you mean ${suggestion}?)` : ''}`);
 }

@@ -21,7 +21,8 @@ export const CONVERT_HELP = `Usage: onnx-float16 convert IN... [-o OUT | --out-d
 
 Converts float32 ONNX models to float16 (or bfloat16). Nodes that must stay
 float32 (blocked ops, operators without float16 at the model's opset, constants
-beyond float16's range, unknown operators) keep float32 with Casts around them.
+beyond float16's range, unknown operators, operators the target runtime would
+not run in float16) keep float32 with Casts around them.
 
 IN is a model file or a folder. A folder converts every .onnx file in it (and
 its sub-folders) whose name is not already a variant (_fp16, _bf16, _q4, _q4f16,
@@ -222,6 +223,10 @@ function formatReport({ input, output, inputBytes, outputBytes, report, elapsedM
   const after = report.tensors.reduce((n, t) => n + t.bytesAfter, 0);
   lines.push(`${input} -> ${output} (${report.target})`);
   lines.push(`  ${report.nodeCount} nodes, ${report.keptNodes.length} kept float32, ${report.casts.length} Casts inserted`);
+  if (report.runtime !== 'none') {
+    const forRuntime = report.keptNodes.filter((k) => k.reason.kind === 'runtime').length;
+    lines.push(`  runtime ${report.runtime}: ${forRuntime} node${forRuntime === 1 ? '' : 's'} kept float32 that it would not run in ${report.target}`);
+  }
   lines.push(`  ${report.tensors.length} tensors converted: ${formatBytes(converted)} -> ${formatBytes(after)}; file ${formatBytes(inputBytes)} -> ${formatBytes(outputBytes)}`);
   if (quantization) lines.push(`  ${quantization}`);
   if (report.keptNodes.length > 0) {

@@ -41,6 +41,8 @@ export interface KeptNodeRecord {
 export interface ConversionReport {
   /** "float16" or "bfloat16". */
   target: string;
+  /** The runtime nodes were checked against (the `runtime` option, defaults applied): "ort-cpu", ..., or "none". Nodes kept for it have reason kind `runtime`. */
+  runtime: string;
   /** Nodes of the main graph and its subgraphs. */
   nodeCount: number;
   /** Nodes that touch float32 values and stay float32, with the reason for each. */
@@ -141,6 +143,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
     model: converted,
     report: {
       target: to === DataType.BFLOAT16 ? 'bfloat16' : 'float16',
+      runtime: resolved.runtime ?? 'none',
       nodeCount,
       keptNodes,
       casts: applied.casts,

@@ -17,6 +17,10 @@ test('reasons render as one line of text at the edge', () => {
     [{ kind: 'schema', op: 'Relu', opset: 11, target: 'bfloat16', detail: 'Cast has no bfloat16 before opset 13' }, 'Relu at opset 11: Cast has no bfloat16 before opset 13'],
     [{ kind: 'unknownType', value: 'h', detail: 'no declared type' }, 'the type of "h" is unknown (no declared type)'],
     [{ kind: 'container', value: 's', type: 'seq(tensor(float))' }, 'the seq(tensor(float)) value "s" cannot be cast between precisions'],
+    [
+      { kind: 'runtime', runtime: 'ort-webgpu', outcome: 'fallback', detail: 'WebGPU has no kernel for PRelu at opset 9: falls back to CPU' },
+      'runtime ort-webgpu: WebGPU has no kernel for PRelu at opset 9: falls back to CPU',
+    ],
   ];
   for (const [reason, text] of cases) assert.equal(describeReason(reason), text);
 });
@@ -26,6 +30,7 @@ test('nodes kept by the user\'s block lists or inside a kept node are not warned
   assert.ok(!isFallback({ kind: 'nodeBlockList' }));
   assert.ok(!isFallback({ kind: 'inside', owner: 'x' }));
   assert.ok(isFallback({ kind: 'noSchema', detail: 'x' }));
+  assert.ok(isFallback({ kind: 'runtime', runtime: 'ort-cpu', outcome: 'refused', detail: 'x' }), 'a node kept for the runtime is worth a warning: the user chose the runtime, not the node');
   const m = model(
     graph({
       nodes: [node('Max', ['x', 'x'], ['m'], {}, { name: 'max' }), node('Custom', ['m'], ['y'], {}, { name: 'custom', domain: 'com.example' })],

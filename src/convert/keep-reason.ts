@@ -29,8 +29,12 @@ export type KeepReason =
   | { readonly kind: 'container'; readonly value: string; readonly type: string }
   /** On the float path through dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger): see quantized.ts. */
   | { readonly kind: 'dynamicQuantization' }
-  /** A runtime cannot run the node in the target type (reserved for runtime-aware conversion). */
-  | { readonly kind: 'runtime'; readonly detail: string };
+  /**
+   * The target runtime (the `runtime` option) would not run the node with the types conversion
+   * gives it: `fallback` to another provider, or `refused` (the model would not load or run).
+   * `detail`: the runtime table's reason.
+   */
+  | { readonly kind: 'runtime'; readonly runtime: string; readonly outcome: 'fallback' | 'refused'; readonly detail: string };
 
 export type KeepReasonKind = KeepReason['kind'];
 
@@ -60,8 +64,9 @@ export function describeReason(reason: KeepReason): string {
     case 'functionCall':
       return 'calls a model-local function, which stays float32';
     case 'noSchema':
-    case 'runtime':
       return reason.detail;
+    case 'runtime':
+      return `runtime ${reason.runtime}: ${reason.detail}`;
     case 'schema':
       if (reason.detail) return `${reason.op} at opset ${reason.opset}: ${reason.detail}`;
       return `${reason.op} at opset ${reason.opset} allows no ${reason.target} for its float32 inputs and outputs`;

@@ -6,6 +6,11 @@
 import { closestName } from '../closest-name.js';
 import { OptionsError } from '../errors.js';
 import { alwaysFloatInputTable } from '../schema/op-facts.js';
+import { RUNTIME_NAMES, type RuntimeName } from '../schema/runtime-support.js';
+
+/** The `runtime` option's values: an onnxruntime execution provider, or 'none' (no runtime check). */
+export const RUNTIME_CHOICES: readonly (RuntimeName | 'none')[] = [...RUNTIME_NAMES, 'none'];
+export type RuntimeChoice = RuntimeName | 'none';
 
 /** The op types onnxconverter-common keeps in float32 by default (float16.DEFAULT_OP_BLOCK_LIST, in order). */
 export const DEFAULT_OP_BLOCK_LIST: readonly string[] = [
@@ -97,6 +102,14 @@ export interface ConvertOptions {
    * OptionsError with a "did you mean" hint; default) or 'warn' (a warning, and the conversion goes on).
    */
   unknownNames?: 'error' | 'warn';
+  /**
+   * The runtime the converted model is for: a node it would not run with the types conversion
+   * gives it (no kernel for them: it falls back to another provider, or refuses the model) stays
+   * float32 with Casts at its boundary (keep reason `runtime`). 'none': no such check. Default
+   * 'ort-cpu' for float16 (a converted model always loads in onnxruntime), 'none' for bfloat16
+   * (no onnxruntime provider has general bfloat16 kernels: ort-cpu would keep nearly everything float32).
+   */
+  runtime?: RuntimeChoice;
   /** Receives clipping and fallback notices; the library itself never prints. */
   onWarning?: (warning: ConversionWarning) => void;
 }
@@ -113,6 +126,8 @@ export interface ResolvedConvertOptions {
   readonly forceFp16Inputs: Readonly<Record<string, readonly number[]>>;
   readonly blockOutOfRangeConstants: boolean;
   readonly unknownNames: 'error' | 'warn';
+  /** The runtime nodes are checked against; undefined for 'none'. */
+  readonly runtime: RuntimeName | undefined;
   readonly onWarning: (warning: ConversionWarning) => void;
 }
 
@@ -128,6 +143,7 @@ const KNOWN_KEYS = [
   'forceFp16Inputs',
   'blockOutOfRangeConstants',
   'unknownNames',
+  'runtime',
   'onWarning',
 ] as const;
 
@@ -158,6 +174,7 @@ export function resolveConvertOptions(options: ConvertOptions = {}, target: numb
     forceFp16Inputs: forceInputsOption(options.forceFp16Inputs),
     blockOutOfRangeConstants: booleanOption(raw, 'blockOutOfRangeConstants', true),
     unknownNames: unknownNamesOption(raw.unknownNames),
+    runtime: runtimeOption(raw.runtime, isFloat16),
     onWarning: functionOption(options.onWarning),
   };
 }
@@ -220,4 +237,12 @@ function unknownNamesOption(value: unknown): 'error' | 'warn' {
   if (value === undefined) return 'error';
   if (value === 'error' || value === 'warn') return value;
   throw new OptionsError(`unknownNames must be 'error' or 'warn', got ${JSON.stringify(value)}`);
+}
+
+function runtimeOption(value: unknown, isFloat16: boolean): RuntimeName | undefined {
+  if (value === undefined) return isFloat16 ? 'ort-cpu' : undefined;
+  if (value === 'none') return undefined;
+  if (typeof value === 'string' && (RUNTIME_NAMES as readonly string[]).includes(value)) return value as RuntimeName;
+  const suggestion = typeof value === 'string' ? (RUNTIME_CHOICES.find((c) => c === `ort-${value.toLowerCase()}`) ?? closestName(value, RUNTIME_CHOICES)) : undefined;
+  throw new OptionsError(`runtime must be one of ${RUNTIME_CHOICES.join(', ')}, got ${JSON.stringify(value)}${suggestion ? `; did you mean ${suggestion}?` : ''}`);
 }

@@ -16,6 +16,8 @@
  * 4. Graph inputs and outputs follow keepIoTypes; If/Loop/Scan bodies follow their node.
  * 5. A container value (sequence, optional) cannot be Cast: where its producer and a consumer
  *    disagree, both are kept in float32 and the plan is made again.
+ * 6. With a target runtime (options.runtime), a node it would not run with its planned types is
+ *    kept in float32 and the plan is made again (runtime-rule.ts).
  */
 import { DataType } from '../dtype.js';
 import type { Graph, Port } from '../ir/graph.js';
@@ -30,8 +32,9 @@ import { forcedInputs, opFacts } from '../schema/op-facts.js';
 import { lookupSchema, type OpSchema } from '../schema/op-schema.js';
 import { formatValueType, type ValueType } from '../ir/value-type.js';
 import { constantNodeTensor } from './constant-data.js';
-import type { KeepReason } from './keep-reason.js';
+import { describeReason, type KeepReason } from './keep-reason.js';
 import { dynamicQuantizationKeeps } from './quantized.js';
+import { castRefusal, runtimeKeeps } from './runtime-rule.js';
 import type { ResolvedConvertOptions } from './options.js';
 import { castSupports, defaultOpsetFor, describeMissingCast } from './default-opset.js';
 import { float32Stats } from './tensor-conversion.js';
@@ -75,6 +78,8 @@ export interface ConversionPlan {
   readonly initializers: Map<Value, FlexibleDecision>;
   /** The type a value ends up with (before Casts): its producer's plan, its initializer's decision, its input's type, or as found. */
   finalType(value: Value): ValueType | undefined;
+  /** The type input `index` of `node` reads once converted (through a Cast where it wants another than arrives). */
+  inputType(node: Node, index: number): ValueType | undefined;
   /** keepIoTypes names that match no float graph input or output. */
   readonly unmatchedIoNames: string[];
   /** Float graph inputs and outputs that stay float32 although keepIoTypes does not ask for it, with why. */
@@ -95,8 +100,11 @@ export function planConversion(model: Model, inference: TypeInference, options: 
   for (let round = 0; ; round++) {
     const plan = new Planner(model, inference, options, forced, forcedIo).run();
     const conflicts = containerConflicts(plan, inference);
-    if ((conflicts.nodes.size === 0 && conflicts.io.size === 0) || round > 50) return plan;
-    for (const [node, reason] of conflicts.nodes) forced.set(node, reason);
+    // Once containers agree, nodes the target runtime would not run stay float32 (until none is left: keeping one retypes its neighbours).
+    const settled = conflicts.nodes.size === 0 && conflicts.io.size === 0;
+    const unrunnable = settled && options.runtime ? runtimeKeeps(model, inference, plan, options.runtime, options.target) : new Map<Node, KeepReason>();
+    if ((settled && unrunnable.size === 0) || round > 50) return plan;
+    for (const [node, reason] of [...conflicts.nodes, ...unrunnable]) forced.set(node, reason);
     for (const [value, why] of conflicts.io) forcedIo.set(value, why);
   }
 }
@@ -117,8 +125,10 @@ class Planner {
   readonly #inputTypeOf = new Map<Value, ValueType | undefined>();
   readonly unmatchedIoNames: string[] = [];
   readonly keptIo: { name: string; why: string }[] = [];
-  /** Whether Cast can carry the target type at the opset new Casts are written for. */
+  /** Whether Cast can carry the target type at the opset new Casts are written for (and the target runtime runs those Casts). */
   readonly castsAvailable: boolean;
+  /** Why no node converts when Casts are not available: the schema's or the runtime's reason. */
+  readonly #castsMissing: KeepReason | undefined;
   readonly #functionKeys: Set<string>;
   /** Graph output ports naming each value, in any graph. */
   readonly #outputPorts = new Map<Value, Port[]>();
@@ -131,7 +141,10 @@ class Planner {
     readonly forced: ReadonlyMap<Node, KeepReason>,
     readonly forcedIo: ReadonlyMap<Value, string> = new Map(),
   ) {
-    this.castsAvailable = castSupports(options.target, defaultOpsetFor(model));
+    const castOpset = defaultOpsetFor(model);
+    const runtimeRefusal = options.runtime && castSupports(options.target, castOpset) ? castRefusal(options.runtime, options.target, castOpset) : undefined;
+    this.castsAvailable = castSupports(options.target, castOpset) && !runtimeRefusal;
+    this.#castsMissing = runtimeRefusal;
     this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
     this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
     this.graphs = model.graph ? [...graphTree(model.graph)] : [];
@@ -176,7 +189,7 @@ class Planner {
     const keeps = (port: Port) => {
       const name = port.value.name;
       if (asked(name)) return true;
-      const why = this.forcedIo.get(port.value) ?? (this.castsAvailable ? undefined : describeMissingCast(this.target));
+      const why = this.forcedIo.get(port.value) ?? (this.castsAvailable ? undefined : this.#castsMissing ? describeReason(this.#castsMissing) : describeMissingCast(this.target));
       if (why === undefined) return false;
       if (!this.keptIo.some((k) => k.name === name)) this.keptIo.push({ name, why });
       return true;
@@ -238,7 +251,7 @@ class Planner {
     if (unknown) return this.keptAsIs(node, { kind: 'unknownType', value: unknown.name, detail: this.inference.info(unknown).reason ?? 'not inferred' });
     if (!this.castsAvailable) {
       // No value can change type, so no node can compute in the target type next to a float32 one.
-      return this.keptAsIs(node, { ...this.schemaReason(node, opsets), detail: describeMissingCast(this.target) });
+      return this.keptAsIs(node, this.#castsMissing ?? { ...this.schemaReason(node, opsets), detail: describeMissingCast(this.target) });
     }
     const facts = opFacts(node.domain, node.opType);
     if (facts.controlFlow) return this.planControlFlow(node, lookup.schema, opsets);
@@ -457,6 +470,20 @@ class Planner {
   setInputType(port: Port, type: ValueType | undefined): void {
     this.inputTypes.set(port, type);
     this.#inputTypeOf.set(port.value, type);
+  }
+
+  inputType(node: Node, index: number): ValueType | undefined {
+    const value = node.inputs[index];
+    if (!value) return undefined;
+    const plan = this.nodes.get(node);
+    const wish = plan?.inputs[index];
+    if (wish !== FREE) return wish ?? this.typeOf(value);
+    // As applyPlan resolves free slots: alone they take what comes; a group that disagrees takes the target type.
+    const group = plan!.freeGroups.find((g) => g.includes(index));
+    const arriving = this.finalType(value);
+    if (!group) return arriving;
+    const types = group.map((i) => node.inputs[i] && this.finalType(node.inputs[i]!));
+    return types.every((t) => sameValueType(t, types[0])) ? arriving : retype(this.typeOf(value)!, this.target);
   }
 
   finalType(value: Value): ValueType | undefined {

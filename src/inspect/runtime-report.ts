@@ -5,21 +5,16 @@
  * (integer shape arithmetic a GPU provider leaves to the CPU, ...) are listed apart. Every graph
  * is covered: subgraphs and model-local function bodies (onnxruntime inlines those).
  *
- * Two of onnxruntime's default load-time optimizations are followed, because they remove nodes
- * no provider then runs: constant folding (a deterministic node whose inputs are all constant is
- * computed once on the CPU; a constant is an initializer a graph input cannot override, from IR
- * 4 on, a Constant, or a folded node's output) and Identity elimination (an Identity whose output
- * is not a graph output). Other fusions are not modelled. Pure data, computed from a ModelProto;
+ * onnxruntime's load-time constant folding and Identity elimination are followed (see
+ * schema/load-time.ts): they remove nodes no provider then runs. Pure data, computed from a ModelProto;
  * the CLI prints it as text or JSON.
  */
 import { DataType } from '../dtype.js';
 import { modelFromProto } from '../ir/from-proto.js';
-import type { Node } from '../ir/node.js';
 import { topologicalOrder } from '../ir/topological-order.js';
-import type { Value } from '../ir/value.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes } from '../schema/infer-types.js';
-import { isDefaultDomain } from '../ir/domain.js';
+import { LoadTimeFolding } from '../schema/load-time.js';
 import { formatValueType, tensorType } from '../ir/value-type.js';
 import { nodeRuntimeQuery, opsetsOfGraphs, RUNTIME_LABELS, runtimeSupport, type RuntimeName } from '../schema/runtime-support.js';
 
@@ -67,14 +62,10 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   const report: RuntimeReport = { runtime, runtimeLabel: RUNTIME_LABELS[runtime], nodeCount: 0, supported: 0, removedOnLoad: 0, computedInFloat32: [], unknown: [], nodes: [], otherNodes: [], byOp: [], notes: [] };
   const groups = new Map<string, RuntimeReport['byOp'][number]>();
   const notes = new Map<string, RuntimeReport['notes'][number]>();
-  const constants = new Set<Value>();
-  const overridable = Number(proto.irVersion) >= 4;
-  const isConstant = (value: Value) =>
-    constants.has(value) || (value.initializer !== undefined && !(overridable && value.isGraphInput));
+  const folding = new LoadTimeFolding(proto.irVersion);
   const localFunctions = new Set(model.functions.map((fn) => `${fn.proto.domain}\u0000${fn.proto.name}`));
   const float32 = new Map<string, RuntimeReport['computedInFloat32'][number]>();
   for (const graph of model.graphs()) {
-    const outputs = new Set(graph.outputs.map((port) => port.value));
     const indexOf = new Map(graph.nodes.map((node, index) => [node, index]));
     for (const node of topologicalOrder(graph)) {
       report.nodeCount++;
@@ -84,18 +75,9 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
         continue;
       }
       const query = nodeRuntimeQuery(node, inference, opsetsOf(graph));
-      const producesOutput = node.outputs.some((value) => value && outputs.has(value));
-      if (query && isDefaultDomain(node.domain) && node.opType === 'Identity' && !producesOutput) {
+      if (folding.fate(node, query) !== 'kept') {
         report.removedOnLoad++;
-        if (node.inputs[0] && isConstant(node.inputs[0])) for (const value of node.outputs) if (value) constants.add(value);
         continue;
-      }
-      if (query && foldable(node, isConstant) && runtimeSupport('ort-cpu', query).supported) {
-        for (const value of node.outputs) if (value) constants.add(value);
-        if (!(isDefaultDomain(node.domain) && node.opType === 'Constant')) {
-          report.removedOnLoad++;
-          continue;
-        }
       }
       if (!query) {
         report.unknown.push(where);
@@ -129,14 +111,4 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   report.computedInFloat32 = [...float32.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType));
   report.notes = [...notes.values()].sort((a, b) => a.opType.localeCompare(b.opType));
   return report;
-}
-
-/** Operators whose outputs differ from run to run: onnxruntime never folds them. */
-const NONDETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
-
-/** Whether onnxruntime's constant folding computes the node at load: deterministic, no subgraph, every input constant. */
-function foldable(node: Node, isConstant: (value: Value) => boolean): boolean {
-  if (isDefaultDomain(node.domain) && NONDETERMINISTIC.has(node.opType)) return false;
-  if (node.subgraphs.size > 0) return false;
-  return node.inputs.every((value) => value === undefined || isConstant(value));
 }

@@ -47,13 +47,16 @@ test('onnxruntime CPU refuses what its Casts cannot serve: no float16 input, out
   assert.equal(verdict(q('NotAnOperator', 17, {})), 'refused: onnxruntime CPU has no kernel for NotAnOperator');
 });
 
-test('onnxruntime CPU: ScatterND/ScatterElements reductions add and mul have no float16 path', () => {
+test('onnxruntime CPU: ScatterND/ScatterElements reductions add and mul have no float16 path, none but none a bfloat16 one', () => {
   const scatter = (opType: string, reduction: string, type = F16) => runtimeSupport('ort-cpu', q(opType, 18, { T: type }, { reduction }));
   assert.deepEqual(scatter('ScatterND', 'add'), { supported: false, outcome: 'refused', reason: "onnxruntime CPU does not run ScatterND with reduction 'add' in float16" });
   assert.equal(scatter('ScatterElements', 'mul').supported, false);
   assert.equal(scatter('ScatterND', 'max').supported, true);
   assert.equal(scatter('ScatterND', 'none').supported, true);
   assert.equal(scatter('ScatterND', 'add', F32).supported, true);
+  // bfloat16: every reduction is refused (onnxruntime-node: "BFloat16 data type is not supported with ScatterND opset 18 when reduction is 'max'").
+  assert.deepEqual(scatter('ScatterND', 'max', BF16), { supported: false, outcome: 'refused', reason: "onnxruntime CPU does not run ScatterND with reduction 'max' in bfloat16" });
+  assert.equal(scatter('ScatterElements', 'none', BF16).supported, true);
 });
 
 test('onnxruntime CPU runs function operators without a kernel as their ONNX body, except bodies with float32 constants', () => {

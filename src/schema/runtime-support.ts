@@ -14,8 +14,8 @@
  *   reads no float16 (RandomNormalLike reading float32 with `dtype` float16: nothing to cast),
  *   an output typed float16 by `output_datatype` (the retyped output contradicts it), a model
  *   whose ai.onnx opset is below 6 (the inserted Casts carry an integer `to`, which Cast-1 does
- *   not accept), or bfloat16 (the transformer handles float16 only). Some float16 kernels refuse attributes at
- *   run time (ScatterND/ScatterElements reductions add and mul). Every provider turns Constant
+ *   not accept), or bfloat16 (the transformer handles float16 only). Some float16 and bfloat16 kernels refuse attributes at
+ *   run time (ScatterND/ScatterElements reductions: add and mul in float16, all in bfloat16). Every provider turns Constant
  *   nodes into initializers on load.
  * - ort-cuda, ort-dml, ort-webgpu and ort-webnn give the node to the CPU provider (WASM in the
  *   browser), which then decides as above: a fallback, or a refusal when CPU cannot run it either.
@@ -143,11 +143,15 @@ const DOCUMENT_OMISSIONS: readonly [RuntimeName, string, string, number][] = [['
  */
 const FLOAT32_CONSTANT_BODIES = new Set(['MeanVarianceNormalization']);
 
-/** Reductions onnxruntime CPU refuses for float16 ("MLFloat16 data type is not supported with ScatterND opset 16 when reduction is 'add'"). */
-const FLOAT16_REFUSED_REDUCTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
-  ScatterND: new Set(['add', 'mul']),
-  ScatterElements: new Set(['add', 'mul']),
+/**
+ * Reductions onnxruntime CPU's Scatter kernels refuse at run time ("MLFloat16 data type is not
+ * supported with ScatterND opset 16 when reduction is 'add'"; for bfloat16 every reduction).
+ */
+const REFUSED_REDUCTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  'tensor(float16)': new Set(['add', 'mul']),
+  'tensor(bfloat16)': new Set(['add', 'mul', 'max', 'min']),
 };
+const SCATTERS_WITH_REDUCTION = new Set(['ScatterND', 'ScatterElements']);
 
 const FLOAT16 = formatValueType(tensorType(DataType.FLOAT16));
 const BFLOAT16 = formatValueType(tensorType(DataType.BFLOAT16));
@@ -211,9 +215,9 @@ function cpuSupport(query: RuntimeQuery): RuntimeVerdict {
   const bound = Object.values(query.bindings);
   const lookup = kernelLookup('ort-cpu', query);
   if (lookup.found) {
-    const refused = FLOAT16_REFUSED_REDUCTIONS[query.opType];
-    if (isDefaultDomain(query.domain) && query.reduction && refused?.has(query.reduction) && bound.includes(FLOAT16)) {
-      return { supported: false, outcome: 'refused', reason: `onnxruntime CPU does not run ${name} with reduction '${query.reduction}' in float16` };
+    const refused = bound.find((type) => query.reduction && REFUSED_REDUCTIONS[type]?.has(query.reduction));
+    if (isDefaultDomain(query.domain) && SCATTERS_WITH_REDUCTION.has(query.opType) && refused) {
+      return { supported: false, outcome: 'refused', reason: `onnxruntime CPU does not run ${name} with reduction '${query.reduction}' in ${describeTypes([refused])}` };
     }
     return { supported: true, how: 'kernel' };
   }
@@ -257,13 +261,20 @@ function cpuSupport(query: RuntimeQuery): RuntimeVerdict {
 const TYPE_ATTRIBUTES = ['output_datatype'];
 
 /**
- * The query for a node of `model`: its types from `inference` bound to its schema's type
+ * The query for a node of `model`: its types from `inference` (as inferred, or as a conversion
+ * plan would make them) bound to its schema's type
  * parameters, the parameters its inputs bind, those an attribute types, and the opsets in force
  * (`opsets`: the model's, or a function's own). Undefined for an operator of a domain the
  * operator table does not know (custom operators, calls of model-local functions: no runtime
  * table can answer for them), or whose domain has no opset.
  */
-export function nodeRuntimeQuery(node: Node, inference: TypeInference, opsets: readonly OperatorSetIdProto[]): RuntimeQuery | undefined {
+export function nodeRuntimeQuery(
+  node: Node,
+  inference: Pick<TypeInference, 'typeOf'>,
+  opsets: readonly OperatorSetIdProto[],
+  /** Attributes a conversion will set on the node (a `dtype`-like attribute it writes the target type to). */
+  addedAttributes: readonly string[] = [],
+): RuntimeQuery | undefined {
   const opset = opsetVersion(opsets, node.domain);
   if (opset === undefined) return undefined;
   const schema = lookupSchema(node.domain, node.opType, opset).schema;
@@ -272,7 +283,7 @@ export function nodeRuntimeQuery(node: Node, inference: TypeInference, opsets: r
   const inputParameters: string[] = [];
   const attributeTyped: string[] = [];
   if (schema) {
-    const typedByAttribute = TYPE_ATTRIBUTES.some((name) => findAttribute(node.proto, name));
+    const typedByAttribute = TYPE_ATTRIBUTES.some((name) => findAttribute(node.proto, name) || addedAttributes.includes(name));
     const bind = (formals: typeof schema.inputs, values: Node['inputs'], side: 'input' | 'output') =>
       values.forEach((value, i) => {
         const formal = formalAt(formals, i);

@@ -2,7 +2,8 @@
  * The browser page in real Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
  * conversions through the page are byte-identical to the library's file-to-file conversion (as
  * the CLI writes them), external data round-trips, auto mixed precision finds a known block
- * list, bad files give one-line errors, and no request leaves 127.0.0.1.
+ * list, bad files give one-line errors, the runtime choice (default ort-webgpu) reaches the
+ * conversion and its report, and no request leaves 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
+import { convertModel, DataType, decodeModel, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
 import { longChain, overflowMlp } from '../mixed-precision-models.js';
 import { graph, model, node, tensor, valueInfo } from '../model-builder.js';
 import { serveStatic } from '../../scripts/serve-web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The page's default runtime; the CLI conversions it is compared with get the same `--runtime`. */
+const PAGE_RUNTIME = 'ort-webgpu';
 const MODELS = join(import.meta.dirname, '../../../shared/models');
 const ROOT = join(import.meta.dirname, '../..');
 const skip = !existsSync(CHROMIUM) ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium): browser page tests skipped` : false;
@@ -102,7 +105,7 @@ describe('the browser page in Chromium', { skip }, () => {
           for (const op of summary.ops) assert.ok(shown.includes(op.opType), `${file}: the summary lists ${op.opType}`);
           for (const input of summary.inputs) assert.ok(shown.includes(input.name), `${file}: the summary lists input ${input.name}`);
         }
-        const expected = await cliConversion(path, keepIo === 'all' ? { keepIoTypes: true } : {}, false);
+        const expected = await cliConversion(path, { runtime: PAGE_RUNTIME, ...(keepIo === 'all' ? { keepIoTypes: true } : {}) }, false);
         assert.deepEqual(downloads.map((d) => d.name), [...expected.keys()], `${file} (${keepIo}): download names`);
         for (const download of downloads) assert.ok(download.bytes.equals(expected.get(download.name)!), `${file} (keep-io-types ${keepIo}): ${download.name} differs from the CLI's`);
       }
@@ -121,6 +124,7 @@ describe('the browser page in Chromium', { skip }, () => {
     const path = join(MODELS, 'fastestdet.onnx');
     await pick([path]);
     await page.check('input[name="target"][value="bfloat16"]');
+    assert.equal(await page.inputValue('[data-testid=runtime]'), 'none', 'for bfloat16 the runtime turns to none, as the library defaults');
     await page.uncheck('input[name="op"][value="Resize"]');
     const node = (await page.locator('#node-list option').nth(3).getAttribute('value'))!;
     await page.selectOption('#node-list', [node]);
@@ -133,15 +137,16 @@ describe('the browser page in Chromium', { skip }, () => {
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       downloads.push({ name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) });
     }
-    // As `convert --to bfloat16 --op-block-list <default without Resize> --node-block-list NODE --max-finite-val 1000 --external-data`.
+    // As `convert --to bfloat16 --runtime none --op-block-list <default without Resize> --node-block-list NODE --max-finite-val 1000 --external-data`.
     const out = mkdtempSync(join(work, 'cli-'));
-    const { model } = convertModel(await loadModel(path), { opBlockList: DEFAULT_OP_BLOCK_LIST.filter((op) => op !== 'Resize'), nodeBlockList: [node], maxFiniteVal: 1000 }, DataType.BFLOAT16);
+    const { model } = convertModel(await loadModel(path), { runtime: 'none', opBlockList: DEFAULT_OP_BLOCK_LIST.filter((op) => op !== 'Resize'), nodeBlockList: [node], maxFiniteVal: 1000 }, DataType.BFLOAT16);
     await saveModel(model, join(out, 'fastestdet_bf16.onnx'), { externalData: { location: 'fastestdet_bf16.onnx.data' } });
     assert.deepEqual(downloads.map((d) => d.name).sort(), ['fastestdet_bf16.onnx', 'fastestdet_bf16.onnx.data']);
     for (const download of downloads) assert.ok(download.bytes.equals(readFileSync(join(out, download.name))), `${download.name} differs from the CLI's`);
     assert.ok(((await page.textContent('[data-testid=report]')) ?? '').includes(node), 'the picked node is listed as kept');
     // Back to the defaults for the tests that follow.
     await page.check('input[name="target"][value="float16"]');
+    assert.equal(await page.inputValue('[data-testid=runtime]'), PAGE_RUNTIME);
     await page.fill('#max-finite', '');
     await page.uncheck('#external-data');
     await page.selectOption('#node-list', []);
@@ -152,7 +157,7 @@ describe('the browser page in Chromium', { skip }, () => {
     const source = join(folder, 'faces.onnx');
     await saveModel(await loadModel(join(MODELS, 'ultraface_rfb320.onnx')), source, { externalData: true });
     const downloads = await convertInPage([source, `${source}.data`], 'none');
-    const expected = await cliConversion(source, {}, true);
+    const expected = await cliConversion(source, { runtime: PAGE_RUNTIME }, true);
     assert.deepEqual(downloads.map((d) => d.name).sort(), ['faces_fp16.onnx', 'faces_fp16.onnx.data']);
     for (const download of downloads) assert.ok(download.bytes.equals(expected.get(download.name)!), `${download.name} differs from the CLI's`);
 
@@ -249,7 +254,7 @@ describe('the browser page in Chromium', { skip }, () => {
       });
       return url.slice(url.indexOf(',') + 1);
     });
-    const expected = await cliConversion(path, {}, false);
+    const expected = await cliConversion(path, { runtime: PAGE_RUNTIME }, false);
     assert.ok(Buffer.from(written, 'base64').equals(expected.get('fastestdet_fp16.onnx')!), 'the streamed file differs from the CLI output');
     await page.uncheck('#stream-to-file');
   });
@@ -267,6 +272,25 @@ describe('the browser page in Chromium', { skip }, () => {
     assert.equal(await page.isVisible('[data-testid=auto-result]'), false, 'no result arrives from a cancelled search');
     const downloads = await convertInPage([model], 'none');
     assert.deepEqual(downloads.map((d) => d.name), ['chain_fp16.onnx']);
+  });
+
+  test('the runtime choice: a labelled select of every runtime, ort-webgpu by default, reaching the conversion and its report', { skip: models.length === 0 && 'no ../shared/models' }, async () => {
+    const select = page.getByLabel('Where the converted model will run');
+    assert.deepEqual(await select.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)), ['ort-cpu', 'ort-cuda', 'ort-dml', 'ort-webgpu', 'ort-webnn', 'none']);
+    assert.equal(await select.inputValue(), PAGE_RUNTIME);
+    // occ_keras_model0: WebGPU runs neither its PRelu nor the Identity nodes that write its outputs.
+    const path = join(MODELS, 'occ_keras_model0.onnx');
+    const keptFor = (runtime: string) => convertModel(decodeModel(readFileSync(path), path), { runtime: runtime as ConvertOptions['runtime'] }).report.keptNodes.filter((k) => k.reason.kind === 'runtime').length;
+    assert.ok(keptFor('ort-webgpu') > 0, 'the premise: WebGPU leaves some of its nodes to the CPU');
+    for (const runtime of ['ort-webgpu', 'ort-cpu'] as const) {
+      await select.selectOption(runtime);
+      const downloads = await convertInPage([path], 'none');
+      const expected = await cliConversion(path, { runtime }, false);
+      for (const download of downloads) assert.ok(download.bytes.equals(expected.get(download.name)!), `${runtime}: ${download.name} differs from convert --runtime ${runtime}`);
+      const count = keptFor(runtime);
+      assert.equal(await page.textContent('[data-testid=runtime-fact]'), `Runtime: ${runtime}, ${count} node${count === 1 ? '' : 's'} kept float32 that it would not run in float16`);
+    }
+    await select.selectOption(PAGE_RUNTIME);
   });
 
   test('no request leaves 127.0.0.1', () => {

@@ -2,8 +2,9 @@
  * Conformance of the conversion on libonnx-testdata: for every test whose float32 model runs in
  * onnxruntime-node and matches its expected outputs, the converted model (default options, and
  * again with keepIoTypes) runs and matches the expected outputs within rtol = atol = 1e-2
- * (non-float outputs exactly). Each exception is listed with its reason, and must still fail:
- * a stale entry is an error too.
+ * (non-float outputs exactly). The default runtime, ort-cpu, keeps float32 what onnxruntime's CPU
+ * provider would refuse in float16, so the only exceptions are float16's precision and range;
+ * each is listed with its reason, and must still fail: a stale entry is an error too.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,25 +16,10 @@ import { decodeModel } from '../../src/proto/codec.js';
 import { compareOutputs, feedsFor, RUNTIME_SKIP, runModel } from '../runtime-helpers.js';
 import { TESTDATA_SKIP, testdataModels } from '../testdata.js';
 
-const ORT_OPSET1_CASTS = 'onnxruntime CPU limitation: at opset 1 the Casts onnxruntime inserts around float16 nodes are invalid ("Mismatched attribute type in \'InsertedPrecisionFreeCast_x : to\'")';
 const PRECISION_INPUT = 'float16 precision: the float16 input cannot hold the test values closely enough';
 
 /** Exceptions: "name" for both modes, "name default" / "name keepIoTypes" for one. */
 export const EXCEPTIONS: Record<string, string> = {
-  'node/test_eyelike_populate_off_main_diagonal': 'onnxruntime CPU limitation: "Could not find an implementation for EyeLike(9)" in float16',
-  'node/test_melweightmatrix': 'onnxruntime CPU limitation: no float16 MelWeightMatrix kernel ("Could not find an implementation for MelWeightMatrix(17)")',
-  'node/test_mvn': 'onnxruntime CPU limitation: MeanVarianceNormalization runs as its ONNX function body, whose float32 constants do not type-check with float16 ("Type parameter (T) of Optype (Add) bound to different types")',
-  'node/test_scatter_elements_with_duplicate_indices': 'onnxruntime CPU limitation: "MLFloat16 data type is not supported with ScatterElements opset 16 when reduction is \'add\'"',
-  'node/test_scatternd_add': 'onnxruntime CPU limitation: "MLFloat16 data type is not supported with ScatterND opset 16 when reduction is \'add\'"',
-  'node/test_scatternd_multiply': 'onnxruntime CPU limitation: "MLFloat16 data type is not supported with ScatterND opset 16 when reduction is \'mul\'"',
-  'node/test_globalaveragepool': ORT_OPSET1_CASTS,
-  'node/test_globalaveragepool_precomputed': ORT_OPSET1_CASTS,
-  'node/test_globalmaxpool': ORT_OPSET1_CASTS,
-  'node/test_globalmaxpool_precomputed': ORT_OPSET1_CASTS,
-  'node/test_softplus': ORT_OPSET1_CASTS,
-  'node/test_softplus_example': ORT_OPSET1_CASTS,
-  'node/test_softsign': ORT_OPSET1_CASTS,
-  'node/test_softsign_example': ORT_OPSET1_CASTS,
   'node/test_dynamicquantizelinear_min_adjusted default': `${PRECISION_INPUT} (149 becomes 150 after quantization)`,
   'node/test_dynamicquantizelinear_min_adjusted_expanded default': `${PRECISION_INPUT} (149 becomes 150 after quantization)`,
   'node/test_logsoftmax_large_number default': `${PRECISION_INPUT} (inputs near 10000 are 8 apart in float16)`,

@@ -1,7 +1,7 @@
 /**
  * The onnxruntime CPU rule of src/schema/runtime-support.ts against onnxruntime-node itself, on
  * the whole libonnx-testdata node suite: each model whose float32 form loads and runs is
- * converted (default options, and again with keepIoTypes; checkFp16Ready false); the rule predicts from the converted model
+ * converted (default options but runtime 'none', and again with keepIoTypes; checkFp16Ready false); the rule predicts from the converted model
  * alone whether every node would load and run on the CPU provider, and onnxruntime-node says
  * whether it does (load and run with the test's inputs; the values are not compared, that is
  * convert-testdata.test.ts's job). Any disagreement fails the test, unless listed below with
@@ -39,7 +39,8 @@ test('the onnxruntime CPU rule predicts which converted node-suite models load a
       continue; // the float32 model itself does not load or run in onnxruntime: out of scope
     }
     for (const mode of ['default', 'keepIoTypes'] as const) {
-      const converted = convertModel(model, { checkFp16Ready: false, keepIoTypes: mode === 'keepIoTypes' }).model;
+      // runtime 'none': the conversion itself must not keep nodes for the rule under test.
+      const converted = convertModel(model, { checkFp16Ready: false, keepIoTypes: mode === 'keepIoTypes', runtime: 'none' }).model;
       const report = runtimeReport(converted, 'ort-cpu');
       const refusals = [...report.nodes, ...report.otherNodes].filter((n) => n.outcome === 'refused');
       const predictedRuns = refusals.length === 0;
@@ -93,7 +94,7 @@ const ATTRIBUTE_TYPED_CASES: [string, ModelProto][] = [
 
 function oneNodeModel(opType: string, input: number, output: number, attributes: Record<string, bigint>, convert = false): ModelProto {
   const m = model(graph({ nodes: [node(opType, ['x'], ['y'], attributes)], inputs: [valueInfo('x', input, [3, 3])], outputs: [valueInfo('y', output, [3, 3])] }));
-  return convert ? convertModel(m).model : m;
+  return convert ? convertModel(m, { runtime: 'none' }).model : m;
 }
 
 function windowModel(outputType: number): ModelProto {
