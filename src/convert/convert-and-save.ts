@@ -39,8 +39,23 @@ export async function convertAndSave<Saved>(
   options: ConvertOptions = {},
   target: ConversionTarget = DataType.FLOAT16,
 ): Promise<ConvertedAndSaved<Saved>> {
+  return convertThenSave(model, save, options, target, weightsOutweighGraph(model));
+}
+
+/**
+ * convertAndSave with its choice made: `readOnce` plans first with unread statistics assumed
+ * (what it does for a weights-heavy model), otherwise convertModel then `save`. Exported for the
+ * fingerprint check, which takes the read-once path for every model.
+ */
+export async function convertThenSave<Saved>(
+  model: ModelProto,
+  save: (converted: ModelProto) => Promise<Saved>,
+  options: ConvertOptions,
+  target: ConversionTarget,
+  readOnce: boolean,
+): Promise<ConvertedAndSaved<Saved>> {
   const start = performance.now();
-  if (!weightsOutweighGraph(model)) {
+  if (!readOnce) {
     const result = convertModel(model, options, target);
     const saved = await save(result.model);
     return { ...result, report: { ...result.report, elapsedMs: performance.now() - start }, saved };

@@ -220,11 +220,14 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
       // Read straight into the kernel's memory; the SIMD kernel does multiples of 4, JavaScript the tail.
       readChunk(at, wasm.input.subarray(0, elements * 4));
       const simd = elements - (elements % 4);
-      wasm.convert(simd, bfloat16, lo, hi);
-      if (simd < elements) kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
-      if (stats) {
-        stats.addCounts(wasm.stats(simd, lo, hi));
-        if (simd < elements) stats.add(wasm.inputBits.subarray(simd, elements));
+      if (stats && !bfloat16) stats.addCounts(wasm.convertFloat16WithStats(simd, lo, hi));
+      else {
+        wasm.convert(simd, bfloat16, lo, hi);
+        if (stats) stats.addCounts(wasm.stats(simd, lo, hi));
+      }
+      if (simd < elements) {
+        kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
+        stats?.add(wasm.inputBits.subarray(simd, elements));
       }
       return wasm.output.subarray(0, elements);
     }
