@@ -7,6 +7,7 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { convertFloatToFloat16, loadModel, saveModel } from '../src/node.js';
+import { convertAndSave } from '../src/low-level.js';
 import { main as cli } from '../src/cli/main.js';
 
 const [kind, model, ...cliArgs] = process.argv.slice(2);
@@ -34,7 +35,10 @@ else if (kind === 'stream-half-fsync') stream(model, 0.5, true);
 else if (kind === 'load-only') await loadModel(model);
 else if (kind === 'load-save') await saveModel(await loadModel(model), out);
 else if (kind === 'load-save-external') await saveModel(await loadModel(model), out, { externalData: true });
+// convertModel then saveModel: the weights read twice (statistics before planning, then converting while saving).
 else if (kind === 'convert') await saveModel(convertFloatToFloat16(await loadModel(model)), out);
+// What the command line does: each weight read once, converted and measured in the same pass.
+else if (kind === 'convert-and-save') await convertAndSave(await loadModel(model), (converted) => saveModel(converted, out));
 else if (kind === 'cli') {
   // The command line as users run it; MODEL is the input, and any output goes to `out`.
   const args = cliArgs.map((arg) => (arg === '{out}' ? out : arg));

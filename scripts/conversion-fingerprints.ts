@@ -8,13 +8,18 @@
  *
  *   npm run fingerprints              compare with test/golden/conversion-fingerprints.json
  *   npm run fingerprints -- --write   rewrite the golden file
+ *   npm run fingerprints -- --convert-and-save
+ *                                     compare what convertAndSave's read-once path writes (planned
+ *                                     with statistics assumed, weights streamed as saveModel does)
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { convertThenSave } from '../src/convert/convert-and-save.js';
 import { convertModel } from '../src/convert/convert-model.js';
 import { DataType } from '../src/dtype.js';
-import { decodeModel, encodeModel } from '../src/proto/codec.js';
+import { decodeModel, encodeModel, encodeModelParts } from '../src/proto/codec.js';
+import type { ModelProto } from '../src/proto/onnx.js';
 import { SHARED_MODELS_DIR, testdataModels } from '../test/testdata.js';
 
 export const GOLDEN_PATH = 'test/golden/conversion-fingerprints.json';
@@ -51,12 +56,55 @@ export function fingerprint(bytes: Uint8Array, name: string, mode: keyof typeof 
   }
 }
 
+/** The fingerprint through convertAndSave's read-once path, whatever the model's size. */
+export async function fingerprintReadOnce(bytes: Uint8Array, name: string, mode: keyof typeof MODES): Promise<string> {
+  const { to, keepIoTypes } = MODES[mode];
+  try {
+    const model = decodeModel(bytes, name);
+    const { saved } = await convertThenSave(model, async (converted) => streamedBytes(converted), { keepIoTypes, checkFp16Ready: false }, to, true);
+    return `sha256:${createHash('sha256').update(saved).digest('hex').slice(0, 20)}`;
+  } catch (error) {
+    return `error: ${String((error as Error).message ?? error).split('\n')[0]!.slice(0, 200)}`;
+  }
+}
+
+/** The encoded model with its payloads streamed where they can be, as saveModel writes them. */
+function streamedBytes(model: ModelProto): Uint8Array {
+  const { parts, byteLength } = encodeModelParts(model);
+  const out = new Uint8Array(byteLength);
+  let at = 0;
+  for (const part of parts) {
+    if (part instanceof Uint8Array) out.set(part, at);
+    else if (part.streamSync) {
+      let offset = at;
+      part.streamSync((chunk) => {
+        out.set(chunk, offset);
+        offset += chunk.byteLength;
+      });
+    } else part.readSync!(0, out.subarray(at, at + part.byteLength));
+    at += part.byteLength;
+  }
+  return out;
+}
+
 export function computeFingerprints(): Fingerprints {
   const result: Fingerprints = {};
   for (const [name, path] of fingerprintModels()) {
     const bytes = readFileSync(path);
     const entry: Record<string, string> = {};
     for (const mode of Object.keys(MODES) as (keyof typeof MODES)[]) entry[mode] = fingerprint(bytes, name, mode);
+    result[name] = entry;
+  }
+  return result;
+}
+
+/** The fingerprints of convertAndSave's read-once path, which must equal convertModel's. */
+export async function computeReadOnceFingerprints(): Promise<Fingerprints> {
+  const result: Fingerprints = {};
+  for (const [name, path] of fingerprintModels()) {
+    const bytes = readFileSync(path);
+    const entry: Record<string, string> = {};
+    for (const mode of Object.keys(MODES) as (keyof typeof MODES)[]) entry[mode] = await fingerprintReadOnce(bytes, name, mode);
     result[name] = entry;
   }
   return result;
@@ -76,7 +124,7 @@ export function diffFingerprints(expected: Fingerprints, actual: Fingerprints): 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const actual = computeFingerprints();
+  const actual = process.argv.includes('--convert-and-save') ? await computeReadOnceFingerprints() : computeFingerprints();
   if (process.argv.includes('--write')) {
     writeFileSync(GOLDEN_PATH, `${JSON.stringify(actual, null, 1)}\n`);
     console.log(`wrote ${Object.keys(actual).length} models to ${GOLDEN_PATH}`);

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
-import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
+import { DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
+import { convertAndSave, forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { batchJobs, type ConvertJob } from './batch.js';
 import { commaList, CONVERSION_HELP, CONVERSION_OPTIONS, conversionOptions, formatOptions, TARGET_HELP, TARGET_OPTION, targetType } from './command-options.js';
 import { formatBytes, formatOp, formatTable } from './format.js';
@@ -121,16 +121,16 @@ async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, 
   const start = performance.now();
   const model = await loadModel(job.input);
   const inputBytes = sourceBytes(model, job.input);
-  const { model: converted, report } = convertNamingFile(job.input, () => convertModel(model, options, to));
-  // --out-dir and the sub-folders a folder input keeps there are made as needed.
-  if (values['out-dir'] !== undefined) mkdirSync(dirname(job.output), { recursive: true });
   // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
   const location = values['external-data'] || `${basename(job.output)}.data`;
   const externalData = values['external-data'] !== undefined || usesExternalData(model) ? { location } : 'auto';
-  const saved = await saveModel(converted, job.output, {
-    externalData,
-    onProgress: (done, total) => progress.update(`${label} ${job.output}`, done, total),
-  });
+  const save = (converted: ModelProto) => {
+    // --out-dir and the sub-folders a folder input keeps there are made as needed, once the conversion has succeeded.
+    if (values['out-dir'] !== undefined) mkdirSync(dirname(job.output), { recursive: true });
+    return saveModel(converted, job.output, { externalData, onProgress: (done, total) => progress.update(`${label} ${job.output}`, done, total) });
+  };
+  // Each weight is read once: converted, measured and written in one pass (see convertAndSave).
+  const { report, saved } = await convertNamingFile(job.input, () => convertAndSave(model, save, options, to));
   progress.finish();
   return {
     quantization: quantizationNote(model, report),
@@ -257,9 +257,9 @@ function formatReason(kept: KeptNodeRecord): string {
 }
 
 /** A model that is invalid as given is reported with its file: "m.onnx: the input model is invalid: node ...". */
-function convertNamingFile<T>(input: string, convert: () => T): T {
+async function convertNamingFile<T>(input: string, convert: () => Promise<T>): Promise<T> {
   try {
-    return convert();
+    return await convert();
   } catch (error) {
     if (error instanceof ValidationError) throw new ValidationError(`${input}: ${error.message}`);
     throw error;

@@ -3,7 +3,8 @@
  * raw_data is a payload computed from the source's bytes chunk by chunk (clip, then round) when
  * it is encoded or saved: the source may be in memory, in the model file or in an external data
  * file, and neither the source nor its converted bytes are ever held whole. The statistics pass
- * (clip counts, values beyond float16) reads the source the same way, once per tensor.
+ * (clip counts, values beyond float16) reads the source the same way, once per tensor, unless
+ * saving a conversion has measured it already (convert-and-save.ts: each weight read once).
  */
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
@@ -13,10 +14,17 @@ import { clampBits, Float32StatsAccumulator, type ClampBounds, type Float32Stats
 import { convertFloat32ToFloat16, float16BitsToFloat32Bits } from '../numeric/float16.js';
 import { WASM_CHUNK_ELEMENTS, wasmKernels } from '../numeric/wasm-kernels.js';
 import { TensorProto_DataLocation, TensorProtoSchema, type TensorProto } from '../proto/onnx.js';
-import { bindLazyRawData, rawPayloadOf, type TensorPayload } from '../proto/payload.js';
+import { bindLazyRawData, rawPayloadOf, tensorPayload, type TensorPayload } from '../proto/payload.js';
 
 /** Elements per chunk: 1 Mi float32 = 4 MiB read, 2 MiB written. */
 const CHUNK_ELEMENTS = 1 << 20;
+
+/**
+ * Elements per chunk of a streamed pass (statistics, or conversion straight to a writer): 64 Ki
+ * float32 = 256 KiB read, 128 KiB written, small enough that the bytes a read copies in stay in
+ * the processor's cache for the kernel, and the kernel's output for the write.
+ */
+const STREAM_CHUNK_ELEMENTS = 1 << 16;
 
 let sharedInput: Uint8Array | undefined;
 let sharedOutput: Uint16Array | undefined;
@@ -44,21 +52,68 @@ function readSync(payload: TensorPayload, offset: number, target: Uint8Array, te
   payload.readSync(offset, target);
 }
 
-const statsMemo = new WeakMap<TensorProto, Map<string, Float32Stats>>();
+/**
+ * Statistics by the identity of a tensor's data (its payload, raw bytes or float_data), then by
+ * bounds: copies of a tensor message share them, and so do repeated conversions of one model.
+ */
+const statsMemo = new WeakMap<object, Map<string, Float32Stats>>();
 
-/** Statistics of a FLOAT tensor under `bounds`, read in chunks; memoized per tensor and bounds. */
+function dataIdentity(tensor: TensorProto): object {
+  const bound = tensorPayload(tensor);
+  if (bound) return bound.payload;
+  if (tensor.rawData.byteLength > 0) return tensor.rawData;
+  return tensor.floatData.length > 0 ? tensor.floatData : tensor;
+}
+
+function boundsKey(bounds: ClampBounds | undefined): string {
+  return bounds ? `${bounds.minPositiveVal}:${bounds.maxFiniteVal}` : 'none';
+}
+
+function memoizedStats(tensor: TensorProto, bounds: ClampBounds | undefined): Float32Stats | undefined {
+  return statsMemo.get(dataIdentity(tensor))?.get(boundsKey(bounds));
+}
+
+function memoizeStats(tensor: TensorProto, bounds: ClampBounds | undefined, stats: Float32Stats): void {
+  const identity = dataIdentity(tensor);
+  let byBounds = statsMemo.get(identity);
+  if (!byBounds) statsMemo.set(identity, (byBounds = new Map()));
+  byBounds.set(boundsKey(bounds), stats);
+}
+
+/** Set while `withUnreadStatisticsAssumed` runs. */
+let assumingUnreadStatistics = false;
+
+/**
+ * Runs `run` (a conversion) with the statistics of every tensor not measured yet taken as "all
+ * values within bounds" instead of read: a plan made so is the real plan wherever no constant
+ * turns out to be out of range, and saving its result measures each converted tensor while
+ * converting it (see convertedPayload), so a second conversion then reads nothing again.
+ */
+export function withUnreadStatisticsAssumed<T>(run: () => T): T {
+  const previous = assumingUnreadStatistics;
+  assumingUnreadStatistics = true;
+  try {
+    return run();
+  } finally {
+    assumingUnreadStatistics = previous;
+  }
+}
+
+/** Statistics of a FLOAT tensor under `bounds`, read in chunks; memoized per tensor data and bounds. */
 export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined): Float32Stats {
-  const key = bounds ? `${bounds.minPositiveVal}:${bounds.maxFiniteVal}` : 'none';
-  let byBounds = statsMemo.get(tensor);
-  const cached = byBounds?.get(key);
+  const cached = memoizedStats(tensor, bounds);
   if (cached) return cached;
-  const accumulator = new Float32StatsAccumulator(bounds);
   const source = float32Source(tensor);
+  if (assumingUnreadStatistics) {
+    const count = source ? source.byteLength >>> 2 : 0;
+    return { count, clampedSmall: 0, clampedLarge: 0, beyondFloat16: 0, maxAbs: 0, nonFinite: 0 };
+  }
+  const accumulator = new Float32StatsAccumulator(bounds);
   const wasm = wasmKernels();
   if (source && wasm) {
     const { lo, hi } = clampBits(bounds);
-    for (let at = 0; at < source.byteLength; at += wasm.input.byteLength) {
-      const length = Math.min(wasm.input.byteLength, source.byteLength - at);
+    for (let at = 0; at < source.byteLength; at += STREAM_CHUNK_ELEMENTS * 4) {
+      const length = Math.min(STREAM_CHUNK_ELEMENTS * 4, source.byteLength - at);
       readSync(source, at, wasm.input.subarray(0, length), tensor.name);
       const n = length >>> 2;
       const simd = n - (n % 4);
@@ -74,8 +129,7 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
     }
   }
   const stats = accumulator.result();
-  if (!byBounds) statsMemo.set(tensor, (byBounds = new Map()));
-  byBounds.set(key, stats);
+  memoizeStats(tensor, bounds, stats);
   return stats;
 }
 
@@ -90,7 +144,7 @@ export function convertFloatTensor(tensor: TensorProto, target: number, bounds: 
     if (Object.hasOwn(tensor, key)) (out as Record<string, unknown>)[key] = tensor[key];
   }
   const source = float32Source(tensor);
-  if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name));
+  if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name, tensor));
   origins.set(out, { source: tensor, target, bounds });
   if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL && !source) {
     throw new ExternalDataError(`tensor "${tensor.name}": its external data was never loaded (use loadModel(path), not decodeModel), so it cannot be converted`);
@@ -146,42 +200,72 @@ function float16Table(): Uint32Array {
   return float16ToFloat32Table;
 }
 
-/** A payload of float16/bfloat16 bytes computed from a float32 payload, chunk by chunk. */
-export function convertedPayload(source: TensorPayload, target: number, bounds: ClampBounds | undefined, tensorName: string): TensorPayload {
+/**
+ * A payload of float16/bfloat16 bytes computed from a float32 payload, chunk by chunk. Given the
+ * source tensor, streaming it whole also measures the tensor's statistics where they are not known
+ * yet (the kernel counts the chunk it has just converted, still in cache), for float32Stats.
+ */
+export function convertedPayload(source: TensorPayload, target: number, bounds: ClampBounds | undefined, tensorName: string, sourceTensor?: TensorProto): TensorPayload {
   if (source.byteLength % 4 !== 0) throw new Error(`tensor "${tensorName}": float32 data of ${source.byteLength} bytes is not a whole number of elements`);
-  const kernel = target === DataType.BFLOAT16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
+  const bfloat16 = target === DataType.BFLOAT16;
+  const kernel = bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
   const { lo, hi } = clampBits(bounds);
   const wasm = wasmKernels();
-  const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
-    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
+  /**
+   * Converts `elements` float32 read by `readChunk` at float32 byte `at`, counting them into
+   * `stats` if given; returns the halves (scratch memory, valid until the next call).
+   */
+  const convertChunk = (at: number, elements: number, readChunk: (at: number, into: Uint8Array) => void, stats?: Float32StatsAccumulator): Uint16Array => {
     if (wasm) {
       // Read straight into the kernel's memory; the SIMD kernel does multiples of 4, JavaScript the tail.
-      for (let done = 0; done < out.byteLength; ) {
-        const elements = Math.min(WASM_CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);
-        readChunk((offset + done) * 2, wasm.input.subarray(0, elements * 4));
-        const simd = elements - (elements % 4);
-        wasm.convert(simd, target === DataType.BFLOAT16, lo, hi);
-        if (simd < elements) kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
-        out.set(new Uint8Array(wasm.output.buffer, wasm.output.byteOffset, elements * 2), done);
-        done += elements * 2;
+      readChunk(at, wasm.input.subarray(0, elements * 4));
+      const simd = elements - (elements % 4);
+      if (stats && !bfloat16) stats.addCounts(wasm.convertFloat16WithStats(simd, lo, hi));
+      else {
+        wasm.convert(simd, bfloat16, lo, hi);
+        if (stats) stats.addCounts(wasm.stats(simd, lo, hi));
       }
-      return;
+      if (simd < elements) {
+        kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
+        stats?.add(wasm.inputBits.subarray(simd, elements));
+      }
+      return wasm.output.subarray(0, elements);
     }
     const { input, output } = scratch();
+    readChunk(at, input.subarray(0, elements * 4));
+    const halves = output.subarray(0, elements);
+    const bits = new Uint32Array(input.buffer, 0, elements);
+    kernel(bits, halves, lo, hi);
+    stats?.add(bits);
+    return halves;
+  };
+  const chunkLimit = wasm ? WASM_CHUNK_ELEMENTS : CHUNK_ELEMENTS;
+  const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
+    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
     for (let done = 0; done < out.byteLength; ) {
-      const elements = Math.min(CHUNK_ELEMENTS, (out.byteLength - done) >>> 1);
-      const chunk = input.subarray(0, elements * 4);
-      readChunk((offset + done) * 2, chunk);
-      const halves = output.subarray(0, elements);
-      kernel(new Uint32Array(input.buffer, 0, elements), halves, lo, hi);
-      out.set(new Uint8Array(halves.buffer, 0, elements * 2), done);
+      const elements = Math.min(chunkLimit, (out.byteLength - done) >>> 1);
+      const halves = convertChunk((offset + done) * 2, elements, readChunk);
+      out.set(new Uint8Array(halves.buffer, halves.byteOffset, elements * 2), done);
       done += elements * 2;
     }
   };
+  const readSource = (at: number, into: Uint8Array) => readSync(source, at, into, tensorName);
+  // The saving path: each chunk goes from the kernel's output to the writer, never copied.
+  const streamSync = (sink: (bytes: Uint8Array) => void) => {
+    const stats = sourceTensor && !memoizedStats(sourceTensor, bounds) ? new Float32StatsAccumulator(bounds) : undefined;
+    const count = source.byteLength / 4;
+    for (let done = 0; done < count; ) {
+      const elements = Math.min(STREAM_CHUNK_ELEMENTS, count - done);
+      const halves = convertChunk(done * 4, elements, readSource, stats);
+      sink(new Uint8Array(halves.buffer, halves.byteOffset, elements * 2));
+      done += elements;
+    }
+    if (stats) memoizeStats(sourceTensor!, bounds, stats.result());
+  };
   return {
     byteLength: source.byteLength / 2,
-    origin: `${source.origin}, converted to ${target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'}`,
-    readSync: (offset, out) => convertInto(offset, out, (at, into) => readSync(source, at, into, tensorName)),
+    origin: `${source.origin}, converted to ${bfloat16 ? 'bfloat16' : 'float16'}`,
+    readSync: (offset, out) => convertInto(offset, out, readSource),
     read: async (offset, out) => {
       // Async sources (browser Blob): read the float32 range first, then convert synchronously.
       const bytes = new Uint8Array(out.byteLength * 2);
@@ -189,5 +273,6 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
       else await source.read(offset * 2, bytes);
       convertInto(offset, out, (at, into) => into.set(bytes.subarray(at - offset * 2, at - offset * 2 + into.byteLength)));
     },
+    ...(source.readSync ? { streamSync } : {}),
   };
 }

@@ -191,6 +191,21 @@ class StreamWriter {
   }
 
   async writePayload(fd: number, payload: TensorPayload): Promise<void> {
+    if (payload.streamSync) {
+      // Computed bytes (a conversion) go from the kernel's scratch memory to the file; progress is
+      // reported per stream buffer's worth, as for copied payloads.
+      let unreported = 0;
+      payload.streamSync((bytes) => {
+        writeAll(fd, bytes);
+        unreported += bytes.byteLength;
+        if (unreported >= STREAM_BUFFER_BYTES) {
+          this.advance(unreported);
+          unreported = 0;
+        }
+      });
+      if (unreported > 0) this.advance(unreported);
+      return;
+    }
     const buffer = (this.#buffer ??= new Uint8Array(STREAM_BUFFER_BYTES));
     for (let at = 0; at < payload.byteLength; at += buffer.byteLength) {
       const chunk = buffer.subarray(0, Math.min(buffer.byteLength, payload.byteLength - at));

@@ -59,6 +59,22 @@ for (const [name, patterns] of [['random bit patterns and specials', randomPatte
     }
   });
 
+  test(`the fused float16 kernel gives the conversion kernel's halves and the statistics kernel's counts (2^20 ${name}, every bound)`, { skip }, () => {
+    const k = kernels!;
+    k.inputBits.set(patterns);
+    for (const bounds of BOUNDS) {
+      const { lo, hi } = clampBits(bounds);
+      for (const n of [patterns.length, 4 * 1001]) {
+        const expected = new Uint16Array(n);
+        convertFloat32ToFloat16(patterns.subarray(0, n), expected, lo, hi);
+        assert.deepEqual(k.convertFloat16WithStats(n, lo, hi), countFloat32(patterns.subarray(0, n), lo, hi), `counts of ${n} with bounds ${JSON.stringify(bounds)}`);
+        let mismatches = 0;
+        for (let i = 0; i < n; i++) if (k.output[i] !== expected[i]) mismatches++;
+        assert.equal(mismatches, 0, `halves of ${n} with bounds ${JSON.stringify(bounds)}`);
+      }
+    }
+  });
+
   test(`the WebAssembly SIMD statistics kernel counts exactly as the JavaScript one (2^20 ${name}, every bound)`, { skip }, () => {
     const k = kernels!;
     k.inputBits.set(patterns);

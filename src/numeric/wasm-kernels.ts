@@ -19,6 +19,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   f32_to_f16(src: number, dst: number, n: number, lo: number, hi: number): void;
   f32_to_bf16(src: number, dst: number, n: number, lo: number, hi: number): void;
+  f32_to_f16_stats(src: number, dst: number, n: number, lo: number, hi: number, out: number): void;
   float32_stats(src: number, n: number, lo: number, hi: number, out: number): void;
 }
 
@@ -33,6 +34,8 @@ export interface WasmKernels {
   convert(n: number, bfloat16: boolean, lo: number, hi: number): void;
   /** The statistics of the first `n` input elements (n a multiple of 4) under the clamp bits `lo`, `hi`, as countFloat32 counts them. */
   stats(n: number, lo: number, hi: number): Float32Counts;
+  /** `convert` to float16 and `stats` in one pass over the input: the same halves in `output`, the same counts. */
+  convertFloat16WithStats(n: number, lo: number, hi: number): Float32Counts;
 }
 
 let kernels: WasmKernels | null | undefined;
@@ -51,6 +54,7 @@ function instantiate(): WasmKernels | null {
     exports.memory.grow(needed - exports.memory.buffer.byteLength / 65536);
     const buffer = exports.memory.buffer;
     const counts = new Uint32Array(buffer, STATS_OUT, 5);
+    const readCounts = (n: number): Float32Counts => ({ count: n, clampedSmall: counts[0]!, clampedLarge: counts[1]!, beyondFloat16: counts[2]!, nonFinite: counts[3]!, maxAbsBits: counts[4]! });
     return {
       input: new Uint8Array(buffer, INPUT, WASM_CHUNK_ELEMENTS * 4),
       inputBits: new Uint32Array(buffer, INPUT, WASM_CHUNK_ELEMENTS),
@@ -58,7 +62,11 @@ function instantiate(): WasmKernels | null {
       convert: (n, bfloat16, lo, hi) => (bfloat16 ? exports.f32_to_bf16 : exports.f32_to_f16)(INPUT, OUTPUT, n, lo, hi),
       stats: (n, lo, hi) => {
         exports.float32_stats(INPUT, n, lo, hi, STATS_OUT);
-        return { count: n, clampedSmall: counts[0]!, clampedLarge: counts[1]!, beyondFloat16: counts[2]!, nonFinite: counts[3]!, maxAbsBits: counts[4]! };
+        return readCounts(n);
+      },
+      convertFloat16WithStats: (n, lo, hi) => {
+        exports.f32_to_f16_stats(INPUT, OUTPUT, n, lo, hi, STATS_OUT);
+        return readCounts(n);
       },
     };
   } catch {

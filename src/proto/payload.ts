@@ -19,6 +19,11 @@ export interface TensorPayload {
   readSync?(offset: number, target: Uint8Array): void;
   /** Copies bytes `[offset, offset + target.length)` into `target`. */
   read(offset: number, target: Uint8Array): Promise<void>;
+  /**
+   * Passes every byte, in order, to `sink` as views valid only during each call (a computed payload
+   * hands out its scratch memory, so a writer takes the bytes without another copy). Optional.
+   */
+  streamSync?(sink: (bytes: Uint8Array) => void): void;
   /** The bytes as a Blob, where they are one (browser files): written as they are, never read. */
   readonly blob?: Blob;
 }

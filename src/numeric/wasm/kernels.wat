@@ -61,6 +61,79 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
         (br $step))))
 
+  ;; f32_to_f16 and float32_stats in one pass over the input (for a save that measures what it
+  ;; converts): the same halves at $dst, the same five counts at $out. Its fast steps take only
+  ;; magnitudes that neither conversion nor statistics single out, [max(lo, 2^-14), min(hi, 65504)],
+  ;; and update the maximum; any other vector is converted by $half4 and counted in full.
+  (func (export "f32_to_f16_stats") (param $src i32) (param $dst i32) (param $n i32) (param $lo i32) (param $hi i32) (param $out i32)
+    (local $end i32) (local $vlo v128) (local $vhi v128) (local $bits v128) (local $a v128) (local $r v128)
+    (local $fastAbove v128) (local $fastBelow v128) (local $bits1 v128) (local $a1 v128)
+    (local $finite v128) (local $small v128) (local $smallCount v128) (local $largeCount v128) (local $beyondCount v128)
+    (local $nonFiniteCount v128) (local $max v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vlo (i32x4.splat (local.get $lo)))
+    (local.set $vhi (i32x4.splat (local.get $hi)))
+    (local.set $fastAbove (i32x4.splat (i32.sub (call $max (local.get $lo) (i32.const 0x38800000)) (i32.const 1))))
+    (local.set $fastBelow (i32x4.splat (i32.add (call $min (local.get $hi) (i32.const 0x477fe000)) (i32.const 1))))
+    (block $done
+      (loop $step
+        (block $slow
+          (loop $fast
+            (br_if $slow (i32.gt_u (i32.add (local.get $src) (i32.const 32)) (local.get $end)))
+            (local.set $bits (v128.load (local.get $src)))
+            (local.set $bits1 (v128.load offset=16 (local.get $src)))
+            (local.set $a (v128.and (local.get $bits) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+            (local.set $a1 (v128.and (local.get $bits1) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+            (br_if $slow (i32.eqz (i32x4.all_true (v128.and
+              (v128.and (i32x4.gt_s (local.get $a) (local.get $fastAbove)) (i32x4.lt_s (local.get $a) (local.get $fastBelow)))
+              (v128.and (i32x4.gt_s (local.get $a1) (local.get $fastAbove)) (i32x4.lt_s (local.get $a1) (local.get $fastBelow)))))))
+            (v128.store (local.get $dst) (i16x8.narrow_i32x4_u
+              (v128.or
+                (i32x4.shr_u
+                  (i32x4.add
+                    (i32x4.add (i32x4.sub (local.get $a) (v128.const i32x4 0x38000000 0x38000000 0x38000000 0x38000000)) (v128.const i32x4 0xfff 0xfff 0xfff 0xfff))
+                    (v128.and (i32x4.shr_u (local.get $a) (i32.const 13)) (v128.const i32x4 1 1 1 1)))
+                  (i32.const 13))
+                (v128.and (i32x4.shr_u (local.get $bits) (i32.const 16)) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)))
+              (v128.or
+                (i32x4.shr_u
+                  (i32x4.add
+                    (i32x4.add (i32x4.sub (local.get $a1) (v128.const i32x4 0x38000000 0x38000000 0x38000000 0x38000000)) (v128.const i32x4 0xfff 0xfff 0xfff 0xfff))
+                    (v128.and (i32x4.shr_u (local.get $a1) (i32.const 13)) (v128.const i32x4 1 1 1 1)))
+                  (i32.const 13))
+                (v128.and (i32x4.shr_u (local.get $bits1) (i32.const 16)) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)))))
+            (local.set $max (i32x4.max_s (local.get $max) (i32x4.max_s (local.get $a) (local.get $a1))))
+            (local.set $src (i32.add (local.get $src) (i32.const 32)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (br $fast)))
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $bits (v128.load (local.get $src)))
+        (local.set $r (call $half4 (local.get $bits) (local.get $vlo) (local.get $vhi)))
+        (v128.store64_lane 0 (local.get $dst) (i16x8.narrow_i32x4_u (local.get $r) (local.get $r)))
+        ;; the counts of float32_stats's full step
+        (local.set $a (v128.and (local.get $bits) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)))
+        (local.set $finite (i32x4.lt_s (local.get $a) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
+        (local.set $small (v128.andnot (v128.and (i32x4.lt_s (local.get $a) (local.get $vlo)) (local.get $finite))
+          (i32x4.eq (local.get $a) (v128.const i32x4 0 0 0 0))))
+        (local.set $smallCount (i32x4.sub (local.get $smallCount) (local.get $small)))
+        (local.set $largeCount (i32x4.sub (local.get $largeCount)
+          (v128.andnot (v128.and (i32x4.gt_s (local.get $a) (local.get $vhi)) (local.get $finite)) (local.get $small))))
+        (local.set $beyondCount (i32x4.sub (local.get $beyondCount)
+          (v128.and (i32x4.gt_s (local.get $a) (v128.const i32x4 0x477fe000 0x477fe000 0x477fe000 0x477fe000)) (local.get $finite))))
+        (local.set $nonFiniteCount (i32x4.sub (local.get $nonFiniteCount) (v128.not (local.get $finite))))
+        (local.set $max (i32x4.max_s (local.get $max) (v128.and (local.get $a) (local.get $finite))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $step)))
+    (i32.store (local.get $out) (call $sum4 (local.get $smallCount)))
+    (i32.store offset=4 (local.get $out) (call $sum4 (local.get $largeCount)))
+    (i32.store offset=8 (local.get $out) (call $sum4 (local.get $beyondCount)))
+    (i32.store offset=12 (local.get $out) (call $sum4 (local.get $nonFiniteCount)))
+    (i32.store offset=16 (local.get $out)
+      (call $max
+        (call $max (i32x4.extract_lane 0 (local.get $max)) (i32x4.extract_lane 1 (local.get $max)))
+        (call $max (i32x4.extract_lane 2 (local.get $max)) (i32x4.extract_lane 3 (local.get $max))))))
+
   ;; Magnitudes in (0, lo) -> lo; finite ones above hi -> hi.
   (func $clamp (param $a v128) (param $lo v128) (param $hi v128) (result v128)
     (local.set $a (v128.bitselect (local.get $lo) (local.get $a)
