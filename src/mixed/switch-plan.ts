@@ -47,6 +47,8 @@ export interface SwitchPointInfo {
 export const FIXED_OFF = -1;
 /** Slot of a point that always rounds. */
 export const FIXED_ON = -2;
+/** Model slot of a read point that its value's selection already makes (see SwitchPlan.modelSlots). */
+export const ABSORBED = -3;
 
 export interface SwitchPlanOptions {
   convertOptions?: Omit<ConvertOptions, 'nodeBlockList' | 'keepIoTypes'> | undefined;
@@ -74,6 +76,9 @@ export class SwitchPlan {
   #slots: Int32Array;
   /** Per switch: the nodes any of which, blocked, turns it off (undefined: switches come from plans). */
   #groups: (readonly string[])[] | undefined;
+  /** Switches after the base ones (groups or points): each is on when either of two base switches is. */
+  #ors: (readonly [number, number])[] = [];
+  #modelSlots: Int32Array = new Int32Array(0);
 
   constructor(model: ModelProto, options: SwitchPlanOptions) {
     this.#options = options;
@@ -90,6 +95,7 @@ export class SwitchPlan {
     this.#slots = Int32Array.from(this.points, (_, k) => k);
     this.#groups = undefined;
     this.deriveRules(plan, this.switchesOf(plan), this.switchesOf(this.plan(this.candidates)));
+    this.fuseReads();
   }
 
   /** Sets the slots and groups from the two plans' switches, when every point fits a rule. */
@@ -126,18 +132,83 @@ export class SwitchPlan {
     this.#groups = groups;
   }
 
+  /**
+   * The slots the switched model is built from: as `slots`, but a read point whose rounding its
+   * value's own selection can make costs no node of its own. Where(r, R, Where(v, R, e)) is
+   * Where(r or v, R, e): for a value with one reader (most values), the value's selection takes
+   * the switch "r or v" and the read point is ABSORBED; for a value that always rounds, the read
+   * selects between two equal values and is ABSORBED too. Only a value's single reader sees the
+   * difference (graph outputs and other readers keep the rule), and runs with every switch on or
+   * every switch off (the analysis runs that expose values) see none.
+   */
+  fuseReads(): void {
+    const base = this.#slots;
+    const model = Int32Array.from(base);
+    this.#ors = [];
+    const orIndex = new Map<string, number>();
+    const baseCount = this.#groups ? this.#groups.length : this.points.length;
+    const valuePoints = new Map<Value, number>();
+    const roundingReads = new Map<Node, Map<number, number[]>>();
+    this.points.forEach((point, k) => {
+      if (point.kind === 'value') valuePoints.set(point.value, k);
+      else if (point.kind === 'read' && base[k] !== FIXED_OFF) {
+        const byInput = roundingReads.get(point.node) ?? new Map<number, number[]>();
+        byInput.set(point.input, [...(byInput.get(point.input) ?? []), k]);
+        roundingReads.set(point.node, byInput);
+      }
+    });
+    const ported = new Set<Value>();
+    for (const graph of this.ir.graph ? graphTree(this.ir.graph) : []) for (const port of graph.outputs) ported.add(port.value);
+    for (const [node, byInput] of roundingReads) {
+      for (const [input, reads] of byInput) {
+        // Two rounding reads on one input stack in order: left as they are.
+        if (reads.length !== 1) continue;
+        const k = reads[0]!;
+        const read = this.points[k] as Extract<SwitchPoint, { kind: 'read' }>;
+        const value = node.inputs[input]!;
+        const v = valuePoints.get(value);
+        if (v === undefined || (this.points[v] as Extract<SwitchPoint, { kind: 'value' }>).mode !== read.mode) continue;
+        if (base[v] === FIXED_OFF) continue;
+        if (base[v] === FIXED_ON) {
+          model[k] = ABSORBED;
+          continue;
+        }
+        if (value.uses.length !== 1 || ported.has(value)) continue;
+        model[k] = ABSORBED;
+        if (base[k] === FIXED_ON) model[v] = FIXED_ON;
+        else if (base[k] !== base[v]) {
+          const pair = [Math.min(base[v]!, base[k]!), Math.max(base[v]!, base[k]!)] as const;
+          let index = orIndex.get(`${pair[0]},${pair[1]}`);
+          if (index === undefined) {
+            index = baseCount + this.#ors.length;
+            this.#ors.push(pair);
+            orIndex.set(`${pair[0]},${pair[1]}`, index);
+          }
+          model[v] = index;
+        }
+      }
+    }
+    this.#modelSlots = model;
+  }
+
   /** Whether switches come from the rules (true) or from planning every block list (false). */
   get usesRules(): boolean {
     return this.#groups !== undefined;
   }
 
-  /** Per point: FIXED_OFF, FIXED_ON or its switch's index. */
+  /** Per point: FIXED_OFF, FIXED_ON or its switch's index (the rule the plan's decisions follow). */
   get slots(): Int32Array {
     return this.#slots;
   }
 
+  /** Per point, what the switched model does: FIXED_OFF, FIXED_ON, ABSORBED or the index of its switch in `switches()`. */
+  get modelSlots(): Int32Array {
+    return this.#modelSlots;
+  }
+
+  /** Length of the switch vector: one switch per group (or per point), then the fused "either" switches. */
   get switchCount(): number {
-    return this.#groups ? this.#groups.length : this.points.length;
+    return (this.#groups ? this.#groups.length : this.points.length) + this.#ors.length;
   }
 
   /**
@@ -146,7 +217,7 @@ export class SwitchPlan {
    */
   confirmRules(blockList: readonly string[]): boolean {
     if (!this.#groups) return true;
-    const vector = this.switches(blockList);
+    const vector = this.baseSwitches(blockList);
     const planned = this.plannedSwitches(blockList);
     const agree = planned.every((bit, k) => {
       const slot = this.#slots[k]!;
@@ -155,6 +226,7 @@ export class SwitchPlan {
     if (agree) return true;
     this.#slots = Int32Array.from(this.points, (_, k) => k);
     this.#groups = undefined;
+    this.fuseReads();
     return false;
   }
 
@@ -198,6 +270,16 @@ export class SwitchPlan {
 
   /** The switch vector (1: round) that makes the switched model compute the conversion with `blockList`. */
   switches(blockList: readonly string[]): Uint8Array {
+    const base = this.baseSwitches(blockList);
+    if (this.#ors.length === 0) return base;
+    const out = new Uint8Array(base.length + this.#ors.length);
+    out.set(base);
+    this.#ors.forEach(([a, b], j) => (out[base.length + j] = base[a]! | base[b]!));
+    return out;
+  }
+
+  /** One switch per group (or per point): what `slots` index. */
+  baseSwitches(blockList: readonly string[]): Uint8Array {
     if (!this.#groups) return this.plannedSwitches(blockList);
     const blocked = new Set(blockList);
     return Uint8Array.from(this.#groups, (nodes) => (nodes.some((address) => blocked.has(address)) ? 0 : 1));
@@ -228,9 +310,9 @@ export class SwitchPlan {
   }
 
   /** What each switch stands for: the nodes any of which, blocked, turns it off; or, per point, the point. */
-  describeSwitches(): { nodes?: readonly string[]; point?: SwitchPointInfo }[] {
-    if (this.#groups) return this.#groups.map((nodes) => ({ nodes }));
-    return this.describe().map((point) => ({ point }));
+  describeSwitches(): { nodes?: readonly string[]; point?: SwitchPointInfo; either?: readonly [number, number] }[] {
+    const base = this.#groups ? this.#groups.map((nodes) => ({ nodes })) : this.describe().map((point) => ({ point }));
+    return [...base, ...this.#ors.map((either) => ({ either }))];
   }
 
   /** The points as plain data (for reports, tests and runtimes that want to know what a switch does). */

@@ -27,17 +27,17 @@ import { resolveConvertOptions, type ConvertOptions } from '../convert/options.j
 import { constantNodeTensor, constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';
 import { exposeValues } from './expose.js';
-import { FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
+import { ABSORBED, FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
 
 /**
  * The metadata key under which a switched model says what its switches do: JSON of
- * `{ input, switches: [{ nodes } | { point }] }` (for runtimes and tests that want to know).
+ * `{ input, switches: [{ nodes } | { point } | { either: [i, j] }] }` (for runtimes and tests that want to know).
  */
 export const SWITCHES_METADATA = 'onnx-float16.switches';
 
 export interface SwitchedModel {
   model: ModelProto;
-  /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.slots). */
+  /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.modelSlots). */
   switchInput: string;
   /** Exposed output name -> value key (`graph path|name`); empty unless asked for. */
   exposed: Map<string, string>;
@@ -159,9 +159,9 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     return exact && exact !== value ? exactBehind(exact) : value;
   };
 
-  const slots = plan.slots;
+  const slots = plan.modelSlots;
   points.forEach((point, k) => {
-    if (slots[k] === FIXED_OFF) return;
+    if (slots[k] === FIXED_OFF || slots[k] === ABSORBED) return;
     if (point.kind === 'value') {
       const value = point.value!;
       const graph = value.graph;
