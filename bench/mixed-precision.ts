@@ -3,8 +3,8 @@
  * 500- and 2,000-node transformer-like models with known trouble spots, and Silero VAD (a real
  * model where the search is needed), the model runs and wall time of the default strategy
  * ("guided") and of "bisect"; whether the generated models' block lists are minimal (removing any
- * one node fails); and the cost of one attempt on the switched session against one run of the
- * plain float32 model (median of repeated runs, same session options).
+ * one node fails); and the cost of one attempt against one run of the plain float32 model, with
+ * the switched graph's own run cost beside it (what an attempt cannot go below).
  *
  * Runs alone (`node --import tsx bench/mixed-precision.ts`) or from bench/bench.ts.
  */
@@ -13,9 +13,10 @@ import { loadModel } from '../src/io/load-model.js';
 import type { BlockListResult } from '../src/mixed/auto-mixed-precision.js';
 import { findNodeBlockList } from '../src/mixed/node-auto.js';
 import { randomFeeds } from '../src/mixed/random-feeds.js';
+import { switchedRunner } from '../src/mixed/attempts.js';
 import { SwitchPlan } from '../src/mixed/switch-plan.js';
 import { buildSwitchedModel } from '../src/mixed/switched-model.js';
-import { allClose } from '../src/mixed/validate.js';
+import { allClose, validateOutputs } from '../src/mixed/validate.js';
 import { encodeModel } from '../src/proto/codec.js';
 import type { ModelProto } from '../src/proto/onnx.js';
 import { nodeRuntime } from '../src/runtime/node-runtime.js';
@@ -56,37 +57,71 @@ async function cases(): Promise<Case[]> {
   ];
 }
 
-/** Median of `count` timings of `run`, in ms. */
-async function median(count: number, run: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(count / 2)]!;
+interface AttemptCost {
+  /** Building the switched model and loading its session, ms. */
+  build: number;
+  /** One run of the plain float32 model (default session options, as a user runs it), ms. */
+  plain: number;
+  /** One run of the switched model alone, its feeds made once (what the switched graph itself costs), ms. */
+  graph: number;
+  /** One whole attempt as the search makes it: switch vector, feeds, run, validation against the reference, ms. */
+  attempt: number;
+  /** The same three in CPU time of the process (onnxruntime's threads included), ms: steadier than wall time on a loaded machine. */
+  cpu: { plain: number; graph: number; attempt: number };
+  /** Nodes of the plain and of the switched model. */
+  nodes: { plain: number; switched: number };
 }
 
-/** One attempt on the switched session (switch vector included) against one plain float32 run. */
-async function attemptCost(c: Case): Promise<{ build: number; attempt: number; plain: number }> {
+/**
+ * One attempt against one plain float32 run, in one process: the three are timed in turn within
+ * each repetition (the machine's load then weighs on all three alike), medians of 15.
+ */
+async function attemptCost(c: Case): Promise<AttemptCost> {
   const runtime = await nodeRuntime();
+  const outputs = c.model.graph!.output.map((o) => o.name);
   const start = performance.now();
   const plan = new SwitchPlan(c.model, { keepIoTypes: c.keepIoTypes, target: DataType.FLOAT16 });
-  const switched = buildSwitchedModel(c.model, plan, { target: DataType.FLOAT16, expose: true });
-  const session = await runtime.load!(encodeModel(switched.model), { optimize: false });
+  const runner = (await switchedRunner(c.model, plan, { runtime, target: DataType.FLOAT16, keepIoTypes: c.keepIoTypes, convertOptions: undefined, outputNames: outputs, expose: true }))!;
   const build = performance.now() - start;
+  const switched = buildSwitchedModel(c.model, plan, { target: DataType.FLOAT16, expose: true });
+  const graphSession = await runtime.load!(encodeModel(switched.model), { optimize: false });
   const plain = await runtime.load!(encodeModel(c.model));
-  const outputs = c.model.graph!.output.map((o) => o.name);
   const blockList = plan.candidates.filter((_, i) => i % 3 === 0);
+  const switches = plan.switches(blockList);
+  const graphFeeds = { ...c.feeds, [switched.switchInput]: { type: 'bool', data: switches, dims: [switches.length] } };
+  const reference = await plain.run(c.feeds, outputs);
+  const expected = outputs.map((name) => reference[name]!);
+  const validation = { rtol: c.rtol, atol: c.atol, validateFn: undefined };
+  type Kind = 'plain' | 'graph' | 'attempt';
+  const wall: Record<Kind, number[]> = { plain: [], graph: [], attempt: [] };
+  const cpu: Record<Kind, number[]> = { plain: [], graph: [], attempt: [] };
+  const time = async (kind: Kind, run: () => Promise<unknown>) => {
+    const begin = performance.now();
+    const cpuBegin = process.cpuUsage();
+    await run();
+    const used = process.cpuUsage(cpuBegin);
+    wall[kind].push(performance.now() - begin);
+    cpu[kind].push((used.user + used.system) / 1000);
+  };
   try {
-    const attempt = await median(15, () => {
-      const switches = plan.switches(blockList);
-      return session.run({ ...c.feeds, [switched.switchInput]: { type: 'bool', data: switches, dims: [switches.length] } }, outputs);
-    });
-    const plainRun = await median(15, () => plain.run(c.feeds, outputs));
-    return { build, attempt, plain: plainRun };
+    for (let i = 0; i < 17; i++) {
+      await time('plain', () => plain.run(c.feeds, outputs));
+      await time('graph', () => graphSession.run(graphFeeds, outputs));
+      await time('attempt', async () => validateOutputs(expected, (await runner.run(blockList, c.feeds, false)).outputs, validation));
+    }
+    // The first two of each are warm-up.
+    const median = (xs: number[]) => xs.slice(2).sort((a, b) => a - b)[Math.floor((xs.length - 2) / 2)]!;
+    return {
+      build,
+      plain: median(wall.plain),
+      graph: median(wall.graph),
+      attempt: median(wall.attempt),
+      cpu: { plain: median(cpu.plain), graph: median(cpu.graph), attempt: median(cpu.attempt) },
+      nodes: { plain: c.model.graph!.node.length, switched: switched.model.graph!.node.length },
+    };
   } finally {
-    await session.release();
+    await runner.release();
+    await graphSession.release();
     await plain.release();
   }
 }
@@ -115,7 +150,7 @@ async function isMinimal(c: Case, result: BlockListResult): Promise<boolean> {
 
 export async function benchMixedPrecision(): Promise<void> {
   console.log('\nmixed precision (CPU, float16 emulated by one switched session):');
-  console.log('model                           nodes  guided runs   wall s  bisect runs   wall s  kept  minimal  attempt/plain run (ms)');
+  console.log('model                           nodes  guided runs   wall s  bisect runs   wall s  kept  minimal  attempt/plain run (cpu)  switched graph/plain run (cpu)  (wall ms: attempt, graph, plain; switched nodes)');
   for (const c of await cases()) {
     const options = { rtol: c.rtol, atol: c.atol, keepIoTypes: c.keepIoTypes };
     const guided = await findNodeBlockList(c.model, c.feeds, options);
@@ -124,10 +159,14 @@ export async function benchMixedPrecision(): Promise<void> {
     const cost = await attemptCost(c);
     const nodes = String(c.model.graph!.node.length);
     console.log(
-      `${c.name.padEnd(31)} ${nodes.padStart(5)} ${String(guided.runs).padStart(12)} ${(guided.elapsedMs / 1000).toFixed(2).padStart(8)} ${String(bisected.runs).padStart(12)} ${(bisected.elapsedMs / 1000).toFixed(2).padStart(8)} ${String(guided.nodeBlockList.length).padStart(5)} ${minimal.padStart(8)}  ${(cost.attempt / cost.plain).toFixed(1)}x (${cost.attempt.toFixed(2)} / ${cost.plain.toFixed(2)}; session built in ${(cost.build / 1000).toFixed(2)} s)`,
+      `${c.name.padEnd(31)} ${nodes.padStart(5)} ${String(guided.runs).padStart(12)} ${(guided.elapsedMs / 1000).toFixed(2).padStart(8)} ${String(bisected.runs).padStart(12)} ${(bisected.elapsedMs / 1000).toFixed(2).padStart(8)} ${String(guided.nodeBlockList.length).padStart(5)} ${minimal.padStart(8)}  ${`${(cost.attempt / cost.plain).toFixed(1)}x (${(cost.cpu.attempt / cost.cpu.plain).toFixed(1)}x)`.padStart(22)}  ${`${(cost.graph / cost.plain).toFixed(1)}x (${(cost.cpu.graph / cost.cpu.plain).toFixed(1)}x)`.padStart(30)}  (${cost.attempt.toFixed(2)}, ${cost.graph.toFixed(2)}, ${cost.plain.toFixed(2)}; ${cost.nodes.switched} nodes, session built in ${(cost.build / 1000).toFixed(2)} s)`,
     );
   }
   console.log('runs: every model run (float32 reference, analysis, attempts); wall s: the whole search, session building included.');
+  console.log('attempt: switch vector, feeds, one run of the switched session and validation; switched graph: that run alone, feeds made once;');
+  console.log('plain run: the float32 model in a default session; medians of 15 runs taken in turn, wall time (CPU time of the process in brackets).');
+  console.log('The attempt costs what the switched graph costs:');
+  console.log('on small models per-node overhead rules, and the switched graph has several selection and rounding nodes per node of the model.');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchMixedPrecision();
