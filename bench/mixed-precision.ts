@@ -8,12 +8,16 @@
  *
  * Runs alone (`node --import tsx bench/mixed-precision.ts`) or from bench/bench.ts.
  */
+import { create } from '@bufbuild/protobuf';
 import { DataType } from '../src/dtype.js';
+import { TensorProtoSchema } from '../src/proto/onnx.js';
+import { graph, model, node, valueInfo } from '../test/model-builder.js';
 import { loadModel } from '../src/io/load-model.js';
 import type { BlockListResult } from '../src/mixed/auto-mixed-precision.js';
 import { findNodeBlockList } from '../src/mixed/node-auto.js';
 import { randomFeeds } from '../src/mixed/random-feeds.js';
-import { switchedRunner } from '../src/mixed/attempts.js';
+import { castFeeds, convertingRunner, switchedRunner } from '../src/mixed/attempts.js';
+import { convertModel } from '../src/convert/convert-model.js';
 import { SwitchPlan } from '../src/mixed/switch-plan.js';
 import { buildSwitchedModel } from '../src/mixed/switched-model.js';
 import { allClose, validateOutputs } from '../src/mixed/validate.js';
@@ -22,7 +26,10 @@ import type { ModelProto } from '../src/proto/onnx.js';
 import { nodeRuntime } from '../src/runtime/node-runtime.js';
 import type { Feeds, RuntimeSession } from '../src/runtime/runtime.js';
 import * as models from '../test/mixed-precision-models.js';
-import { SILERO_MODELS } from '../test/testdata.js';
+import { SHARED_MODELS_SKIP, sharedModel, SILERO_MODELS } from '../test/testdata.js';
+
+/** A model of ../shared/models, or undefined where that folder is absent. */
+const sharedModelPath = (file: string) => (SHARED_MODELS_SKIP ? undefined : sharedModel(file));
 
 interface Case {
   name: string;
@@ -148,6 +155,76 @@ async function isMinimal(c: Case, result: BlockListResult): Promise<boolean> {
   }
 }
 
+/**
+ * The path of a provider with real float16 (CUDA, WebGPU), forced on the CPU (onnxruntime's CPU
+ * runs float16 models): an attempt converts the model with its block list, encodes it and creates
+ * a session. Per attempt, over 5 block lists: planning and applying the conversion, filling the
+ * converted weights (shared) and encoding, against one session creation of that model; and the
+ * conversion plus encoding without shared weights (each attempt converting every weight again).
+ */
+/** `layers` MatMul + Relu layers of width `width` with deterministic trained-like weights: a model whose weights outweigh its graph. */
+function weightsMlp(layers: number, width: number): ModelProto {
+  const nodes = [];
+  const initializers = [];
+  let previous = 'x';
+  for (let i = 0; i < layers; i++) {
+    const data = new Float32Array(width * width);
+    for (let k = 0; k < data.length; k++) data[k] = 0.03 * Math.sin(i * 7.3 + k * 0.618);
+    initializers.push(create(TensorProtoSchema, { name: `w${i}`, dims: [BigInt(width), BigInt(width)], dataType: DataType.FLOAT, rawData: new Uint8Array(data.buffer) }));
+    nodes.push(node('MatMul', [previous, `w${i}`], [`m${i}`], {}, { name: `mm${i}` }), node('Relu', [`m${i}`], [`r${i}`], {}, { name: `relu${i}` }));
+    previous = `r${i}`;
+  }
+  return model(graph({ nodes, inputs: [valueInfo('x', DataType.FLOAT, [1, width])], outputs: [valueInfo(previous, DataType.FLOAT, [1, width])], initializers }));
+}
+
+export async function benchConvertingPath(): Promise<void> {
+  const runtime = await nodeRuntime();
+  const cases: { name: string; model: ModelProto }[] = [
+    { name: 'transformer-like, 2,000 nodes', model: models.transformerLike(2000) },
+    { name: 'MLP, 8 x 1024x1024 (32 MB)', model: weightsMlp(8, 1024) },
+  ];
+  const densenet = sharedModelPath('light_densenet121.onnx');
+  if (densenet) cases.push({ name: 'DenseNet-121 (real, 1746 nodes)', model: await loadModel(densenet) });
+  console.log('\nfloat16 provider path, forced on the CPU (an attempt converts the model and creates a session), ms per attempt, medians of 5:');
+  console.log('model                           convert  weights+encode  without shared weights  session creation  run  overhead/session creation');
+  for (const c of cases) {
+    const outputs = c.model.graph!.output.map((o) => o.name);
+    const runner = convertingRunner(c.model, { runtime, target: DataType.FLOAT16, keepIoTypes: true, convertOptions: undefined, outputNames: outputs, expose: false, emulate: false });
+    const plan = new SwitchPlan(c.model, { keepIoTypes: true, target: DataType.FLOAT16 });
+    const blockLists = [0, 1, 2, 3, 4].map((k) => plan.candidates.filter((_, i) => i % 7 === k));
+    const convert: number[] = [];
+    const encode: number[] = [];
+    const unshared: number[] = [];
+    const session: number[] = [];
+    const run: number[] = [];
+    const feeds = randomFeeds(c.model, { seed: 1 });
+    for (const blockList of blockLists) {
+      const before = { ...runner.times };
+      await runner.run(blockList, feeds, false);
+      convert.push(runner.times.convert - before.convert);
+      encode.push(runner.times.encode - before.encode);
+      let start = performance.now();
+      const converted = convertModel(c.model, { keepIoTypes: true, nodeBlockList: blockList }).model;
+      const bytes = encodeModel(converted);
+      unshared.push(performance.now() - start);
+      start = performance.now();
+      const loaded = await runtime.load!(bytes);
+      session.push(performance.now() - start);
+      start = performance.now();
+      await loaded.run(castFeeds(converted, feeds), outputs);
+      run.push(performance.now() - start);
+      await loaded.release();
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const overhead = median(convert) + median(encode);
+    console.log(
+      `${c.name.padEnd(31)} ${median(convert).toFixed(0).padStart(7)} ${median(encode).toFixed(0).padStart(15)} ${median(unshared).toFixed(0).padStart(23)} ${median(session).toFixed(0).padStart(17)} ${median(run).toFixed(0).padStart(4)}  ${(overhead / median(session)).toFixed(2).padStart(25)}`,
+    );
+  }
+  console.log('convert: convertModel (plan and apply, the whole graph each attempt); weights+encode: converted weights shared between attempts, then the model encoded;');
+  console.log('without shared weights: convertModel and encoding with every weight converted again; overhead: convert + weights+encode.');
+}
+
 export async function benchMixedPrecision(): Promise<void> {
   console.log('\nmixed precision (CPU, float16 emulated by one switched session):');
   console.log('model                           nodes  guided runs   wall s  bisect runs   wall s  kept  minimal  attempt/plain run (cpu)  switched graph/plain run (cpu)  (wall ms: attempt, graph, plain; switched nodes)');
@@ -167,6 +244,7 @@ export async function benchMixedPrecision(): Promise<void> {
   console.log('plain run: the float32 model in a default session; medians of 15 runs taken in turn, wall time (CPU time of the process in brackets).');
   console.log('The attempt costs what the switched graph costs:');
   console.log('on small models per-node overhead rules, and the switched graph has several selection and rounding nodes per node of the model.');
+  await benchConvertingPath();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchMixedPrecision();
