@@ -60,8 +60,15 @@ export class SwitchPlan {
   readonly ir: Model;
   readonly inference: TypeInference;
   readonly points: SwitchPoint[] = [];
-  /** Addresses of the nodes the search may block: low in a plain conversion, touching floats; not If/Loop/Scan, not Constants. */
+  /**
+   * Addresses of the nodes the search may block: low in a plain conversion, touching floats; not
+   * Constants. If/Loop/Scan nodes are among them (unlike the Python tool's list): an unblocked one
+   * rounds its outputs (and a Loop's carried values) to float16 even when every node of its
+   * bodies is blocked, so without them "every candidate float32" would not be float32.
+   */
   readonly candidates: string[] = [];
+  /** The candidates that are If/Loop/Scan nodes (blocking one keeps its whole bodies float32). */
+  readonly controlFlow = new Set<string>();
   readonly #options: SwitchPlanOptions;
   /**
    * Which switch drives each point: FIXED_OFF, FIXED_ON, or an index into the switch vector.
@@ -79,6 +86,8 @@ export class SwitchPlan {
   /** Switches after the base ones (groups or points): each is on when either of two base switches is. */
   #ors: (readonly [number, number])[] = [];
   #modelSlots: Int32Array = new Int32Array(0);
+  /** Node address -> the If/Loop/Scan nodes whose bodies hold it, innermost first. */
+  readonly #owners = new Map<string, readonly string[]>();
 
   constructor(model: ModelProto, options: SwitchPlanOptions) {
     this.#options = options;
@@ -86,9 +95,15 @@ export class SwitchPlan {
     this.inference = inferTypes(this.ir, { declaredOnly: options.convertOptions?.disableShapeInfer ?? false });
     const plan = this.plan([]);
     for (const graph of this.ir.graph ? graphTree(this.ir.graph) : []) {
+      const owners: string[] = [];
+      for (let owner = graph.ownerNode; owner; owner = owner.graph.ownerNode) owners.push(nodeAddress(owner));
       for (const node of graph.nodes) {
+        if (owners.length > 0) this.#owners.set(nodeAddress(node), owners);
         const p = plan.nodes.get(node)!;
-        if (p.precision === 'low' && p.touchesFloat && !isControlFlow(node) && !isConstantNode(node)) this.candidates.push(nodeAddress(node));
+        if (p.precision === 'low' && p.touchesFloat && !isConstantNode(node)) {
+          this.candidates.push(nodeAddress(node));
+          if (isControlFlow(node)) this.controlFlow.add(nodeAddress(node));
+        }
       }
       this.collectPoints(graph);
     }
@@ -116,6 +131,9 @@ export class SwitchPlan {
       if (point.kind === 'read') nodes = [nodeAddress(point.node)];
       else if (point.kind === 'value' && (point.mode === 'constant' || isFlexible(point.value))) nodes = [...(point.value.producer ? [point.value.producer] : []), ...point.value.uses.map((use) => use.node)].map(nodeAddress);
       else if (point.kind === 'value' && point.value.producer) nodes = [nodeAddress(point.value.producer)];
+      // A body's inputs and outputs are low with the If/Loop/Scan node that owns the body.
+      else if (point.kind === 'value' && point.value.graph.ownerNode && point.value.graph.inputs.some((port) => port.value === point.value)) nodes = [nodeAddress(point.value.graph.ownerNode)];
+      else if (point.kind === 'output' && point.graph.ownerNode) nodes = [nodeAddress(point.graph.ownerNode)];
       else return;
       nodes = [...new Set(nodes.filter((address) => candidates.has(address)))].sort();
       if (nodes.length === 0) return;
@@ -281,7 +299,9 @@ export class SwitchPlan {
   /** One switch per group (or per point): what `slots` index. */
   baseSwitches(blockList: readonly string[]): Uint8Array {
     if (!this.#groups) return this.plannedSwitches(blockList);
+    // A blocked If/Loop/Scan keeps its bodies float32, every node in them included.
     const blocked = new Set(blockList);
+    for (const [address, owners] of this.#owners) if (owners.some((owner) => blocked.has(owner))) blocked.add(address);
     return Uint8Array.from(this.#groups, (nodes) => (nodes.some((address) => blocked.has(address)) ? 0 : 1));
   }
 
