@@ -233,15 +233,23 @@ export async function benchMixedPrecision(): Promise<void> {
     // The attempt cost first: it warms onnxruntime and the code paths for this model, so that
     // neither strategy's wall time pays for that.
     const cost = await attemptCost(c);
-    const guided = await findNodeBlockList(c.model, c.feeds, options);
-    const bisected = await findNodeBlockList(c.model, c.feeds, { ...options, strategy: 'bisect' });
+    // Wall times on a shared machine vary from run to run: the strategies take turns, best of 2
+    // (one each for the 2,000-node model, whose searches take tens of seconds).
+    let guided = await findNodeBlockList(c.model, c.feeds, options);
+    let bisected = await findNodeBlockList(c.model, c.feeds, { ...options, strategy: 'bisect' });
+    if (c.model.graph!.node.length < 1000) {
+      const guidedAgain = await findNodeBlockList(c.model, c.feeds, options);
+      const bisectedAgain = await findNodeBlockList(c.model, c.feeds, { ...options, strategy: 'bisect' });
+      if (guidedAgain.elapsedMs < guided.elapsedMs) guided = guidedAgain;
+      if (bisectedAgain.elapsedMs < bisected.elapsedMs) bisected = bisectedAgain;
+    }
     const minimal = c.checkMinimal ? ((await isMinimal(c, guided)) ? 'yes' : 'NO') : '-';
     const nodes = String(c.model.graph!.node.length);
     console.log(
       `${c.name.padEnd(31)} ${nodes.padStart(5)} ${String(guided.runs).padStart(12)} ${(guided.elapsedMs / 1000).toFixed(2).padStart(8)} ${String(bisected.runs).padStart(12)} ${(bisected.elapsedMs / 1000).toFixed(2).padStart(8)} ${String(guided.nodeBlockList.length).padStart(5)} ${minimal.padStart(8)}  ${`${(cost.attempt / cost.plain).toFixed(1)}x (${(cost.cpu.attempt / cost.cpu.plain).toFixed(1)}x)`.padStart(22)}  ${`${(cost.graph / cost.plain).toFixed(1)}x (${(cost.cpu.graph / cost.cpu.plain).toFixed(1)}x)`.padStart(30)}  (${cost.attempt.toFixed(2)}, ${cost.graph.toFixed(2)}, ${cost.plain.toFixed(2)}; ${cost.nodes.switched} nodes, session built in ${(cost.build / 1000).toFixed(2)} s)`,
     );
   }
-  console.log('runs: every model run (float32 reference, analysis, attempts); wall s: the whole search, session building included.');
+  console.log('runs: every model run (float32 reference, analysis, attempts); wall s: the whole search, session building included (best of 2 below 1,000 nodes).');
   console.log('attempt: switch vector, feeds, one run of the switched session and validation; switched graph: that run alone, feeds made once;');
   console.log('plain run: the float32 model in a default session; medians of 15 runs taken in turn, wall time (CPU time of the process in brackets).');
   console.log('The attempt costs what the switched graph costs:');
