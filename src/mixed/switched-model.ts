@@ -16,7 +16,7 @@ import { modelFromProto } from '../ir/from-proto.js';
 import type { Graph, Port } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
-import type { Node } from '../ir/node.js';
+import { Node } from '../ir/node.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
