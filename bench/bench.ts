@@ -185,36 +185,10 @@ function benchGraphWork(count: number): void {
   for (const [name, ms] of steps) console.log(`${name.padEnd(22)} ${ms.toFixed(0).padStart(6)}  ${(ms / decode).toFixed(2).padStart(8)}`);
 }
 
-/** Mixed precision on the known-answer models: model runs and wall time, guided against bisect. */
-async function benchMixedPrecision(): Promise<void> {
-  const { findNodeBlockList } = await import('../src/mixed/node-auto.js');
-  const models = await import('../test/mixed-precision-models.js');
-  const cases = [
-    ['MLP overflow', models.overflowMlp(), models.ones(8)],
-    ['underflow chain', models.underflowChain(), models.ones(4)],
-    ['300-node chain, 2 spots', models.longChain(), models.ones(4)],
-    ['If branch', models.ifWithTroubleInside(), { ...models.ones(4), c: { type: 'bool', data: Uint8Array.of(1), dims: [] } }],
-  ] as const;
-  console.log('\nmixed precision (CPU, float16 emulated), rtol = atol = 1e-2:');
-  console.log('model                      guided runs   ms   bisect runs   ms   block list');
-  for (const [name, m, feeds] of cases) {
-    const options = { rtol: 1e-2, atol: 1e-2, keepIoTypes: true };
-    const guided = await findNodeBlockList(m, feeds, options);
-    const bisected = await findNodeBlockList(m, feeds, { ...options, strategy: 'bisect' });
-    console.log(
-      `${name.padEnd(26)} ${String(guided.attempts).padStart(11)} ${guided.elapsedMs.toFixed(0).padStart(5)} ${String(bisected.attempts).padStart(13)} ${bisected.elapsedMs.toFixed(0).padStart(5)}   ${guided.nodeBlockList.join(', ')}`,
-    );
-  }
-}
-
-/**
- * MIXED-PRECISION BENCH HOOK: bench/mixed-precision.ts (written with the mixed-precision search)
- * runs its bench when imported; where that file exists it replaces benchMixedPrecision above.
- */
+/** Mixed precision: the bench of bench/mixed-precision.ts (runs and wall time of both strategies, the cost of an attempt). */
 async function benchMixed(): Promise<void> {
-  const own = new URL('./mixed-precision.ts', import.meta.url);
-  if (existsSync(own)) await import(own.href);
-  else await benchMixedPrecision();
+  const { benchMixedPrecision } = await import('./mixed-precision.js');
+  await benchMixedPrecision();
 }
 
 function wholeNumberFromEnv(name: string, fallback: number): number {

@@ -57,6 +57,18 @@ for (const { name, build, feeds, minimal } of cases) {
   });
 }
 
+test('a tolerance that only float32 If outputs meet is reached by blocking the If node (with every body node blocked, an unblocked If still rounds its outputs)', { skip }, async () => {
+  const runtime = await cpuRuntime();
+  const m = ifWithTroubleInside();
+  // 0.123 * 1e4 * 8 * 1e-4 is no float16 value: any rounding moves y beyond rtol 1e-7.
+  const feeds: Feeds = { x: { type: 'float32', data: new Float32Array(4).fill(0.123), dims: [1, 4] }, c: { type: 'bool', data: Uint8Array.of(1), dims: [] } };
+  const result = await findNodeBlockList(m, feeds, { runtime, rtol: 1e-7, atol: 0, keepIoTypes: true });
+  assert.ok(result.nodeBlockList.includes('if'), result.nodeBlockList.join(', '));
+  const mixed = await autoConvertMixedPrecision(m, feeds, { runtime, rtol: 1e-7, atol: 0, keepIoTypes: true });
+  const reference = (await runModel(m, feeds)).y!;
+  assert.ok(allClose(reference, (await runModel(emulateLowPrecision(mixed, DataType.FLOAT16), feeds)).y!, 1e-7, 0));
+});
+
 test('onnxruntime CPU hides the overflow that the emulation shows', { skip }, async () => {
   const m = overflowMlp();
   const feeds = ones(8);

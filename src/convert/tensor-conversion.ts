@@ -159,6 +159,14 @@ interface ConversionOrigin {
 }
 /** Converted tensor -> the float32 tensor it was converted from. */
 const origins = new WeakMap<TensorProto, ConversionOrigin>();
+/**
+ * The float32 tensor a tensor made by convertFloatTensor was converted from, with the target and
+ * clipping bounds (undefined for other tensors): lets repeated conversions of one model (mixed
+ * precision attempts on a float16 provider) reuse converted data.
+ */
+export function conversionOrigin(converted: TensorProto): Readonly<ConversionOrigin> | undefined {
+  return origins.get(converted);
+}
 /** Source tensor -> (target, bounds) -> its values after the round trip through the target type. */
 const roundTrips = new WeakMap<TensorProto, Map<string, Uint8Array<ArrayBuffer>>>();
 

@@ -2,7 +2,8 @@
  * How an attempt (a node block list) is run. On a CPU, one switched model (switched-model.ts)
  * serves every attempt and every analysis run: the model is built and loaded once, and an attempt
  * is one run with the block list's switch vector. With `emulate: false` (a provider with real
- * float16), each attempt converts the model and runs the converted model itself.
+ * float16), each attempt converts the model and runs the converted model itself, with the
+ * converted weights of earlier attempts.
  */
 import { DataType } from '../dtype.js';
 import { convertModel } from '../convert/convert-model.js';
@@ -11,6 +12,7 @@ import type { ModelProto } from '../proto/onnx.js';
 import { convertFloat32ToFloat16 } from '../numeric/float16.js';
 import type { Feeds, Runtime, RuntimeSession, TensorLike } from '../runtime/runtime.js';
 import type { ConvertOptions } from '../convert/options.js';
+import { ConvertedWeights } from './converted-weights.js';
 import { emulateLowPrecision } from './emulate.js';
 import type { SwitchPlan } from './switch-plan.js';
 import { buildSwitchedModel, SWITCHED_MODEL_MIN_OPSET } from './switched-model.js';
@@ -80,14 +82,44 @@ export async function switchedRunner(model: ModelProto, plan: SwitchPlan, option
   return { run, release: () => session.release() };
 }
 
-/** Converts the model for each attempt and runs it (emulated when `emulate`, else as converted, feeds cast to its input types). */
-export function convertingRunner(model: ModelProto, options: RunnerOptions & { emulate: boolean }): AttemptRunner {
+/** Where the time of one attempt of a converting runner goes, ms (summed over its attempts). */
+export interface ConvertingTimes {
+  /** Planning and applying the conversion (convertModel). */
+  convert: number;
+  /** Giving the converted tensors their data (converting the weights no earlier attempt converted) and encoding the model. */
+  encode: number;
+  /** Creating the runtime's session and running it. */
+  run: number;
+  attempts: number;
+}
+
+/**
+ * Converts the model for each attempt and runs it (emulated when `emulate`, else as converted,
+ * feeds cast to its input types). Converted weights are shared between attempts (ConvertedWeights):
+ * an attempt re-plans the graph and encodes the model, and the runtime creates a session for it.
+ */
+export function convertingRunner(model: ModelProto, options: RunnerOptions & { emulate: boolean }): AttemptRunner & { readonly weights: ConvertedWeights; readonly times: ConvertingTimes } {
+  const weights = new ConvertedWeights();
+  const times: ConvertingTimes = { convert: 0, encode: 0, run: 0, attempts: 0 };
   return {
+    weights,
+    times,
     async run(blocked: readonly string[], feeds: Feeds) {
+      const started = performance.now();
       const converted = convertModel(model, { ...options.convertOptions, keepIoTypes: options.keepIoTypes, nodeBlockList: blocked }, options.target).model;
-      const runnable = options.emulate ? emulateLowPrecision(converted, options.target) : converted;
-      const inputs = options.emulate ? feeds : castFeeds(converted, feeds);
-      const outputs = await options.runtime.run(encodeModel(runnable), inputs, options.outputNames);
+      const planned = performance.now();
+      let bytes: Uint8Array;
+      if (options.emulate) bytes = encodeModel(emulateLowPrecision(converted, options.target));
+      else {
+        weights.fill(converted);
+        bytes = encodeModel(converted);
+      }
+      const encoded = performance.now();
+      const outputs = await options.runtime.run(bytes, options.emulate ? feeds : castFeeds(converted, feeds), options.outputNames);
+      times.convert += planned - started;
+      times.encode += encoded - planned;
+      times.run += performance.now() - encoded;
+      times.attempts++;
       return { outputs: options.outputNames.map((name) => outputs[name]!) };
     },
     release: async () => undefined,

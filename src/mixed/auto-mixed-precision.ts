@@ -11,8 +11,10 @@
  * Order of work:
  * 1. the float32 model on every feed set (the reference);
  * 2. everything float16: done if it validates;
- * 3. every candidate float32, the I/O as the conversion leaves it: if that fails, no block list
- *    can pass, and the search stops at once with the reason;
+ * 3. every candidate float32 (If/Loop/Scan nodes included), the I/O as the conversion leaves
+ *    it: if that fails, no block list can pass, and the search stops at once with the reason;
+ *    where the model has If/Loop/Scan nodes, one more run says whether the other nodes suffice
+ *    (then the search leaves the control-flow nodes unblocked);
  * 4. the search: "guided" (default: rank the candidates from the intermediates of runs 2 and 3,
  *    then guided-search.ts) or "bisect" (onnxconverter-common's search, decision for decision).
  * Attempts are memoized by block list; an attempt whose model fails to load or run counts as failed.
@@ -233,13 +235,20 @@ class Search {
     if (lowered.passed) return { seeds: [], blockList: [] };
     const kept = await this.attempt(runner, candidates, 'float32', runner === analysis);
     if (!kept.passed) throw new ValidationError(this.unreachable(kept));
+    // A blocked If/Loop/Scan keeps its whole bodies float32: such nodes are searched only where
+    // blocking every other node does not suffice (one more run, for models that have them).
+    let searched = candidates;
+    if (plan.controlFlow.size > 0) {
+      const bodies = candidates.filter((address) => !plan.controlFlow.has(address));
+      if ((await this.attempt(runner, bodies, 'float32', false)).passed) searched = bodies;
+    }
     if (this.strategy === 'bisect') {
-      const blockList = await bisect(candidates, async (blocked, segments, current) => (await this.attempt(runner, blocked, 'bisect', false, { segments, current })).passed);
+      const blockList = await bisect(searched, async (blocked, segments, current) => (await this.attempt(runner, blocked, 'bisect', false, { segments, current })).passed);
       return { seeds: [], blockList };
     }
     const reference = kept.exposed ?? (analysis ? await this.analysisRun(analysis, candidates) : undefined);
     const low = lowered.exposed ?? (analysis ? await this.analysisRun(analysis, []) : undefined);
-    const ranking = reference && low ? rankCandidates(plan.ir, candidates, reference, low, this.target) : candidates.map((address) => ({ address, outOfRange: false, jump: 0 }));
+    const ranking = reference && low ? rankCandidates(plan.ir, searched, reference, low, this.target) : searched.map((address) => ({ address, outOfRange: false, jump: 0 }));
     // The intermediates have served: the memo need not hold them for the rest of the search.
     delete lowered.exposed;
     delete kept.exposed;

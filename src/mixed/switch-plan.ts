@@ -47,6 +47,8 @@ export interface SwitchPointInfo {
 export const FIXED_OFF = -1;
 /** Slot of a point that always rounds. */
 export const FIXED_ON = -2;
+/** Model slot of a read point that its value's selection already makes (see SwitchPlan.modelSlots). */
+export const ABSORBED = -3;
 
 export interface SwitchPlanOptions {
   convertOptions?: Omit<ConvertOptions, 'nodeBlockList' | 'keepIoTypes'> | undefined;
@@ -58,8 +60,15 @@ export class SwitchPlan {
   readonly ir: Model;
   readonly inference: TypeInference;
   readonly points: SwitchPoint[] = [];
-  /** Addresses of the nodes the search may block: low in a plain conversion, touching floats; not If/Loop/Scan, not Constants. */
+  /**
+   * Addresses of the nodes the search may block: low in a plain conversion, touching floats; not
+   * Constants. If/Loop/Scan nodes are among them (unlike the Python tool's list): an unblocked one
+   * rounds its outputs (and a Loop's carried values) to float16 even when every node of its
+   * bodies is blocked, so without them "every candidate float32" would not be float32.
+   */
   readonly candidates: string[] = [];
+  /** The candidates that are If/Loop/Scan nodes (blocking one keeps its whole bodies float32). */
+  readonly controlFlow = new Set<string>();
   readonly #options: SwitchPlanOptions;
   /**
    * Which switch drives each point: FIXED_OFF, FIXED_ON, or an index into the switch vector.
@@ -74,6 +83,11 @@ export class SwitchPlan {
   #slots: Int32Array;
   /** Per switch: the nodes any of which, blocked, turns it off (undefined: switches come from plans). */
   #groups: (readonly string[])[] | undefined;
+  /** Switches after the base ones (groups or points): each is on when either of two base switches is. */
+  #ors: (readonly [number, number])[] = [];
+  #modelSlots: Int32Array = new Int32Array(0);
+  /** Node address -> the If/Loop/Scan nodes whose bodies hold it, innermost first. */
+  readonly #owners = new Map<string, readonly string[]>();
 
   constructor(model: ModelProto, options: SwitchPlanOptions) {
     this.#options = options;
@@ -81,15 +95,22 @@ export class SwitchPlan {
     this.inference = inferTypes(this.ir, { declaredOnly: options.convertOptions?.disableShapeInfer ?? false });
     const plan = this.plan([]);
     for (const graph of this.ir.graph ? graphTree(this.ir.graph) : []) {
+      const owners: string[] = [];
+      for (let owner = graph.ownerNode; owner; owner = owner.graph.ownerNode) owners.push(nodeAddress(owner));
       for (const node of graph.nodes) {
+        if (owners.length > 0) this.#owners.set(nodeAddress(node), owners);
         const p = plan.nodes.get(node)!;
-        if (p.precision === 'low' && p.touchesFloat && !isControlFlow(node) && !isConstantNode(node)) this.candidates.push(nodeAddress(node));
+        if (p.precision === 'low' && p.touchesFloat && !isConstantNode(node)) {
+          this.candidates.push(nodeAddress(node));
+          if (isControlFlow(node)) this.controlFlow.add(nodeAddress(node));
+        }
       }
       this.collectPoints(graph);
     }
     this.#slots = Int32Array.from(this.points, (_, k) => k);
     this.#groups = undefined;
     this.deriveRules(plan, this.switchesOf(plan), this.switchesOf(this.plan(this.candidates)));
+    this.fuseReads();
   }
 
   /** Sets the slots and groups from the two plans' switches, when every point fits a rule. */
@@ -110,6 +131,9 @@ export class SwitchPlan {
       if (point.kind === 'read') nodes = [nodeAddress(point.node)];
       else if (point.kind === 'value' && (point.mode === 'constant' || isFlexible(point.value))) nodes = [...(point.value.producer ? [point.value.producer] : []), ...point.value.uses.map((use) => use.node)].map(nodeAddress);
       else if (point.kind === 'value' && point.value.producer) nodes = [nodeAddress(point.value.producer)];
+      // A body's inputs and outputs are low with the If/Loop/Scan node that owns the body.
+      else if (point.kind === 'value' && point.value.graph.ownerNode && point.value.graph.inputs.some((port) => port.value === point.value)) nodes = [nodeAddress(point.value.graph.ownerNode)];
+      else if (point.kind === 'output' && point.graph.ownerNode) nodes = [nodeAddress(point.graph.ownerNode)];
       else return;
       nodes = [...new Set(nodes.filter((address) => candidates.has(address)))].sort();
       if (nodes.length === 0) return;
@@ -126,18 +150,83 @@ export class SwitchPlan {
     this.#groups = groups;
   }
 
+  /**
+   * The slots the switched model is built from: as `slots`, but a read point whose rounding its
+   * value's own selection can make costs no node of its own. Where(r, R, Where(v, R, e)) is
+   * Where(r or v, R, e): for a value with one reader (most values), the value's selection takes
+   * the switch "r or v" and the read point is ABSORBED; for a value that always rounds, the read
+   * selects between two equal values and is ABSORBED too. Only a value's single reader sees the
+   * difference (graph outputs and other readers keep the rule), and runs with every switch on or
+   * every switch off (the analysis runs that expose values) see none.
+   */
+  fuseReads(): void {
+    const base = this.#slots;
+    const model = Int32Array.from(base);
+    this.#ors = [];
+    const orIndex = new Map<string, number>();
+    const baseCount = this.#groups ? this.#groups.length : this.points.length;
+    const valuePoints = new Map<Value, number>();
+    const roundingReads = new Map<Node, Map<number, number[]>>();
+    this.points.forEach((point, k) => {
+      if (point.kind === 'value') valuePoints.set(point.value, k);
+      else if (point.kind === 'read' && base[k] !== FIXED_OFF) {
+        const byInput = roundingReads.get(point.node) ?? new Map<number, number[]>();
+        byInput.set(point.input, [...(byInput.get(point.input) ?? []), k]);
+        roundingReads.set(point.node, byInput);
+      }
+    });
+    const ported = new Set<Value>();
+    for (const graph of this.ir.graph ? graphTree(this.ir.graph) : []) for (const port of graph.outputs) ported.add(port.value);
+    for (const [node, byInput] of roundingReads) {
+      for (const [input, reads] of byInput) {
+        // Two rounding reads on one input stack in order: left as they are.
+        if (reads.length !== 1) continue;
+        const k = reads[0]!;
+        const read = this.points[k] as Extract<SwitchPoint, { kind: 'read' }>;
+        const value = node.inputs[input]!;
+        const v = valuePoints.get(value);
+        if (v === undefined || (this.points[v] as Extract<SwitchPoint, { kind: 'value' }>).mode !== read.mode) continue;
+        if (base[v] === FIXED_OFF) continue;
+        if (base[v] === FIXED_ON) {
+          model[k] = ABSORBED;
+          continue;
+        }
+        if (value.uses.length !== 1 || ported.has(value)) continue;
+        model[k] = ABSORBED;
+        if (base[k] === FIXED_ON) model[v] = FIXED_ON;
+        else if (base[k] !== base[v]) {
+          const pair = [Math.min(base[v]!, base[k]!), Math.max(base[v]!, base[k]!)] as const;
+          let index = orIndex.get(`${pair[0]},${pair[1]}`);
+          if (index === undefined) {
+            index = baseCount + this.#ors.length;
+            this.#ors.push(pair);
+            orIndex.set(`${pair[0]},${pair[1]}`, index);
+          }
+          model[v] = index;
+        }
+      }
+    }
+    this.#modelSlots = model;
+  }
+
   /** Whether switches come from the rules (true) or from planning every block list (false). */
   get usesRules(): boolean {
     return this.#groups !== undefined;
   }
 
-  /** Per point: FIXED_OFF, FIXED_ON or its switch's index. */
+  /** Per point: FIXED_OFF, FIXED_ON or its switch's index (the rule the plan's decisions follow). */
   get slots(): Int32Array {
     return this.#slots;
   }
 
+  /** Per point, what the switched model does: FIXED_OFF, FIXED_ON, ABSORBED or the index of its switch in `switches()`. */
+  get modelSlots(): Int32Array {
+    return this.#modelSlots;
+  }
+
+  /** Length of the switch vector: one switch per group (or per point), then the fused "either" switches. */
   get switchCount(): number {
-    return this.#groups ? this.#groups.length : this.points.length;
+    return (this.#groups ? this.#groups.length : this.points.length) + this.#ors.length;
   }
 
   /**
@@ -146,7 +235,7 @@ export class SwitchPlan {
    */
   confirmRules(blockList: readonly string[]): boolean {
     if (!this.#groups) return true;
-    const vector = this.switches(blockList);
+    const vector = this.baseSwitches(blockList);
     const planned = this.plannedSwitches(blockList);
     const agree = planned.every((bit, k) => {
       const slot = this.#slots[k]!;
@@ -155,6 +244,7 @@ export class SwitchPlan {
     if (agree) return true;
     this.#slots = Int32Array.from(this.points, (_, k) => k);
     this.#groups = undefined;
+    this.fuseReads();
     return false;
   }
 
@@ -198,8 +288,20 @@ export class SwitchPlan {
 
   /** The switch vector (1: round) that makes the switched model compute the conversion with `blockList`. */
   switches(blockList: readonly string[]): Uint8Array {
+    const base = this.baseSwitches(blockList);
+    if (this.#ors.length === 0) return base;
+    const out = new Uint8Array(base.length + this.#ors.length);
+    out.set(base);
+    this.#ors.forEach(([a, b], j) => (out[base.length + j] = base[a]! | base[b]!));
+    return out;
+  }
+
+  /** One switch per group (or per point): what `slots` index. */
+  baseSwitches(blockList: readonly string[]): Uint8Array {
     if (!this.#groups) return this.plannedSwitches(blockList);
+    // A blocked If/Loop/Scan keeps its bodies float32, every node in them included.
     const blocked = new Set(blockList);
+    for (const [address, owners] of this.#owners) if (owners.some((owner) => blocked.has(owner))) blocked.add(address);
     return Uint8Array.from(this.#groups, (nodes) => (nodes.some((address) => blocked.has(address)) ? 0 : 1));
   }
 
@@ -228,9 +330,9 @@ export class SwitchPlan {
   }
 
   /** What each switch stands for: the nodes any of which, blocked, turns it off; or, per point, the point. */
-  describeSwitches(): { nodes?: readonly string[]; point?: SwitchPointInfo }[] {
-    if (this.#groups) return this.#groups.map((nodes) => ({ nodes }));
-    return this.describe().map((point) => ({ point }));
+  describeSwitches(): { nodes?: readonly string[]; point?: SwitchPointInfo; either?: readonly [number, number] }[] {
+    const base = this.#groups ? this.#groups.map((nodes) => ({ nodes })) : this.describe().map((point) => ({ point }));
+    return [...base, ...this.#ors.map((either) => ({ either }))];
   }
 
   /** The points as plain data (for reports, tests and runtimes that want to know what a switch does). */

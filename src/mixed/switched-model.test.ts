@@ -15,7 +15,7 @@ import type { Feeds, Runtime, TensorLike } from '../runtime/runtime.js';
 import { ifWithTroubleInside, longChain, loopWithTroubleInside, ones, overflowMlp, underflowChain, weightsBeyondClip } from '../../test/mixed-precision-models.js';
 import { cpuRuntime, RUNTIME_SKIP } from '../../test/runtime-helpers.js';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
-import { SILERO_MODELS } from '../../test/testdata.js';
+import { SHARED_MODELS_SKIP, sharedModel, SILERO_MODELS } from '../../test/testdata.js';
 import { emulateLowPrecision } from './emulate.js';
 import { randomFeeds } from './random-feeds.js';
 import { SwitchPlan } from './switch-plan.js';
@@ -114,6 +114,21 @@ test('switched model equals the emulation on Silero VAD (LSTM inside nested If s
     const optimized = await assertEquivalent(m, feeds, true, 2, 2 ** -10);
     t.diagnostic(`${path}: worst relative difference ${plain} unoptimized, ${optimized} optimized`);
   }
+});
+
+test('an LSTM and a 1-D convolution run twice, on the exact and on the converted initializers, instead of reading selected weights; the same values (Keras Conv1D + LSTM)', { skip: RUNTIME_SKIP || SHARED_MODELS_SKIP }, async () => {
+  const m = decodeModel(readFileSync(sharedModel('occ_keras_lstm.onnx')), 'occ_keras_lstm.onnx');
+  const plan = new SwitchPlan(m, { keepIoTypes: false, target: DataType.FLOAT16 });
+  const switched = buildSwitchedModel(m, plan, { target: DataType.FLOAT16 }).model;
+  const initializers = new Set(switched.graph!.initializer.map((t) => t.name));
+  const count = (proto: ModelProto, op: string) => proto.graph!.node.filter((n) => n.opType === op).length;
+  assert.equal(count(switched, 'LSTM'), 2 * count(m, 'LSTM'));
+  for (const node of switched.graph!.node.filter((n) => n.opType === 'LSTM' || n.opType === 'Conv')) {
+    if (node.opType === 'LSTM') assert.ok(node.input.slice(1, 4).every((name) => initializers.has(name)), `${node.name} reads its weights as initializers`);
+  }
+  const conv1d = m.graph!.node.filter((n) => n.opType === 'Conv' && m.graph!.initializer.find((t) => t.name === n.input[1])?.dims.length === 3).length;
+  assert.ok(conv1d > 0 && count(switched, 'Conv') === count(m, 'Conv') + conv1d, 'each 1-D convolution runs twice');
+  await assertEquivalent(m, randomFeeds(m, { seed: 5 }), false, 4, 0);
 });
 
 test('Loop and Scan body values are exposed, stacked over iterations (with a scan_output_axes entry for each new Scan output)', { skip: RUNTIME_SKIP }, async () => {

@@ -16,30 +16,30 @@ import { modelFromProto } from '../ir/from-proto.js';
 import type { Graph, Port } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
-import type { Node } from '../ir/node.js';
+import { Node } from '../ir/node.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
 import { StringStringEntryProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto } from '../proto/onnx.js';
 import { findAttribute } from '../schema/attributes.js';
 import { castToAttribute, createNode } from '../ir/edit.js';
-import { opsetVersion } from '../ir/domain.js';
+import { isDefaultDomain, opsetVersion } from '../ir/domain.js';
 import { resolveConvertOptions, type ConvertOptions } from '../convert/options.js';
 import { constantNodeTensor } from '../convert/constant-data.js';
 import { constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';
 import { exposeValues } from './expose.js';
-import { FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
+import { ABSORBED, FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
 
 /**
  * The metadata key under which a switched model says what its switches do: JSON of
- * `{ input, switches: [{ nodes } | { point }] }` (for runtimes and tests that want to know).
+ * `{ input, switches: [{ nodes } | { point } | { either: [i, j] }] }` (for runtimes and tests that want to know).
  */
 export const SWITCHES_METADATA = 'onnx-float16.switches';
 
 export interface SwitchedModel {
   model: ModelProto;
-  /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.slots). */
+  /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.modelSlots). */
   switchInput: string;
   /** Exposed output name -> value key (`graph path|name`); empty unless asked for. */
   exposed: Map<string, string>;
@@ -147,9 +147,16 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   };
   /** Selected (or always rounded) value -> the exact value it stands for. */
   const exactOf = new Map<Value, Value>();
+  /** Where outputs -> their switch and branches. */
+  const selections = new Map<Value, { cond: Value; rounded: Value; exact: Value }>();
   const select = (graph: Graph, k: number, rounded: Value, exact: Value, name: string) => {
     // A point that always rounds takes the rounded value as it is.
-    const selected = slots[k] === FIXED_ON ? rounded : add(graph, 'Where', [switchAt(slots[k]!), rounded, exact], name);
+    let selected = rounded;
+    if (slots[k] !== FIXED_ON) {
+      const cond = switchAt(slots[k]!);
+      selected = add(graph, 'Where', [cond, rounded, exact], name);
+      selections.set(selected, { cond, rounded, exact });
+    }
     if (!exactOf.has(selected)) exactOf.set(selected, exact);
     return selected;
   };
@@ -159,9 +166,9 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     return exact && exact !== value ? exactBehind(exact) : value;
   };
 
-  const slots = plan.slots;
+  const slots = plan.modelSlots;
   points.forEach((point, k) => {
-    if (slots[k] === FIXED_OFF) return;
+    if (slots[k] === FIXED_OFF || slots[k] === ABSORBED) return;
     if (point.kind === 'value') {
       const value = point.value!;
       const graph = value.graph;
@@ -197,6 +204,7 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
       }
     }
   });
+  twinPackedWeightNodes(main, selections, names, add);
   // value_info may describe renamed values: drop it (optional).
   for (const graph of graphTree(main)) graph.valueInfo.length = 0;
 
@@ -210,6 +218,80 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   const exposesLoopBodies = [...exposed.values()].some((key) => loopPaths.some((path) => key.startsWith(`${path}|`) || key.startsWith(`${path}/`)));
   return { model: withFields(proto, { metadataProps: metadata }), switchInput, exposed, exposesLoopBodies };
 
+}
+
+/** Recurrent ops: onnxruntime prepares their weights once where they are initializers, and on every run where a selection feeds them. */
+const RECURRENT_OPS = new Set(['LSTM', 'GRU', 'RNN']);
+
+/**
+ * Whether a node is worth running twice rather than reading selected weights. Measured on
+ * onnxruntime-node 1.30 (CPU), a run of the switched model: a Keras Conv1D + LSTM model 29x a plain
+ * run with its weights selected, 1.7x with LSTMs and 1-D convolutions twinned; Silero VAD 5.7x ->
+ * 2.0x. A 2-D convolution reads selected weights at no such cost, and running it twice costs its
+ * compute again (YuNet 4.9x -> 6.0x): it is not twinned.
+ */
+function twinnable(node: Node, weight: Value | undefined): boolean {
+  if (!isDefaultDomain(node.domain)) return false;
+  if (RECURRENT_OPS.has(node.opType)) return true;
+  return node.opType === 'Conv' && weight?.initializer?.dims.length === 3;
+}
+
+/**
+ * A recurrent node or 1-D convolution whose weights are selected between their converted and
+ * exact initializers (one switch for all) runs as two nodes, one on each set of initializers, and
+ * its outputs are selected instead: onnxruntime then prepares both sets once, not the selected
+ * weights on every run. Same values.
+ */
+function twinPackedWeightNodes(
+  main: Graph,
+  selections: ReadonlyMap<Value, { cond: Value; rounded: Value; exact: Value }>,
+  names: NameAllocator,
+  add: (graph: Graph, opType: string, inputs: Value[], outputName: string) => Value,
+): void {
+  const isWeightSelection = (value: Value | undefined) => {
+    const selection = value && selections.get(value);
+    return selection && selection.rounded.initializer && selection.exact.initializer ? selection : undefined;
+  };
+  for (const graph of graphTree(main)) {
+    for (const node of [...graph.nodes]) {
+      const weights = node.inputs.map(isWeightSelection);
+      if (!twinnable(node, weights[1]?.exact)) continue;
+      const conds = new Set(weights.flatMap((w) => (w ? [w.cond] : [])));
+      if (conds.size !== 1) continue;
+      const [cond] = conds;
+      const low = new Node(withFields(node.proto, { name: names.allocate(`${node.name || node.opType}_low`) }), graph);
+      const unused: Value[] = [];
+      node.inputs.forEach((value, i) => {
+        const weight = weights[i];
+        low.setInput(i, weight ? weight.rounded : value);
+        if (weight) {
+          node.setInput(i, weight.exact);
+          unused.push(value!);
+        }
+      });
+      graph.nodes.push(low);
+      node.outputs.forEach((output, j) => {
+        if (!output) return;
+        const lowOutput = graph.define(names.allocate(`${output.name}_low`));
+        low.setOutput(j, lowOutput);
+        const uses = [...output.uses];
+        const ports = [...graphTree(main)].flatMap((g) => g.outputs.filter((port) => port.value === output));
+        const name = output.name;
+        graph.rename(output, names.allocate(`${name}_exact`));
+        const selected = add(graph, 'Where', [cond!, lowOutput, output], names.allocate(`${name}_twin`));
+        graph.rename(selected, name);
+        for (const use of uses) use.node.setInput(use.index, selected);
+        for (const port of ports) port.value = selected;
+      });
+      // The weight selections nobody reads any more.
+      for (const value of unused) {
+        if (value.uses.length > 0 || [...graphTree(main)].some((g) => g.outputs.some((port) => port.value === value))) continue;
+        const producer = value.producer!;
+        producer.graph.nodes.splice(producer.graph.nodes.indexOf(producer), 1);
+        producer.inputs.forEach((_, i) => producer.setInput(i, undefined));
+      }
+    }
+  }
 }
 
 function boolVectorType(length: number) {
