@@ -68,9 +68,9 @@ function buildNodes(graph: Graph, protos: readonly NodeProto[]): void {
 function buildSubgraphs(node: Node, attr: AttributeProto, index: number): void {
   const base = `${node.graph.path ? `${node.graph.path}/` : ''}${node.name || `#${index}`}/${attr.name}`;
   if (attr.g) {
-    node.subgraphs.set(attr.name, graphFromProto(attr.g, 'subgraph', node.graph, node, base));
+    node.setSubgraphs(attr.name, graphFromProto(attr.g, 'subgraph', node.graph, node, base));
   } else if (attr.graphs.length > 0) {
-    node.subgraphs.set(
+    node.setSubgraphs(
       attr.name,
       attr.graphs.map((g, i) => graphFromProto(g, 'subgraph', node.graph, node, `${base}[${i}]`)),
     );

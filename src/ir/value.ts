@@ -14,11 +14,13 @@ export interface Use {
   readonly index: number;
 }
 
+/** Shared by every value nothing reads yet, so that none allocates an empty list. */
+const NO_USES: readonly Use[] = Object.freeze([]);
+
 export class Value {
   /** The node whose output this is; undefined for graph inputs, initializers and unresolved names. */
   producer: Node | undefined = undefined;
-  /** Every node input that reads this value, subgraph nodes included. */
-  readonly uses: Use[] = [];
+  #uses: Use[] | undefined = undefined;
   /** The initializer that holds this value's data, when it is one. */
   initializer: TensorProto | undefined = undefined;
   /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
@@ -35,6 +37,24 @@ export class Value {
     /** The graph whose scope defines this value. */
     readonly graph: Graph,
   ) {}
+
+  /** Every node input that reads this value, subgraph nodes included (`Node.setInput` keeps it exact). */
+  get uses(): readonly Use[] {
+    return this.#uses ?? NO_USES;
+  }
+
+  /** Records that `node.inputs[index]` reads this value; for Node.setInput. */
+  addUse(node: Node, index: number): void {
+    (this.#uses ??= []).push({ node, index });
+  }
+
+  /** Forgets that `node.inputs[index]` reads this value; for Node.setInput. */
+  removeUse(node: Node, index: number): void {
+    const uses = this.#uses;
+    if (!uses) return;
+    const at = uses.findIndex((use) => use.node === node && use.index === index);
+    if (at >= 0) uses.splice(at, 1);
+  }
 
   /** True when no graph input, initializer or node defines the name (an invalid reference kept as found). */
   get isUnresolved(): boolean {
