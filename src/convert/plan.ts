@@ -82,6 +82,24 @@ export interface ConversionPlan {
   readonly castsAvailable: boolean;
 }
 
+/** A type parameter of a node's schema while planning the node. */
+interface TypeParameter {
+  readonly param: string;
+  readonly inputs: number[];
+  readonly outputs: number[];
+  bound: ValueType | undefined;
+  pinned: boolean;
+  forced: boolean;
+  moves: boolean;
+}
+
+function parameterEntry(params: TypeParameter[], param: string): TypeParameter {
+  for (const entry of params) if (entry.param === param) return entry;
+  const entry: TypeParameter = { param, inputs: [], outputs: [], bound: undefined, pinned: false, forced: false, moves: false };
+  params.push(entry);
+  return entry;
+}
+
 /** No slots (shared, so that planning a node allocates no empty lists). */
 const NONE: readonly number[] = [];
 const FUNCTION_BODY: KeepReason = { kind: 'function' };
@@ -211,7 +229,7 @@ class Planner {
     if (owner && this.nodes.get(owner)?.precision === 'keep') return { kind: 'inside', owner: owner.describe() };
     const forced = this.forced.get(node);
     if (forced) return forced;
-    if (this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
+    if (this.#functionKeys.size > 0 && this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
     const blockList = this.options.opBlockList;
     const standardDomain = isDefaultDomain(node.domain) || node.domain === 'ai.onnx.ml';
     if ((standardDomain && blockList.has(node.opType)) || blockList.has(`${node.domain}::${node.opType}`)) {
@@ -227,10 +245,18 @@ class Planner {
   planNode(node: Node): NodePlan {
     const reason = this.keepReason(node);
     if (reason) return this.keptAsIs(node, reason);
-    const slots = [...node.inputs, ...node.outputs].filter((v): v is Value => v !== undefined);
-    const unknown = slots.find((v) => !this.typeOf(v));
-    const touchesFloat = slots.some((v) => isFloat32Bearing(this.typeOf(v)));
-    if (!touchesFloat && !unknown) return this.lowPlan(node, node.inputs.map(() => undefined), [], node.outputs.map((v) => this.typeOf(v)), false);
+    // The first value of unknown type (inputs, then outputs), and whether any is float32.
+    let unknown: Value | undefined;
+    let touchesFloat = false;
+    for (const slots of [node.inputs, node.outputs]) {
+      for (const value of slots) {
+        if (!value) continue;
+        const type = this.typeOf(value);
+        if (!type) unknown ??= value;
+        else if (!touchesFloat && isFloat32Bearing(type)) touchesFloat = true;
+      }
+    }
+    if (!touchesFloat && !unknown) return this.lowPlan(node, new Array<SlotWish>(node.inputs.length).fill(undefined), [], node.outputs.map((v) => this.typeOf(v)), false);
     const opsets = this.opsetsOf(node.graph);
     const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
     if (!lookup.schema) return this.keptAsIs(node, { kind: 'noSchema', detail: lookup.reason });
@@ -254,6 +280,7 @@ class Planner {
   }
 
   planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
+    // Plain loops and a list of parameters: this runs once per node, so no closures or Maps here.
     const facts = opFacts(node.domain, node.opType);
     const fixedOutputs = facts.fixedOutputs ?? NONE;
     const fixedByAttribute = facts.fixedOutputWhenSet !== undefined && !!intAttribute(node.proto, facts.fixedOutputWhenSet);
@@ -264,58 +291,58 @@ class Planner {
     const pinned = facts.alwaysFloatInputs ?? NONE;
     const forced = pinned.length > 0 ? forcedInputs(this.options.forceFp16Inputs, node.domain, node.opType) : NONE;
 
-    // Type parameters: which slots use them, what they were bound to, whether they move.
-    const params = new Map<string, { inputs: number[]; outputs: number[]; bound?: ValueType; pinned: boolean; forced: boolean }>();
-    const paramOf = (formalType: string) => {
-      let entry = params.get(formalType);
-      if (!entry) params.set(formalType, (entry = { inputs: [], outputs: [], pinned: false, forced: false }));
-      return entry;
-    };
-    node.inputs.forEach((value, i) => {
+    // Type parameters, in the order slots first use them: which slots use them, what they were bound to, whether they move.
+    const params: TypeParameter[] = [];
+    const nodeInputs = node.inputs;
+    const nodeOutputs = node.outputs;
+    for (let i = 0; i < nodeInputs.length; i++) {
+      const value = nodeInputs[i];
       const formal = formalAt(schema.inputs, i);
-      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
-      const entry = paramOf(formal.type);
+      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) continue;
+      const entry = parameterEntry(params, formal.type);
       entry.inputs.push(i);
       entry.bound ??= this.typeOf(value);
       if (pinned.includes(i)) {
         if (forced.includes(i)) entry.forced = true;
         else entry.pinned = true;
       }
-    });
-    node.outputs.forEach((value, i) => {
-      const formal = formalAt(schema.outputs, i);
-      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
-      if (fixedOutputs.includes(i) || (fixedByAttribute && i === 0) || dtypeAttribute || flexible) return;
-      const entry = paramOf(formal.type);
-      entry.outputs.push(i);
-      entry.bound ??= this.typeOf(value);
-    });
-    const moves = (param: string) => {
-      const entry = params.get(param)!;
-      if ((entry.pinned && !entry.forced) || !isFloat32Bearing(entry.bound)) return false;
-      return schema.typeConstraints.get(param)!.has(formatValueType(retype(entry.bound!, this.target)));
-    };
+    }
+    if (!(dtypeAttribute || flexible)) {
+      for (let i = 0; i < nodeOutputs.length; i++) {
+        const value = nodeOutputs[i];
+        const formal = formalAt(schema.outputs, i);
+        if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) continue;
+        if (fixedOutputs.includes(i) || (fixedByAttribute && i === 0)) continue;
+        const entry = parameterEntry(params, formal.type);
+        entry.outputs.push(i);
+        entry.bound ??= this.typeOf(value);
+      }
+    }
 
-    const inputs: SlotWish[] = node.inputs.map(() => undefined);
+    const inputs: SlotWish[] = new Array<SlotWish>(nodeInputs.length).fill(undefined);
     const freeGroups: number[][] = [];
     let changes = false;
-    for (const [param, entry] of params) {
-      if (!moves(param)) continue;
+    for (const entry of params) {
+      entry.moves = (!entry.pinned || entry.forced) && isFloat32Bearing(entry.bound) && schema.typeConstraints.get(entry.param)!.has(formatValueType(retype(entry.bound!, this.target)));
+      if (!entry.moves) continue;
       changes = true;
       if (entry.outputs.length === 0 && !facts.tiedParameters && !entry.forced) {
         for (const i of entry.inputs) inputs[i] = FREE;
         if (entry.inputs.length > 1) freeGroups.push(entry.inputs);
       } else {
-        for (const i of entry.inputs) inputs[i] = retype(this.typeOf(node.inputs[i])!, this.target);
+        for (const i of entry.inputs) inputs[i] = retype(this.typeOf(nodeInputs[i])!, this.target);
       }
     }
-    const outputs = node.outputs.map((value, i) => {
+    const outputs: (ValueType | undefined)[] = new Array(nodeOutputs.length);
+    for (let i = 0; i < nodeOutputs.length; i++) {
+      const value = nodeOutputs[i];
       const type = this.typeOf(value);
-      if (!value || !type) return type;
+      outputs[i] = type;
+      if (!value || !type) continue;
       const formal = formalAt(schema.outputs, i);
-      if (formal && params.has(formal.type) && params.get(formal.type)!.outputs.includes(i) && moves(formal.type)) return retype(type, this.target);
-      return type;
-    });
+      const entry = formal && params.find((p) => p.param === formal.type);
+      if (entry && entry.moves && entry.outputs.includes(i)) outputs[i] = retype(type, this.target);
+    }
     const plan = this.lowPlan(node, inputs, freeGroups, outputs, true);
 
     // Outputs typed by a dtype-like attribute: set the attribute to the target type.

@@ -324,7 +324,7 @@ function boundType(schema: OpSchema, inputs: (ValueType | undefined)[], param: s
 function outputsFromSchema(schema: OpSchema, node: Node, inputs: (ValueType | undefined)[]): { types: (ValueType | undefined)[]; reason?: string } {
   let reason: string | undefined;
   const count = node.outputs.length;
-  const types: (ValueType | undefined)[] = new Array(count);
+  const types: (ValueType | undefined)[] = new Array<ValueType | undefined>(count).fill(undefined);
   for (let i = 0; i < count; i++) {
     const formal = formalAt(schema.outputs, i);
     if (!formal) {
