@@ -53,7 +53,7 @@ export interface NodePlan {
   /** Wanted type per input slot; undefined: the value's type as found. */
   inputs: SlotWish[];
   /** Groups of input slots sharing one free parameter: they must agree with each other. */
-  freeGroups: number[][];
+  freeGroups: readonly (readonly number[])[];
   /** Final type per output slot. */
   outputs: (ValueType | undefined)[];
   /** How a low node's attributes change: the dtype-like attribute to set to the target type. */
@@ -100,6 +100,8 @@ function parameterEntry(params: TypeParameter[], param: string): TypeParameter {
   return entry;
 }
 
+/** No groups of free slots (shared by nearly every node plan). */
+const NO_FREE_GROUPS: readonly (readonly number[])[] = Object.freeze([]);
 /** No slots (shared, so that planning a node allocates no empty lists). */
 const NONE: readonly number[] = [];
 const FUNCTION_BODY: KeepReason = { kind: 'function' };
@@ -219,7 +221,7 @@ class Planner {
       reason,
       touchesFloat,
       inputs: node.inputs.map(() => undefined),
-      freeGroups: [],
+      freeGroups: NO_FREE_GROUPS,
       outputs: node.outputs.map((v) => this.typeOf(v)),
     };
   }
@@ -256,7 +258,7 @@ class Planner {
         else if (!touchesFloat && isFloat32Bearing(type)) touchesFloat = true;
       }
     }
-    if (!touchesFloat && !unknown) return this.lowPlan(node, new Array<SlotWish>(node.inputs.length).fill(undefined), [], node.outputs.map((v) => this.typeOf(v)), false);
+    if (!touchesFloat && !unknown) return this.lowPlan(node, new Array<SlotWish>(node.inputs.length).fill(undefined), NO_FREE_GROUPS, node.outputs.map((v) => this.typeOf(v)), false);
     const opsets = this.opsetsOf(node.graph);
     const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
     if (!lookup.schema) return this.keptAsIs(node, { kind: 'noSchema', detail: lookup.reason });
@@ -275,7 +277,7 @@ class Planner {
     return this.#functionOpsets.get(graph.root) ?? this.model.proto.opsetImport;
   }
 
-  lowPlan(node: Node, inputs: SlotWish[], freeGroups: number[][], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
+  lowPlan(node: Node, inputs: SlotWish[], freeGroups: readonly (readonly number[])[], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
     return { node, precision: 'low', touchesFloat, inputs, freeGroups, outputs };
   }
 
@@ -343,7 +345,7 @@ class Planner {
       const entry = formal && params.find((p) => p.param === formal.type);
       if (entry && entry.moves && entry.outputs.includes(i)) outputs[i] = retype(type, this.target);
     }
-    const plan = this.lowPlan(node, inputs, freeGroups, outputs, true);
+    const plan = this.lowPlan(node, inputs, freeGroups.length === 0 ? NO_FREE_GROUPS : freeGroups, outputs, true);
 
     // Outputs typed by a dtype-like attribute: set the attribute to the target type.
     if (dtypeAttribute && isFloat32Bearing(outputs[0])) {

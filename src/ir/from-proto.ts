@@ -51,15 +51,17 @@ export function graphFromProto(proto: GraphProto, kind: GraphKind, parent: Graph
 }
 
 function buildNodes(graph: Graph, protos: readonly NodeProto[]): void {
-  const nodes = protos.map((proto) => {
+  // Every output is defined before any input is resolved, so the node order does not matter.
+  const outputs = protos.map((proto) => proto.output.map((name) => (name === '' ? undefined : graph.define(name))));
+  const nodes = protos.map((proto, i) => {
     const node = new Node(proto, graph);
-    proto.output.forEach((name, i) => node.setOutput(i, name === '' ? undefined : graph.define(name)));
+    node.setSlots(
+      proto.input.map((name) => (name === '' ? undefined : resolve(graph, name))),
+      outputs[i]!,
+    );
     graph.nodes.push(node);
     return node;
   });
-  for (const node of nodes) {
-    node.proto.input.forEach((name, i) => node.setInput(i, name === '' ? undefined : resolve(graph, name)));
-  }
   nodes.forEach((node, index) => {
     for (const attr of node.proto.attribute) buildSubgraphs(node, attr, index);
   });

@@ -14,8 +14,8 @@ const NO_SUBGRAPHS: ReadonlyMap<string, Graph | Graph[]> = new Map();
 const NO_GRAPHS: readonly Graph[] = Object.freeze([]);
 
 export class Node {
-  readonly #inputs: (Value | undefined)[] = [];
-  readonly #outputs: (Value | undefined)[] = [];
+  #inputs: (Value | undefined)[] = [];
+  #outputs: (Value | undefined)[] = [];
   #subgraphs: Map<string, Graph | Graph[]> | undefined = undefined;
 
   constructor(
@@ -74,6 +74,18 @@ export class Node {
     while (this.#inputs.length < index) this.#inputs.push(undefined);
     this.#inputs[index] = value;
     value?.addUse(this, index);
+  }
+
+  /**
+   * Sets all inputs and outputs of a node that has none yet (building the IR): the lists are
+   * kept as given, sized exactly, where growing empty lists slot by slot would reserve room for 17.
+   */
+  setSlots(inputs: (Value | undefined)[], outputs: (Value | undefined)[]): void {
+    if (this.#inputs.length > 0 || this.#outputs.length > 0) throw new Error(`internal error: setSlots on ${this.describe()}, which has slots already`);
+    this.#outputs = outputs;
+    for (const value of outputs) if (value) value.producer = this;
+    this.#inputs = inputs;
+    for (let i = 0; i < inputs.length; i++) inputs[i]?.addUse(this, i);
   }
 
   /** Sets output `index` and makes this node its producer. */

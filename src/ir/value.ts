@@ -45,7 +45,9 @@ export class Value {
 
   /** Records that `node.inputs[index]` reads this value; for Node.setInput. */
   addUse(node: Node, index: number): void {
-    (this.#uses ??= []).push({ node, index });
+    // The first use makes a list of one (most values have one reader); `[]` would reserve room for 17.
+    if (this.#uses) this.#uses.push({ node, index });
+    else this.#uses = [{ node, index }];
   }
 
   /** Forgets that `node.inputs[index]` reads this value; for Node.setInput. */

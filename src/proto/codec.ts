@@ -12,6 +12,7 @@ import { OnnxFormatError, UnsupportedModelError } from '../errors.js';
 import { ModelProtoSchema, type ModelProto, type TensorProto } from './onnx.js';
 import { readPayloadSync, tensorPayload, type TensorPayload } from './payload.js';
 import { assertTensorSizes } from './tensor-sizes.js';
+import { compactRepeatedFields } from './compact-lists.js';
 import { lengthDelimitedHeader } from './varint.js';
 
 /** The largest message protobuf allows (2 GiB - 1). Larger models need external data. */
@@ -53,6 +54,7 @@ export function decodeModelStructure(bytes: Uint8Array, label: string): ModelPro
   if (model.graph === undefined && model.irVersion === 0n && model.functions.length === 0) {
     throw new OnnxFormatError(`${label}: not an ONNX model (no ir_version, graph or functions)`);
   }
+  compactRepeatedFields(model);
   return model;
 }
 
