@@ -10,6 +10,7 @@ import { Graph, type GraphKind, type Port } from './graph.js';
 import { Model, type ModelFunction } from './model.js';
 import { Node } from './node.js';
 import type { Value } from './value.js';
+import { internShape, shapeFromProto } from './value-type.js';
 
 /** Builds the IR of a model. The ModelProto is not modified; the IR shares its sub-messages. */
 export function modelFromProto(proto: ModelProto): Model {
@@ -47,6 +48,7 @@ export function graphFromProto(proto: GraphProto, kind: GraphKind, parent: Graph
   buildNodes(graph, proto.node);
   for (const info of proto.output) graph.outputs.push(portFor(graph, info));
   for (const info of proto.valueInfo) graph.valueInfo.push(portFor(graph, info));
+  declareShapes(graph);
   return graph;
 }
 
@@ -84,6 +86,14 @@ function resolve(graph: Graph, name: string): Value {
   const found = graph.lookup(name);
   if (found) return found;
   return graph.root.define(name);
+}
+
+/** Gives values the shapes the graph declares: an initializer's dims first, then inputs, outputs and value_info, the first declaration with a rank winning. */
+function declareShapes(graph: Graph): void {
+  for (const value of graph.initializers) value.shape = internShape(value.initializer!.dims.map(Number));
+  for (const ports of [graph.inputs, graph.outputs, graph.valueInfo]) {
+    for (const port of ports) if (port.value.shape === undefined) port.value.shape = shapeFromProto(port.info?.type);
+  }
 }
 
 function portFor(graph: Graph, info: ValueInfoProto): Port {

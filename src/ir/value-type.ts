@@ -196,3 +196,32 @@ export function elementTypeOf(type: ValueType | undefined): number | undefined {
       return undefined;
   }
 }
+
+/** One dimension: its size, its symbolic name (dim_param), or null where neither is given. */
+export type Dim = number | string | null;
+/** A tensor's shape, outermost dimension first; shared between the values that have the same one. */
+export type Shape = readonly Dim[];
+
+const shapes = new Map<string, Shape>();
+
+/** The one shared, frozen Shape with these dimensions. */
+export function internShape(dims: readonly Dim[]): Shape {
+  // Numbers and names cannot collide: names are quoted.
+  const key = dims.map((d) => (d === null ? '?' : typeof d === 'number' ? String(d) : JSON.stringify(d))).join(',');
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = Object.freeze([...dims]);
+    // Models declare a bounded variety of shapes; an unusual model cannot grow this without bound.
+    if (shapes.size < 100_000) shapes.set(key, shape);
+  }
+  return shape;
+}
+
+/** The shape a tensor (or sparse tensor) TypeProto declares; undefined where the rank is unknown or the type is no tensor. */
+export function shapeFromProto(type: TypeProto | undefined): Shape | undefined {
+  const value = type?.value;
+  if (value?.case !== 'tensorType' && value?.case !== 'sparseTensorType') return undefined;
+  const shape = value.value.shape;
+  if (!shape) return undefined;
+  return internShape(shape.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null)));
+}

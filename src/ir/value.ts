@@ -6,7 +6,7 @@
 import type { SparseTensorProto, TensorProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
-import type { ValueType } from './value-type.js';
+import type { Shape, ValueType } from './value-type.js';
 
 /** One consumer of a value: `node.inputs[index] === value`. */
 export interface Use {
@@ -30,6 +30,12 @@ export class Value {
    * conversion leaves every value with its final type). Undefined: unknown.
    */
   type: ValueType | undefined = undefined;
+  /**
+   * The tensor's shape where the model declares it (graph input, output or value_info, or an
+   * initializer's dims); undefined where the rank is unknown or the value is no tensor. Shared
+   * between values of the same shape: never mutate it, assign another.
+   */
+  shape: Shape | undefined = undefined;
 
   constructor(
     /** The name in the model; unique in its scope. */
