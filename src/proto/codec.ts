@@ -13,6 +13,7 @@ import { ModelProtoSchema, type ModelProto, type TensorProto } from './onnx.js';
 import { readPayloadSync, tensorPayload, type TensorPayload } from './payload.js';
 import { assertTensorSizes } from './tensor-sizes.js';
 import { compactRepeatedFields } from './compact-lists.js';
+import { decodeModelNodeWise } from './node-wise-decode.js';
 import { lengthDelimitedHeader } from './varint.js';
 
 /** The largest message protobuf allows (2 GiB - 1). Larger models need external data. */
@@ -43,7 +44,12 @@ export function decodeModel(bytes: Uint8Array, label = 'model'): ModelProto {
 
 /** decodeModel without the tensor size checks (the lazy decoder checks once payloads are bound). */
 export function decodeModelStructure(bytes: Uint8Array, label: string): ModelProto {
-  let model: ModelProto;
+  // Node by node where the layout allows (most models): a lower peak for graph-heavy models.
+  let model: ModelProto | undefined = decodeModelNodeWise(bytes, MAX_MESSAGE_DEPTH);
+  if (model) {
+    compactRepeatedFields(model, true);
+    return model;
+  }
   try {
     model = fromBinary(ModelProtoSchema, bytes, { recursionLimit: MAX_MESSAGE_DEPTH });
   } catch (error) {

@@ -6,8 +6,9 @@
  */
 import type { AttributeProto, FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeProto, ValueInfoProto } from './onnx.js';
 
-export function compactRepeatedFields(model: ModelProto): void {
-  if (model.graph) compactGraph(model.graph);
+/** `mainNodesDone`: the main graph's nodes are compact already (decoded node by node). */
+export function compactRepeatedFields(model: ModelProto, mainNodesDone = false): void {
+  if (model.graph) compactGraph(model.graph, !mainNodesDone);
   for (const fn of model.functions) compactFunction(fn);
   for (const info of model.trainingInfo) {
     if (info.initialization) compactGraph(info.initialization);
@@ -15,8 +16,8 @@ export function compactRepeatedFields(model: ModelProto): void {
   }
 }
 
-function compactGraph(graph: GraphProto): void {
-  for (const node of graph.node) compactNode(node);
+function compactGraph(graph: GraphProto, nodes = true): void {
+  if (nodes) for (const node of graph.node) compactNode(node);
   for (const tensor of graph.initializer) compactTensor(tensor);
   for (const list of [graph.input, graph.output, graph.valueInfo]) for (const info of list) compactValueInfo(info);
 }
@@ -26,7 +27,7 @@ function compactFunction(fn: FunctionProto): void {
   for (const info of fn.valueInfo) compactValueInfo(info);
 }
 
-function compactNode(node: NodeProto): void {
+export function compactNode(node: NodeProto): void {
   if (node.input.length > 0) node.input = node.input.slice();
   if (node.output.length > 0) node.output = node.output.slice();
   for (const attr of node.attribute) compactAttribute(attr);
