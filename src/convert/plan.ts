@@ -50,12 +50,12 @@ export interface NodePlan {
   reason?: KeepReason;
   /** True when the node has float32 slots (kept nodes without any are not worth reporting). */
   touchesFloat: boolean;
-  /** Wanted type per input slot; undefined: the value's type as found. */
-  inputs: SlotWish[];
+  /** Wanted type per input slot; undefined: the value's type as found. Shared between plans (replace it, never mutate it). */
+  inputs: readonly SlotWish[];
   /** Groups of input slots sharing one free parameter: they must agree with each other. */
   freeGroups: readonly (readonly number[])[];
-  /** Final type per output slot. */
-  outputs: (ValueType | undefined)[];
+  /** Final type per output slot. Shared between plans (replace it, never mutate it). */
+  outputs: readonly (ValueType | undefined)[];
   /** How a low node's attributes change: the dtype-like attribute to set to the target type. */
   rewrite?: { attribute: string };
   /** For Constant, ConstantOfShape and Cast(to=FLOAT): how the float32 output was resolved. */
@@ -220,9 +220,9 @@ class Planner {
       precision: 'keep',
       reason,
       touchesFloat,
-      inputs: node.inputs.map(() => undefined),
+      inputs: this.sharedSlots(node.inputs.map(() => undefined)),
       freeGroups: NO_FREE_GROUPS,
-      outputs: node.outputs.map((v) => this.typeOf(v)),
+      outputs: this.sharedSlots(node.outputs.map((v) => this.typeOf(v))),
     };
   }
 
@@ -278,7 +278,20 @@ class Planner {
   }
 
   lowPlan(node: Node, inputs: SlotWish[], freeGroups: readonly (readonly number[])[], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
-    return { node, precision: 'low', touchesFloat, inputs, freeGroups, outputs };
+    return { node, precision: 'low', touchesFloat, inputs: this.sharedSlots(inputs), freeGroups, outputs: this.sharedSlots(outputs) };
+  }
+
+  /** Slot lists by content: a million nodes planned alike share a few frozen lists. */
+  readonly #slotLists = new Map<string, readonly SlotWish[]>();
+
+  sharedSlots<T extends SlotWish>(slots: T[]): readonly T[] {
+    let key = '';
+    for (const slot of slots) key += `${slot === undefined ? '-' : slot === FREE ? '*' : formatValueType(slot)}|`;
+    const shared = this.#slotLists.get(key);
+    if (shared) return shared as readonly T[];
+    const frozen = Object.freeze(slots);
+    if (this.#slotLists.size < 10_000) this.#slotLists.set(key, frozen);
+    return frozen;
   }
 
   planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
@@ -352,7 +365,7 @@ class Planner {
       const allowed = schema.outputs[0] && schema.typeConstraints.get(schema.outputs[0].type);
       const wanted = retype(outputs[0]!, this.target);
       if (!allowed || allowed.has(formatValueType(wanted))) {
-        plan.outputs[0] = wanted;
+        plan.outputs = this.sharedSlots([wanted, ...plan.outputs.slice(1)]);
         plan.rewrite = { attribute: dtypeAttribute };
         changes = true;
       }
@@ -458,7 +471,7 @@ class Planner {
         if (low && !high) decision = 'convert';
         else if (low && high && node.opType === 'Constant') decision = 'duplicate';
         plan.flexible = decision;
-        if (decision === 'convert') plan.outputs[0] = retype(plan.outputs[0]!, this.target);
+        if (decision === 'convert') plan.outputs = this.sharedSlots([retype(plan.outputs[0]!, this.target), ...plan.outputs.slice(1)]);
       }
     }
   }
