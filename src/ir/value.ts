@@ -20,7 +20,8 @@ const NO_USES: readonly Use[] = Object.freeze([]);
 export class Value {
   /** The node whose output this is; undefined for graph inputs, initializers and unresolved names. */
   producer: Node | undefined = undefined;
-  #uses: Use[] | undefined = undefined;
+  /** One use kept as itself (most values have one reader), several as a list. */
+  #uses: Use | Use[] | undefined = undefined;
   /** The initializer that holds this value's data, when it is one. */
   initializer: TensorProto | undefined = undefined;
   /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
@@ -46,20 +47,28 @@ export class Value {
 
   /** Every node input that reads this value, subgraph nodes included (`Node.setInput` keeps it exact). */
   get uses(): readonly Use[] {
-    return this.#uses ?? NO_USES;
+    const uses = this.#uses;
+    if (uses === undefined) return NO_USES;
+    return Array.isArray(uses) ? uses : [uses];
   }
 
   /** Records that `node.inputs[index]` reads this value; for Node.setInput. */
   addUse(node: Node, index: number): void {
-    // The first use makes a list of one (most values have one reader); `[]` would reserve room for 17.
-    if (this.#uses) this.#uses.push({ node, index });
-    else this.#uses = [{ node, index }];
+    const uses = this.#uses;
+    const use = { node, index };
+    if (uses === undefined) this.#uses = use;
+    else if (Array.isArray(uses)) uses.push(use);
+    else this.#uses = [uses, use];
   }
 
   /** Forgets that `node.inputs[index]` reads this value; for Node.setInput. */
   removeUse(node: Node, index: number): void {
     const uses = this.#uses;
-    if (!uses) return;
+    if (uses === undefined) return;
+    if (!Array.isArray(uses)) {
+      if (uses.node === node && uses.index === index) this.#uses = undefined;
+      return;
+    }
     const at = uses.findIndex((use) => use.node === node && use.index === index);
     if (at >= 0) uses.splice(at, 1);
   }

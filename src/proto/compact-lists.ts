@@ -27,7 +27,13 @@ function compactFunction(fn: FunctionProto): void {
   for (const info of fn.valueInfo) compactValueInfo(info);
 }
 
+/** Operator names are few: one string each, not one per node. */
+const opTypes = new Map<string, string>();
+
 export function compactNode(node: NodeProto): void {
+  const opType = opTypes.get(node.opType);
+  if (opType !== undefined) node.opType = opType;
+  else if (opTypes.size < 10_000) opTypes.set(node.opType, node.opType);
   if (node.input.length > 0) node.input = node.input.slice();
   if (node.output.length > 0) node.output = node.output.slice();
   for (const attr of node.attribute) compactAttribute(attr);
