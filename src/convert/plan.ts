@@ -82,6 +82,12 @@ export interface ConversionPlan {
   readonly castsAvailable: boolean;
 }
 
+/** Shared slot lists: one branch per slot, the list where its slots end. */
+interface SlotTrie {
+  readonly next: Map<SlotWish, SlotTrie>;
+  list?: readonly SlotWish[];
+}
+
 /** A type parameter of a node's schema while planning the node. */
 interface TypeParameter {
   readonly param: string;
@@ -139,6 +145,8 @@ class Planner {
   /** Whether Cast can carry the target type at the opset new Casts are written for. */
   readonly castsAvailable: boolean;
   readonly #functionKeys: Set<string>;
+  /** Whether opBlockList names any operator as `domain::Op` (else no node needs that key built). */
+  readonly #qualifiedBlocks: boolean;
   /** Graph output ports naming each value, in any graph. */
   readonly #outputPorts = new Map<Value, Port[]>();
   readonly #functionOpsets: Map<Graph, Model['proto']['opsetImport']>;
@@ -151,6 +159,7 @@ class Planner {
     readonly forcedIo: ReadonlyMap<Value, string> = new Map(),
   ) {
     this.castsAvailable = castSupports(options.target, defaultOpsetFor(model));
+    this.#qualifiedBlocks = [...options.opBlockList].some((name) => name.includes('::'));
     this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
     this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
     this.graphs = model.graph ? [...graphTree(model.graph)] : [];
@@ -229,12 +238,12 @@ class Planner {
   keepReason(node: Node): KeepReason | undefined {
     const owner = node.graph.ownerNode;
     if (owner && this.nodes.get(owner)?.precision === 'keep') return { kind: 'inside', owner: owner.describe() };
-    const forced = this.forced.get(node);
+    const forced = this.forced.size > 0 ? this.forced.get(node) : undefined;
     if (forced) return forced;
     if (this.#functionKeys.size > 0 && this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
     const blockList = this.options.opBlockList;
     const standardDomain = isDefaultDomain(node.domain) || node.domain === 'ai.onnx.ml';
-    if ((standardDomain && blockList.has(node.opType)) || blockList.has(`${node.domain}::${node.opType}`)) {
+    if ((standardDomain && blockList.has(node.opType)) || (this.#qualifiedBlocks && blockList.has(`${node.domain}::${node.opType}`))) {
       return { kind: 'opBlockList', op: opKey(node.domain, node.opType) };
     }
     const nodeBlockList = this.options.nodeBlockList;
@@ -281,17 +290,23 @@ class Planner {
     return { node, precision: 'low', touchesFloat, inputs: this.sharedSlots(inputs), freeGroups, outputs: this.sharedSlots(outputs) };
   }
 
-  /** Slot lists by content: a million nodes planned alike share a few frozen lists. */
-  readonly #slotLists = new Map<string, readonly SlotWish[]>();
+  /** Slot lists by content (a trie keyed by the slots' interned types): a million nodes planned alike share a few frozen lists. */
+  readonly #slotLists: SlotTrie = { next: new Map() };
+  #slotListCount = 0;
 
   sharedSlots<T extends SlotWish>(slots: T[]): readonly T[] {
-    let key = '';
-    for (const slot of slots) key += `${slot === undefined ? '-' : slot === FREE ? '*' : formatValueType(slot)}|`;
-    const shared = this.#slotLists.get(key);
-    if (shared) return shared as readonly T[];
-    const frozen = Object.freeze(slots);
-    if (this.#slotLists.size < 10_000) this.#slotLists.set(key, frozen);
-    return frozen;
+    let trie = this.#slotLists;
+    for (const slot of slots) {
+      let next = trie.next.get(slot);
+      if (!next) {
+        // Types that are not interned would make a branch each: stop sharing past a bound.
+        if (this.#slotListCount >= 10_000) return Object.freeze(slots);
+        this.#slotListCount++;
+        trie.next.set(slot, (next = { next: new Map() }));
+      }
+      trie = next;
+    }
+    return (trie.list ??= Object.freeze(slots)) as readonly T[];
   }
 
   planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
@@ -536,9 +551,11 @@ function containerConflicts(plan: ConversionPlan, inference: TypeInference): { n
   const io = new Map<Value, string>();
   const main = plan.graphs[0];
   for (const value of allValues(plan)) {
+    // Planning keeps a value's kind, so only values inferred as containers can end up one.
+    const original = inference.typeOf(value);
+    if (!original || original.kind === 'tensor') continue;
     const type = plan.finalType(value);
     if (!type || type.kind === 'tensor') continue;
-    const original = inference.typeOf(value);
     const blame = (consumer: Node | undefined) => {
       const reason: KeepReason = { kind: 'container', value: value.name, type: formatValueType(original ?? type) };
       if (consumer && plan.nodes.get(consumer)?.precision === 'low') conflicts.set(consumer, reason);
