@@ -12,7 +12,7 @@
  * output reaches a DynamicQuantizeLinear, and every node downstream of an integer accumulator or a quantizer's scale.
  * Float work that neither feeds nor follows dynamic quantization still converts.
  */
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
 import type { Model } from '../ir/model.js';
 import { graphTree } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
@@ -33,7 +33,7 @@ const DYNAMIC_QUANTIZATION: KeepReason = { kind: 'dynamicQuantization' };
 export function dynamicQuantizationKeeps(model: Model, inference: TypeInference): Map<Node, KeepReason> {
   const keep = new Map<Node, KeepReason>();
   if (!model.graph) return keep;
-  const isStandard = (node: Node) => normalizeDomain(node.domain) === '';
+  const isStandard = (node: Node) => isDefaultDomain(node.domain);
   const quantizers: Node[] = [];
   for (const graph of graphTree(model.graph)) for (const node of graph.nodes) if (node.opType === DYNAMIC_QUANTIZE && isStandard(node)) quantizers.push(node);
   if (quantizers.length === 0) return keep;
