@@ -85,7 +85,8 @@ class Applier {
     readonly inference: TypeInference,
     readonly options: ResolvedConvertOptions,
   ) {
-    this.names = NameAllocator.forModel(model);
+    // Nothing is renamed or removed before the first name is allocated.
+    this.names = NameAllocator.collectedWhenNeeded(model);
     for (const graph of model.graphs()) {
       for (const port of [...graph.inputs, ...graph.outputs, ...graph.valueInfo]) if (port.info?.type) this.#declared.set(port.value, port.info.type);
     }

@@ -29,10 +29,9 @@ export function describeUnknownName(unknown: UnknownName): string {
  */
 export function unknownNames(model: Model, options: ResolvedConvertOptions): UnknownName[] {
   const found: UnknownName[] = [];
-  const nodes = [...model.nodes()];
   if (options.nodeBlockList.size > 0) {
     const known = new Set<string>();
-    for (const node of nodes) {
+    for (const node of model.nodes()) {
       if (node.name) known.add(node.name);
       known.add(nodeAddress(node));
     }
@@ -40,7 +39,13 @@ export function unknownNames(model: Model, options: ResolvedConvertOptions): Unk
       if (!known.has(name)) found.push({ option: 'nodeBlockList', name, suggestion: closestName(name, [...known]) });
     }
   }
-  const modelOps = new Set(nodes.flatMap((n) => [n.opType, opKey(n.domain, n.opType)]));
+  const modelOps = new Set<string>();
+  if (options.opBlockList.size > 0) {
+    for (const node of model.nodes()) {
+      modelOps.add(node.opType);
+      if (node.domain) modelOps.add(opKey(node.domain, node.opType));
+    }
+  }
   for (const name of options.opBlockList) {
     if (modelOps.has(name) || isKnownOperator(name)) continue;
     found.push({ option: 'opBlockList', name, suggestion: closestName(name, [...modelOps, ...operatorNames(''), ...operatorNames('ai.onnx.ml')]) });

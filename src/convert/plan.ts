@@ -30,7 +30,7 @@ import { formalAt, type TypeInference } from '../schema/infer-types.js';
 import { isDefaultDomain, opKey, opsetVersion } from '../ir/domain.js';
 import { forcedInputs, opFacts } from '../schema/op-facts.js';
 import { lookupSchema, type OpSchema } from '../schema/op-schema.js';
-import { formatValueType, type ValueType } from '../ir/value-type.js';
+import { formatValueType, tensorType, type ValueType } from '../ir/value-type.js';
 import { constantNodeTensor } from './constant-data.js';
 import { describeReason, type KeepReason } from './keep-reason.js';
 import { dynamicQuantizationKeeps } from './quantized.js';
@@ -54,12 +54,12 @@ export interface NodePlan {
   reason?: KeepReason;
   /** True when the node has float32 slots (kept nodes without any are not worth reporting). */
   touchesFloat: boolean;
-  /** Wanted type per input slot; undefined: the value's type as found. */
-  inputs: SlotWish[];
+  /** Wanted type per input slot; undefined: the value's type as found. Shared between plans (replace it, never mutate it). */
+  inputs: readonly SlotWish[];
   /** Groups of input slots sharing one free parameter: they must agree with each other. */
-  freeGroups: number[][];
-  /** Final type per output slot. */
-  outputs: (ValueType | undefined)[];
+  freeGroups: readonly (readonly number[])[];
+  /** Final type per output slot. Shared between plans (replace it, never mutate it). */
+  outputs: readonly (ValueType | undefined)[];
   /** How a low node's attributes change: the dtype-like attribute to set to the target type. */
   rewrite?: { attribute: string };
   /** For Constant, ConstantOfShape and Cast(to=FLOAT): how the float32 output was resolved. */
@@ -88,6 +88,32 @@ export interface ConversionPlan {
   readonly castsAvailable: boolean;
 }
 
+/** Shared slot lists: one branch per slot, the list where its slots end. */
+interface SlotTrie {
+  readonly next: Map<SlotWish, SlotTrie>;
+  list?: readonly SlotWish[];
+}
+
+/** A type parameter of a node's schema while planning the node. */
+interface TypeParameter {
+  readonly param: string;
+  readonly inputs: number[];
+  readonly outputs: number[];
+  bound: ValueType | undefined;
+  pinned: boolean;
+  forced: boolean;
+  moves: boolean;
+}
+
+function parameterEntry(params: TypeParameter[], param: string): TypeParameter {
+  for (const entry of params) if (entry.param === param) return entry;
+  const entry: TypeParameter = { param, inputs: [], outputs: [], bound: undefined, pinned: false, forced: false, moves: false };
+  params.push(entry);
+  return entry;
+}
+
+/** No groups of free slots (shared by nearly every node plan). */
+const NO_FREE_GROUPS: readonly (readonly number[])[] = Object.freeze([]);
 /** No slots (shared, so that planning a node allocates no empty lists). */
 const NONE: readonly number[] = [];
 const FUNCTION_BODY: KeepReason = { kind: 'function' };
@@ -130,6 +156,8 @@ class Planner {
   /** Why no node converts when Casts are not available: the schema's or the runtime's reason. */
   readonly #castsMissing: KeepReason | undefined;
   readonly #functionKeys: Set<string>;
+  /** Whether opBlockList names any operator as `domain::Op` (else no node needs that key built). */
+  readonly #qualifiedBlocks: boolean;
   /** Graph output ports naming each value, in any graph. */
   readonly #outputPorts = new Map<Value, Port[]>();
   readonly #functionOpsets: Map<Graph, Model['proto']['opsetImport']>;
@@ -145,6 +173,7 @@ class Planner {
     const runtimeRefusal = options.runtime && castSupports(options.target, castOpset) ? castRefusal(options.runtime, options.target, castOpset) : undefined;
     this.castsAvailable = castSupports(options.target, castOpset) && !runtimeRefusal;
     this.#castsMissing = runtimeRefusal;
+    this.#qualifiedBlocks = [...options.opBlockList].some((name) => name.includes('::'));
     this.#functionKeys = new Set(model.functions.map((f) => `${f.proto.domain}\u0000${f.proto.name}`));
     this.#functionOpsets = new Map(model.functions.map((f) => [f.body, f.proto.opsetImport]));
     this.graphs = model.graph ? [...graphTree(model.graph)] : [];
@@ -214,21 +243,21 @@ class Planner {
       precision: 'keep',
       reason,
       touchesFloat,
-      inputs: node.inputs.map(() => undefined),
-      freeGroups: [],
-      outputs: node.outputs.map((v) => this.typeOf(v)),
+      inputs: this.sharedSlots(node.inputs.map(() => undefined)),
+      freeGroups: NO_FREE_GROUPS,
+      outputs: this.sharedSlots(node.outputs.map((v) => this.typeOf(v))),
     };
   }
 
   keepReason(node: Node): KeepReason | undefined {
     const owner = node.graph.ownerNode;
     if (owner && this.nodes.get(owner)?.precision === 'keep') return { kind: 'inside', owner: owner.describe() };
-    const forced = this.forced.get(node);
+    const forced = this.forced.size > 0 ? this.forced.get(node) : undefined;
     if (forced) return forced;
-    if (this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
+    if (this.#functionKeys.size > 0 && this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
     const blockList = this.options.opBlockList;
     const standardDomain = isDefaultDomain(node.domain) || node.domain === 'ai.onnx.ml';
-    if ((standardDomain && blockList.has(node.opType)) || blockList.has(`${node.domain}::${node.opType}`)) {
+    if ((standardDomain && blockList.has(node.opType)) || (this.#qualifiedBlocks && blockList.has(`${node.domain}::${node.opType}`))) {
       return { kind: 'opBlockList', op: opKey(node.domain, node.opType) };
     }
     const nodeBlockList = this.options.nodeBlockList;
@@ -241,10 +270,18 @@ class Planner {
   planNode(node: Node): NodePlan {
     const reason = this.keepReason(node);
     if (reason) return this.keptAsIs(node, reason);
-    const slots = [...node.inputs, ...node.outputs].filter((v): v is Value => v !== undefined);
-    const unknown = slots.find((v) => !this.typeOf(v));
-    const touchesFloat = slots.some((v) => isFloat32Bearing(this.typeOf(v)));
-    if (!touchesFloat && !unknown) return this.lowPlan(node, node.inputs.map(() => undefined), [], node.outputs.map((v) => this.typeOf(v)), false);
+    // The first value of unknown type (inputs, then outputs), and whether any is float32.
+    let unknown: Value | undefined;
+    let touchesFloat = false;
+    for (const slots of [node.inputs, node.outputs]) {
+      for (const value of slots) {
+        if (!value) continue;
+        const type = this.typeOf(value);
+        if (!type) unknown ??= value;
+        else if (!touchesFloat && isFloat32Bearing(type)) touchesFloat = true;
+      }
+    }
+    if (!touchesFloat && !unknown) return this.lowPlan(node, new Array<SlotWish>(node.inputs.length).fill(undefined), NO_FREE_GROUPS, node.outputs.map((v) => this.typeOf(v)), false);
     const opsets = this.opsetsOf(node.graph);
     const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
     if (!lookup.schema) return this.keptAsIs(node, { kind: 'noSchema', detail: lookup.reason });
@@ -263,11 +300,31 @@ class Planner {
     return this.#functionOpsets.get(graph.root) ?? this.model.proto.opsetImport;
   }
 
-  lowPlan(node: Node, inputs: SlotWish[], freeGroups: number[][], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
-    return { node, precision: 'low', touchesFloat, inputs, freeGroups, outputs };
+  lowPlan(node: Node, inputs: SlotWish[], freeGroups: readonly (readonly number[])[], outputs: (ValueType | undefined)[], touchesFloat: boolean): NodePlan {
+    return { node, precision: 'low', touchesFloat, inputs: this.sharedSlots(inputs), freeGroups, outputs: this.sharedSlots(outputs) };
+  }
+
+  /** Slot lists by content (a trie keyed by the slots' interned types): a million nodes planned alike share a few frozen lists. */
+  readonly #slotLists: SlotTrie = { next: new Map() };
+  #slotListCount = 0;
+
+  sharedSlots<T extends SlotWish>(slots: T[]): readonly T[] {
+    let trie = this.#slotLists;
+    for (const slot of slots) {
+      let next = trie.next.get(slot);
+      if (!next) {
+        // Types that are not interned would make a branch each: stop sharing past a bound.
+        if (this.#slotListCount >= 10_000) return Object.freeze(slots);
+        this.#slotListCount++;
+        trie.next.set(slot, (next = { next: new Map() }));
+      }
+      trie = next;
+    }
+    return (trie.list ??= Object.freeze(slots)) as readonly T[];
   }
 
   planFromSchema(node: Node, schema: OpSchema, opsets: Model['proto']['opsetImport']): NodePlan {
+    // Plain loops and a list of parameters: this runs once per node, so no closures or Maps here.
     const facts = opFacts(node.domain, node.opType);
     const fixedOutputs = facts.fixedOutputs ?? NONE;
     const fixedByAttribute = facts.fixedOutputWhenSet !== undefined && !!intAttribute(node.proto, facts.fixedOutputWhenSet);
@@ -278,66 +335,66 @@ class Planner {
     const pinned = facts.alwaysFloatInputs ?? NONE;
     const forced = pinned.length > 0 ? forcedInputs(this.options.forceFp16Inputs, node.domain, node.opType) : NONE;
 
-    // Type parameters: which slots use them, what they were bound to, whether they move.
-    const params = new Map<string, { inputs: number[]; outputs: number[]; bound?: ValueType; pinned: boolean; forced: boolean }>();
-    const paramOf = (formalType: string) => {
-      let entry = params.get(formalType);
-      if (!entry) params.set(formalType, (entry = { inputs: [], outputs: [], pinned: false, forced: false }));
-      return entry;
-    };
-    node.inputs.forEach((value, i) => {
+    // Type parameters, in the order slots first use them: which slots use them, what they were bound to, whether they move.
+    const params: TypeParameter[] = [];
+    const nodeInputs = node.inputs;
+    const nodeOutputs = node.outputs;
+    for (let i = 0; i < nodeInputs.length; i++) {
+      const value = nodeInputs[i];
       const formal = formalAt(schema.inputs, i);
-      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
-      const entry = paramOf(formal.type);
+      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) continue;
+      const entry = parameterEntry(params, formal.type);
       entry.inputs.push(i);
       entry.bound ??= this.typeOf(value);
       if (pinned.includes(i)) {
         if (forced.includes(i)) entry.forced = true;
         else entry.pinned = true;
       }
-    });
-    node.outputs.forEach((value, i) => {
-      const formal = formalAt(schema.outputs, i);
-      if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) return;
-      if (fixedOutputs.includes(i) || (fixedByAttribute && i === 0) || dtypeAttribute || flexible) return;
-      const entry = paramOf(formal.type);
-      entry.outputs.push(i);
-      entry.bound ??= this.typeOf(value);
-    });
-    const moves = (param: string) => {
-      const entry = params.get(param)!;
-      if ((entry.pinned && !entry.forced) || !isFloat32Bearing(entry.bound)) return false;
-      return schema.typeConstraints.get(param)!.has(formatValueType(retype(entry.bound!, this.target)));
-    };
+    }
+    if (!(dtypeAttribute || flexible)) {
+      for (let i = 0; i < nodeOutputs.length; i++) {
+        const value = nodeOutputs[i];
+        const formal = formalAt(schema.outputs, i);
+        if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) continue;
+        if (fixedOutputs.includes(i) || (fixedByAttribute && i === 0)) continue;
+        const entry = parameterEntry(params, formal.type);
+        entry.outputs.push(i);
+        entry.bound ??= this.typeOf(value);
+      }
+    }
 
-    const inputs: SlotWish[] = node.inputs.map(() => undefined);
+    const inputs: SlotWish[] = new Array<SlotWish>(nodeInputs.length).fill(undefined);
     const freeGroups: number[][] = [];
     let changes = false;
-    for (const [param, entry] of params) {
-      if (!moves(param)) continue;
+    for (const entry of params) {
+      entry.moves = (!entry.pinned || entry.forced) && isFloat32Bearing(entry.bound) && schema.typeConstraints.get(entry.param)!.has(formatValueType(retype(entry.bound!, this.target)));
+      if (!entry.moves) continue;
       changes = true;
       if (entry.outputs.length === 0 && !facts.tiedParameters && !entry.forced) {
         for (const i of entry.inputs) inputs[i] = FREE;
         if (entry.inputs.length > 1) freeGroups.push(entry.inputs);
       } else {
-        for (const i of entry.inputs) inputs[i] = retype(this.typeOf(node.inputs[i])!, this.target);
+        for (const i of entry.inputs) inputs[i] = retype(this.typeOf(nodeInputs[i])!, this.target);
       }
     }
-    const outputs = node.outputs.map((value, i) => {
+    const outputs: (ValueType | undefined)[] = new Array(nodeOutputs.length);
+    for (let i = 0; i < nodeOutputs.length; i++) {
+      const value = nodeOutputs[i];
       const type = this.typeOf(value);
-      if (!value || !type) return type;
+      outputs[i] = type;
+      if (!value || !type) continue;
       const formal = formalAt(schema.outputs, i);
-      if (formal && params.has(formal.type) && params.get(formal.type)!.outputs.includes(i) && moves(formal.type)) return retype(type, this.target);
-      return type;
-    });
-    const plan = this.lowPlan(node, inputs, freeGroups, outputs, true);
+      const entry = formal && params.find((p) => p.param === formal.type);
+      if (entry && entry.moves && entry.outputs.includes(i)) outputs[i] = retype(type, this.target);
+    }
+    const plan = this.lowPlan(node, inputs, freeGroups.length === 0 ? NO_FREE_GROUPS : freeGroups, outputs, true);
 
     // Outputs typed by a dtype-like attribute: set the attribute to the target type.
     if (dtypeAttribute && isFloat32Bearing(outputs[0])) {
       const allowed = schema.outputs[0] && schema.typeConstraints.get(schema.outputs[0].type);
       const wanted = retype(outputs[0]!, this.target);
       if (!allowed || allowed.has(formatValueType(wanted))) {
-        plan.outputs[0] = wanted;
+        plan.outputs = this.sharedSlots([wanted, ...plan.outputs.slice(1)]);
         plan.rewrite = { attribute: dtypeAttribute };
         changes = true;
       }
@@ -361,7 +418,7 @@ class Planner {
   flexibleAllowed(schema: OpSchema): boolean {
     const formal = schema.outputs[0];
     const allowed = formal && schema.typeConstraints.get(formal.type);
-    return !allowed || allowed.has(formatValueType({ kind: 'tensor', elemType: this.target }));
+    return !allowed || allowed.has(formatValueType(tensorType(this.target)));
   }
 
   /**
@@ -443,7 +500,7 @@ class Planner {
         if (low && !high) decision = 'convert';
         else if (low && high && node.opType === 'Constant') decision = 'duplicate';
         plan.flexible = decision;
-        if (decision === 'convert') plan.outputs[0] = retype(plan.outputs[0]!, this.target);
+        if (decision === 'convert') plan.outputs = this.sharedSlots([retype(plan.outputs[0]!, this.target), ...plan.outputs.slice(1)]);
       }
     }
   }
@@ -525,9 +582,11 @@ function containerConflicts(plan: ConversionPlan, inference: TypeInference): { n
   const io = new Map<Value, string>();
   const main = plan.graphs[0];
   for (const value of allValues(plan)) {
+    // Planning keeps a value's kind, so only values inferred as containers can end up one.
+    const original = inference.typeOf(value);
+    if (!original || original.kind === 'tensor') continue;
     const type = plan.finalType(value);
     if (!type || type.kind === 'tensor') continue;
-    const original = inference.typeOf(value);
     const blame = (consumer: Node | undefined) => {
       const reason: KeepReason = { kind: 'container', value: value.name, type: formatValueType(original ?? type) };
       if (consumer && plan.nodes.get(consumer)?.precision === 'low') conflicts.set(consumer, reason);

@@ -33,10 +33,11 @@ const DYNAMIC_QUANTIZATION: KeepReason = { kind: 'dynamicQuantization' };
 export function dynamicQuantizationKeeps(model: Model, inference: TypeInference): Map<Node, KeepReason> {
   const keep = new Map<Node, KeepReason>();
   if (!model.graph) return keep;
-  const nodes = [...graphTree(model.graph)].flatMap((graph) => graph.nodes);
   const isStandard = (node: Node) => isDefaultDomain(node.domain);
-  const quantizers = nodes.filter((node) => isStandard(node) && node.opType === DYNAMIC_QUANTIZE);
+  const quantizers: Node[] = [];
+  for (const graph of graphTree(model.graph)) for (const node of graph.nodes) if (node.opType === DYNAMIC_QUANTIZE && isStandard(node)) quantizers.push(node);
   if (quantizers.length === 0) return keep;
+  const nodes = [...graphTree(model.graph)].flatMap((graph) => graph.nodes);
   const isFloat = (value: Value | undefined) => value !== undefined && isFloat32Bearing(inference.typeOf(value));
   const mark = (node: Node) => {
     if ((isStandard(node) && QUANTIZATION_OPS.has(node.opType)) || keep.has(node)) return false;

@@ -1,6 +1,6 @@
 /** Retyping values from float32 to the target type, inside containers too. */
 import { DataType } from '../dtype.js';
-import { formatValueType, type ValueType } from '../ir/value-type.js';
+import { mapType, optionalType, sameType, sequenceType, sparseTensorType, tensorType, type ValueType } from '../ir/value-type.js';
 
 /** True when the type holds float32 elements (a tensor, or a sequence/optional/map of them). */
 export function isFloat32Bearing(type: ValueType | undefined): boolean {
@@ -22,18 +22,20 @@ export function retype(type: ValueType, target: number): ValueType {
   switch (type.kind) {
     case 'tensor':
     case 'sparse_tensor':
-      return type.elemType === DataType.FLOAT ? { kind: type.kind, elemType: target } : type;
+      if (type.elemType !== DataType.FLOAT) return type;
+      return type.kind === 'tensor' ? tensorType(target) : sparseTensorType(target);
     case 'sequence':
+      return sequenceType(retype(type.elem, target));
     case 'optional':
-      return { kind: type.kind, elem: retype(type.elem, target) };
+      return optionalType(retype(type.elem, target));
     case 'map':
-      return { kind: 'map', keyType: type.keyType, value: retype(type.value, target) };
+      return mapType(type.keyType, retype(type.value, target));
   }
 }
 
 export function sameValueType(a: ValueType | undefined, b: ValueType | undefined): boolean {
   if (!a || !b) return a === b;
-  return formatValueType(a) === formatValueType(b);
+  return sameType(a, b);
 }
 
 /** A plain tensor type (what a Cast can produce). */

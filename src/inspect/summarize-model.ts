@@ -5,6 +5,7 @@
  */
 import { dataTypeBits, dataTypeName } from '../dtype.js';
 import { normalizeDomain } from '../ir/domain.js';
+import type { Port } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import { TensorProto_DataLocation, type ModelProto, type TensorProto, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
@@ -88,8 +89,8 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
     subgraphCount,
     functions,
     ops: [...ops.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)),
-    inputs: (proto.graph?.input ?? []).filter((i) => !initializerNames.has(i.name)).map(summarizeValueInfo),
-    outputs: (proto.graph?.output ?? []).map(summarizeValueInfo),
+    inputs: (model.graph?.inputs ?? []).filter((port) => !initializerNames.has(port.value.name)).map(summarizePort),
+    outputs: (model.graph?.outputs ?? []).map(summarizePort),
     initializers: summarizeTensors(proto, 'initializer'),
     constants: summarizeTensors(proto, 'attribute'),
     externalData: summarizeExternalData(proto),
@@ -99,6 +100,13 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
 
 export function summarizeValueInfo(info: ValueInfoProto): TensorTypeSummary {
   return { name: info.name, ...summarizeType(info.type) };
+}
+
+/** A main graph input or output: its declared type, and for a tensor the shape its Value carries. */
+function summarizePort(port: Port): TensorTypeSummary {
+  const summary = port.info ? summarizeValueInfo(port.info) : { name: port.value.name, kind: null, elemType: null, shape: null };
+  if (summary.kind === 'tensor' || summary.kind === 'sparse_tensor') summary.shape = port.value.shape ? [...port.value.shape] : null;
+  return summary;
 }
 
 function summarizeType(type: TypeProto | undefined): Omit<TensorTypeSummary, 'name'> {

@@ -10,6 +10,7 @@ import { Graph, type GraphKind, type Port } from './graph.js';
 import { Model, type ModelFunction } from './model.js';
 import { Node } from './node.js';
 import type { Value } from './value.js';
+import { internShape, shapeFromProto } from './value-type.js';
 
 /** Builds the IR of a model. The ModelProto is not modified; the IR shares its sub-messages. */
 export function modelFromProto(proto: ModelProto): Model {
@@ -47,19 +48,22 @@ export function graphFromProto(proto: GraphProto, kind: GraphKind, parent: Graph
   buildNodes(graph, proto.node);
   for (const info of proto.output) graph.outputs.push(portFor(graph, info));
   for (const info of proto.valueInfo) graph.valueInfo.push(portFor(graph, info));
+  declareShapes(graph);
   return graph;
 }
 
 function buildNodes(graph: Graph, protos: readonly NodeProto[]): void {
-  const nodes = protos.map((proto) => {
+  // Every output is defined before any input is resolved, so the node order does not matter.
+  const outputs = protos.map((proto) => proto.output.map((name) => (name === '' ? undefined : graph.define(name))));
+  const nodes = protos.map((proto, i) => {
     const node = new Node(proto, graph);
-    proto.output.forEach((name, i) => node.setOutput(i, name === '' ? undefined : graph.define(name)));
+    node.setSlots(
+      proto.input.map((name) => (name === '' ? undefined : resolve(graph, name))),
+      outputs[i]!,
+    );
     graph.nodes.push(node);
     return node;
   });
-  for (const node of nodes) {
-    node.proto.input.forEach((name, i) => node.setInput(i, name === '' ? undefined : resolve(graph, name)));
-  }
   nodes.forEach((node, index) => {
     for (const attr of node.proto.attribute) buildSubgraphs(node, attr, index);
   });
@@ -68,9 +72,9 @@ function buildNodes(graph: Graph, protos: readonly NodeProto[]): void {
 function buildSubgraphs(node: Node, attr: AttributeProto, index: number): void {
   const base = `${node.graph.path ? `${node.graph.path}/` : ''}${node.name || `#${index}`}/${attr.name}`;
   if (attr.g) {
-    node.subgraphs.set(attr.name, graphFromProto(attr.g, 'subgraph', node.graph, node, base));
+    node.setSubgraphs(attr.name, graphFromProto(attr.g, 'subgraph', node.graph, node, base));
   } else if (attr.graphs.length > 0) {
-    node.subgraphs.set(
+    node.setSubgraphs(
       attr.name,
       attr.graphs.map((g, i) => graphFromProto(g, 'subgraph', node.graph, node, `${base}[${i}]`)),
     );
@@ -82,6 +86,14 @@ function resolve(graph: Graph, name: string): Value {
   const found = graph.lookup(name);
   if (found) return found;
   return graph.root.define(name);
+}
+
+/** Gives values the shapes the graph declares: an initializer's dims first, then inputs, outputs and value_info, the first declaration with a rank winning. */
+function declareShapes(graph: Graph): void {
+  for (const value of graph.initializers) value.shape = internShape(value.initializer!.dims.map(Number));
+  for (const ports of [graph.inputs, graph.outputs, graph.valueInfo]) {
+    for (const port of ports) if (port.value.shape === undefined) port.value.shape = shapeFromProto(port.info?.type);
+  }
 }
 
 function portFor(graph: Graph, info: ValueInfoProto): Port {

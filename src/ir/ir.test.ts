@@ -161,3 +161,33 @@ test('a reversed 100k-node chain is exported in order (the sort is iterative, no
   assert.equal(out.graph!.node[0]!.name, 'n0');
   assert.equal(out.graph!.node[99_999]!.name, 'n99999');
 });
+
+test('a lazily collected name allocator avoids the names the model uses at its first call', () => {
+  const ir = modelFromProto(ifModel());
+  const names = NameAllocator.collectedWhenNeeded(ir);
+  assert.equal(names.allocate('h'), 'h_1', 'a subgraph value');
+  assert.equal(names.allocate('outer_if'), 'outer_if_1', 'a node name');
+  assert.ok(names.has('inner_mul') && names.has('then'));
+});
+
+test('a Value carries the shape its graph declares (initializer dims first), shared with values of the same shape', () => {
+  const ir = modelFromProto(
+    model(
+      graph({
+        nodes: [node('Relu', ['x'], ['r']), node('Add', ['r', 'w'], ['y']), node('Neg', ['y'], ['z'])],
+        inputs: [valueInfo('x', DataType.FLOAT, ['batch', 2])],
+        outputs: [valueInfo('y', DataType.FLOAT, [null, 2]), valueInfo('z')],
+        valueInfo: [valueInfo('r', DataType.FLOAT, ['batch', 2])],
+        initializers: [tensor('w', [2], [1, 2])],
+      }),
+    ),
+  );
+  const main = ir.graph!;
+  const shape = (name: string) => main.localValue(name)!.shape;
+  assert.deepEqual(shape('x'), ['batch', 2]);
+  assert.equal(shape('r'), shape('x'), 'equal shapes are one object');
+  assert.deepEqual(shape('y'), [null, 2], 'an unknown dimension is null');
+  assert.deepEqual(shape('w'), [2]);
+  assert.equal(shape('z'), undefined, 'no declared shape: unknown rank');
+  assert.ok(Object.isFrozen(shape('x')));
+});

@@ -8,10 +8,38 @@ import type { Model } from './model.js';
 export class NameAllocator {
   readonly #used = new Set<string>();
   readonly #counters = new Map<string, number>();
+  /** The model whose names are still to be collected (see `collectedWhenNeeded`). */
+  #pending: Model | undefined = undefined;
 
-  /** Collects every name the model uses. */
+  /** An allocator that avoids every name the model uses now. */
   static forModel(model: Model): NameAllocator {
     const names = new NameAllocator();
+    names.#collect(model);
+    return names;
+  }
+
+  /**
+   * The same, but the names are collected on the first call, so a pass that adds no name never
+   * collects a million of them. Only for a caller that removes and renames nothing before its
+   * first call (what is collected then is what the model uses then).
+   */
+  static collectedWhenNeeded(model: Model): NameAllocator {
+    const names = new NameAllocator();
+    names.#pending = model;
+    return names;
+  }
+
+  get #names(): Set<string> {
+    const model = this.#pending;
+    if (model) {
+      this.#pending = undefined;
+      this.#collect(model);
+    }
+    return this.#used;
+  }
+
+  #collect(model: Model): void {
+    const names = this;
     for (const graph of model.graphs()) {
       for (const value of graph.localValues()) names.reserve(value.name);
       for (const node of graph.nodes) names.reserve(node.name);
@@ -22,25 +50,25 @@ export class NameAllocator {
       if (info.initialization) reserveProtoNames(names, info.initialization);
       if (info.algorithm) reserveProtoNames(names, info.algorithm);
     }
-    return names;
   }
 
   /** Marks a name as taken. */
   reserve(name: string): void {
-    if (name) this.#used.add(name);
+    if (name) this.#names.add(name);
   }
 
   has(name: string): boolean {
-    return this.#used.has(name);
+    return this.#names.has(name);
   }
 
   /** `base` if free, else `base_1`, `base_2`, ...: the first that is free. Reserves it. */
   allocate(base: string): string {
     let name = base;
     let counter = this.#counters.get(base) ?? 0;
-    while (name === '' || this.#used.has(name)) name = `${base}_${++counter}`;
+    const used = this.#names;
+    while (name === '' || used.has(name)) name = `${base}_${++counter}`;
     this.#counters.set(base, counter);
-    this.#used.add(name);
+    used.add(name);
     return name;
   }
 }

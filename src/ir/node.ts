@@ -9,11 +9,14 @@ import type { AttributeProto, NodeProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
 import type { Value } from './value.js';
 
+/** Shared by every node without subgraphs (nearly all), so that none allocates a Map. */
+const NO_SUBGRAPHS: ReadonlyMap<string, Graph | Graph[]> = new Map();
+const NO_GRAPHS: readonly Graph[] = Object.freeze([]);
+
 export class Node {
-  readonly #inputs: (Value | undefined)[] = [];
-  readonly #outputs: (Value | undefined)[] = [];
-  /** Subgraphs by attribute name: one Graph for `g`, a list for `graphs`. */
-  readonly subgraphs = new Map<string, Graph | Graph[]>();
+  #inputs: (Value | undefined)[] = [];
+  #outputs: (Value | undefined)[] = [];
+  #subgraphs: Map<string, Graph | Graph[]> | undefined = undefined;
 
   constructor(
     /** The proto this node came from (or was built as); its input/output names are rewritten on export. */
@@ -42,10 +45,21 @@ export class Node {
     return this.#outputs;
   }
 
+  /** Subgraphs by attribute name: one Graph for `g`, a list for `graphs`. */
+  get subgraphs(): ReadonlyMap<string, Graph | Graph[]> {
+    return this.#subgraphs ?? NO_SUBGRAPHS;
+  }
+
+  /** Sets the subgraph(s) parsed from attribute `name`. */
+  setSubgraphs(name: string, graphs: Graph | Graph[]): void {
+    (this.#subgraphs ??= new Map()).set(name, graphs);
+  }
+
   /** Every subgraph of this node, in attribute order. */
-  allSubgraphs(): Graph[] {
+  allSubgraphs(): readonly Graph[] {
+    if (!this.#subgraphs) return NO_GRAPHS;
     const out: Graph[] = [];
-    for (const entry of this.subgraphs.values()) {
+    for (const entry of this.#subgraphs.values()) {
       if (Array.isArray(entry)) out.push(...entry);
       else out.push(entry);
     }
@@ -56,13 +70,22 @@ export class Node {
   setInput(index: number, value: Value | undefined): void {
     const old = this.#inputs[index];
     if (old === value && index < this.#inputs.length) return;
-    if (old) {
-      const at = old.uses.findIndex((use) => use.node === this && use.index === index);
-      if (at >= 0) old.uses.splice(at, 1);
-    }
+    if (old) old.removeUse(this, index);
     while (this.#inputs.length < index) this.#inputs.push(undefined);
     this.#inputs[index] = value;
-    value?.uses.push({ node: this, index });
+    value?.addUse(this, index);
+  }
+
+  /**
+   * Sets all inputs and outputs of a node that has none yet (building the IR): the lists are
+   * kept as given, sized exactly, where growing empty lists slot by slot would reserve room for 17.
+   */
+  setSlots(inputs: (Value | undefined)[], outputs: (Value | undefined)[]): void {
+    if (this.#inputs.length > 0 || this.#outputs.length > 0) throw new Error(`internal error: setSlots on ${this.describe()}, which has slots already`);
+    this.#outputs = outputs;
+    for (const value of outputs) if (value) value.producer = this;
+    this.#inputs = inputs;
+    for (let i = 0; i < inputs.length; i++) inputs[i]?.addUse(this, i);
   }
 
   /** Sets output `index` and makes this node its producer. */

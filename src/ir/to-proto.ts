@@ -47,13 +47,15 @@ export function graphToProto(graph: Graph): GraphProto {
 }
 
 function nodeToProto(node: Node): NodeProto {
-  const input = node.inputs.map(nameOf);
-  const output = node.outputs.map(nameOf);
-  const attribute = node.subgraphs.size === 0 ? node.proto.attribute : node.proto.attribute.map((attr) => attributeToProto(node, attr));
-  return withFields(node.proto, {
-    input: sameStrings(input, node.proto.input) ? node.proto.input : input,
-    output: sameStrings(output, node.proto.output) ? node.proto.output : output,
-    attribute,
+  const proto = node.proto;
+  const inputsSame = sameNames(node.inputs, proto.input);
+  const outputsSame = sameNames(node.outputs, proto.output);
+  // An unchanged node without subgraphs is its proto, shared as other unchanged messages are.
+  if (inputsSame && outputsSame && node.subgraphs.size === 0) return proto;
+  return withFields(proto, {
+    input: inputsSame ? proto.input : node.inputs.map(nameOf),
+    output: outputsSame ? proto.output : node.outputs.map(nameOf),
+    attribute: node.subgraphs.size === 0 ? proto.attribute : proto.attribute.map((attr) => attributeToProto(node, attr)),
   });
 }
 
@@ -77,6 +79,8 @@ function nameOf(value: Value | undefined): string {
   return value ? value.name : '';
 }
 
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
+function sameNames(values: readonly (Value | undefined)[], names: readonly string[]): boolean {
+  if (values.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) if (nameOf(values[i]) !== names[i]) return false;
+  return true;
 }

@@ -26,6 +26,25 @@ export function capturedValues(graph: Graph, memo = new Map<Graph, Set<Value>>()
 
 /** The nodes of `graph` in a dependency order; throws on a cycle, naming a node on it. */
 export function topologicalOrder(graph: Graph, memo = new Map<Graph, Set<Value>>()): Node[] {
+  return isSorted(graph, memo) ? [...graph.nodes] : sortedNodes(graph, memo);
+}
+
+/** Whether every node of `graph` comes after the producers it depends on (most models are stored so). */
+function isSorted(graph: Graph, memo: Map<Graph, Set<Value>>): boolean {
+  const placed = new Set<Node>();
+  const ready = (value: Value | undefined) => {
+    const producer = value?.producer;
+    return !producer || producer.graph !== graph || placed.has(producer);
+  };
+  for (const node of graph.nodes) {
+    for (const value of node.inputs) if (!ready(value)) return false;
+    for (const sub of node.allSubgraphs()) for (const value of capturedValues(sub, memo)) if (!ready(value)) return false;
+    placed.add(node);
+  }
+  return true;
+}
+
+function sortedNodes(graph: Graph, memo: Map<Graph, Set<Value>>): Node[] {
   const dependencies = (node: Node): Node[] => {
     const deps: Node[] = [];
     for (const value of node.inputs) if (value?.producer && value.producer.graph === graph) deps.push(value.producer);

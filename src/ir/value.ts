@@ -6,7 +6,7 @@
 import type { SparseTensorProto, TensorProto } from '../proto/onnx.js';
 import type { Graph } from './graph.js';
 import type { Node } from './node.js';
-import type { ValueType } from './value-type.js';
+import type { Shape, ValueType } from './value-type.js';
 
 /** One consumer of a value: `node.inputs[index] === value`. */
 export interface Use {
@@ -14,11 +14,14 @@ export interface Use {
   readonly index: number;
 }
 
+/** Shared by every value nothing reads yet, so that none allocates an empty list. */
+const NO_USES: readonly Use[] = Object.freeze([]);
+
 export class Value {
   /** The node whose output this is; undefined for graph inputs, initializers and unresolved names. */
   producer: Node | undefined = undefined;
-  /** Every node input that reads this value, subgraph nodes included. */
-  readonly uses: Use[] = [];
+  /** One use kept as itself (most values have one reader), several as a list. */
+  #uses: Use | Use[] | undefined = undefined;
   /** The initializer that holds this value's data, when it is one. */
   initializer: TensorProto | undefined = undefined;
   /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
@@ -28,6 +31,12 @@ export class Value {
    * conversion leaves every value with its final type). Undefined: unknown.
    */
   type: ValueType | undefined = undefined;
+  /**
+   * The tensor's shape where the model declares it (graph input, output or value_info, or an
+   * initializer's dims); undefined where the rank is unknown or the value is no tensor. Shared
+   * between values of the same shape: never mutate it, assign another.
+   */
+  shape: Shape | undefined = undefined;
 
   constructor(
     /** The name in the model; unique in its scope. */
@@ -35,6 +44,34 @@ export class Value {
     /** The graph whose scope defines this value. */
     readonly graph: Graph,
   ) {}
+
+  /** Every node input that reads this value, subgraph nodes included (`Node.setInput` keeps it exact). */
+  get uses(): readonly Use[] {
+    const uses = this.#uses;
+    if (uses === undefined) return NO_USES;
+    return Array.isArray(uses) ? uses : [uses];
+  }
+
+  /** Records that `node.inputs[index]` reads this value; for Node.setInput. */
+  addUse(node: Node, index: number): void {
+    const uses = this.#uses;
+    const use = { node, index };
+    if (uses === undefined) this.#uses = use;
+    else if (Array.isArray(uses)) uses.push(use);
+    else this.#uses = [uses, use];
+  }
+
+  /** Forgets that `node.inputs[index]` reads this value; for Node.setInput. */
+  removeUse(node: Node, index: number): void {
+    const uses = this.#uses;
+    if (uses === undefined) return;
+    if (!Array.isArray(uses)) {
+      if (uses.node === node && uses.index === index) this.#uses = undefined;
+      return;
+    }
+    const at = uses.findIndex((use) => use.node === node && use.index === index);
+    if (at >= 0) uses.splice(at, 1);
+  }
 
   /** True when no graph input, initializer or node defines the name (an invalid reference kept as found). */
   get isUnresolved(): boolean {

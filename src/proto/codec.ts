@@ -12,6 +12,8 @@ import { OnnxFormatError, UnsupportedModelError } from '../errors.js';
 import { ModelProtoSchema, type ModelProto, type TensorProto } from './onnx.js';
 import { readPayloadSync, tensorPayload, type TensorPayload } from './payload.js';
 import { assertTensorSizes } from './tensor-sizes.js';
+import { compactRepeatedFields } from './compact-lists.js';
+import { decodeModelNodeWise } from './node-wise-decode.js';
 import { lengthDelimitedHeader } from './varint.js';
 
 /** The largest message protobuf allows (2 GiB - 1). Larger models need external data. */
@@ -42,7 +44,12 @@ export function decodeModel(bytes: Uint8Array, label = 'model'): ModelProto {
 
 /** decodeModel without the tensor size checks (the lazy decoder checks once payloads are bound). */
 export function decodeModelStructure(bytes: Uint8Array, label: string): ModelProto {
-  let model: ModelProto;
+  // Node by node where the layout allows (most models): a lower peak for graph-heavy models.
+  let model: ModelProto | undefined = decodeModelNodeWise(bytes, MAX_MESSAGE_DEPTH);
+  if (model) {
+    compactRepeatedFields(model, true);
+    return model;
+  }
   try {
     model = fromBinary(ModelProtoSchema, bytes, { recursionLimit: MAX_MESSAGE_DEPTH });
   } catch (error) {
@@ -53,6 +60,7 @@ export function decodeModelStructure(bytes: Uint8Array, label: string): ModelPro
   if (model.graph === undefined && model.irVersion === 0n && model.functions.length === 0) {
     throw new OnnxFormatError(`${label}: not an ONNX model (no ir_version, graph or functions)`);
   }
+  compactRepeatedFields(model);
   return model;
 }
 
@@ -129,6 +137,7 @@ class ChunkedEncoder {
   /** Memo of "does this message hold a large tensor payload", so the walk stays linear. */
   readonly #heavy = new WeakMap<object, boolean>();
   readonly #sortedFields = new Map<DescMessage, DescField[]>();
+  readonly #carrierFields = new Map<DescMessage, DescField[]>();
 
   /** Parts for a message that holds a large payload, or undefined when `toBinary` suits it. */
   encodeHeavy(desc: DescMessage, message: object): EncodedPart[] | undefined {
@@ -192,35 +201,65 @@ class ChunkedEncoder {
     return parts;
   }
 
-  /** The tensor's raw data as a part of its own, when bound to a payload or large. */
+  /**
+   * The tensor's raw data as a part of its own, when large (in memory or bound to a payload) or
+   * only readable asynchronously. A small payload readable now is inlined (its `rawData`
+   * accessor reads it): thousands of tiny parts would cost more than the bytes they hold.
+   */
   largeRawData(tensor: TensorProto): EncodedPart | undefined {
     const bound = tensorPayload(tensor);
-    if (bound?.placement === 'raw') return bound.payload;
+    if (bound?.placement === 'raw') return bound.payload.byteLength >= VIEW_THRESHOLD || !bound.payload.readSync ? bound.payload : undefined;
     const raw = tensor.rawData;
     return raw.byteLength >= VIEW_THRESHOLD ? raw : undefined;
   }
 
   isHeavy(desc: DescMessage, message: object): boolean {
-    if (!TENSOR_CARRIERS.has(desc.typeName)) return false;
+    const carriers = this.carrierFieldsOf(desc);
+    if (carriers === undefined) return false;
+    if (desc.typeName === 'onnx.TensorProto') return this.largeRawData(message as TensorProto) !== undefined;
+    const msg = message as AnyMessage;
+    // Most messages (a node without attributes) have no carrier set: nothing to remember for them.
+    let children = 0;
+    for (const field of carriers) {
+      const value = msg[field.localName];
+      if (field.fieldKind === 'list') children += (value as unknown[]).length;
+      else if (value !== undefined) children++;
+    }
+    if (children === 0) return false;
     const memo = this.#heavy.get(message);
     if (memo !== undefined) return memo;
     let heavy = false;
-    if (desc.typeName === 'onnx.TensorProto') {
-      heavy = this.largeRawData(message as TensorProto) !== undefined;
-    } else {
-      const msg = message as AnyMessage;
-      for (const field of this.fieldsOf(desc)) {
-        if (field.fieldKind === 'list' && field.listKind === 'message' && TENSOR_CARRIERS.has(field.message.typeName)) {
-          for (const item of msg[field.localName] as object[]) {
-            if (this.isHeavy(field.message, item)) heavy = true;
+    for (const field of carriers) {
+      if (heavy) break;
+      const value = msg[field.localName];
+      if (field.fieldKind === 'list') {
+        for (const item of value as object[]) {
+          if (this.isHeavy(field.message!, item)) {
+            heavy = true;
+            break;
           }
-        } else if (field.fieldKind === 'message' && msg[field.localName] !== undefined) {
-          if (this.isHeavy(field.message, msg[field.localName] as object)) heavy = true;
         }
+      } else if (value !== undefined && this.isHeavy(field.message!, value as object)) {
+        heavy = true;
       }
     }
     this.#heavy.set(message, heavy);
     return heavy;
+  }
+
+  /** The fields of a carrier type that hold carriers (undefined for a type that carries no tensor). */
+  carrierFieldsOf(desc: DescMessage): DescField[] | undefined {
+    if (!TENSOR_CARRIERS.has(desc.typeName)) return undefined;
+    let fields = this.#carrierFields.get(desc);
+    if (!fields) {
+      fields = this.fieldsOf(desc).filter(
+        (field) =>
+          (field.fieldKind === 'list' && field.listKind === 'message' && TENSOR_CARRIERS.has(field.message.typeName)) ||
+          (field.fieldKind === 'message' && TENSOR_CARRIERS.has(field.message.typeName)),
+      );
+      this.#carrierFields.set(desc, fields);
+    }
+    return fields;
   }
 
   fieldsOf(desc: DescMessage): DescField[] {

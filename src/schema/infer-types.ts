@@ -17,7 +17,7 @@ import { intAttribute } from './attributes.js';
 import { isDefaultDomain, normalizeDomain, opKey, opsetVersion } from '../ir/domain.js';
 import { lookupSchema, type Formal, type OpSchema } from './op-schema.js';
 import { typeRuleFor } from './type-rules.js';
-import { formatValueType, parseValueType, sameType, tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
+import { formatValueType, internType, parseValueType, sameType, sequenceType, tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
 
 export type TypeSource = 'declared' | 'inferred' | 'unknown';
 
@@ -65,6 +65,19 @@ export function inferTypes(model: Model, options: InferTypesOptions = {}): TypeI
 
 const UNKNOWN_INPUT: ValueTypeInfo = { type: undefined, source: 'unknown', reason: 'no declared type' };
 
+/** One shared record per (interned) type and source: a million values of one type share it. */
+const sharedInfos = { declared: new Map<ValueType, ValueTypeInfo>(), inferred: new Map<ValueType, ValueTypeInfo>() };
+function knownInfo(type: ValueType, source: 'declared' | 'inferred'): ValueTypeInfo {
+  const cache = sharedInfos[source];
+  let info = cache.get(type);
+  if (!info) {
+    info = Object.freeze({ type, source });
+    // Only interned types are cached: a literal would pin one entry per object.
+    if (internType(type) === type) cache.set(type, info);
+  }
+  return info;
+}
+
 class Inference implements TypeInference {
   readonly values = new Map<Value, ValueTypeInfo>();
   readonly warnings: TypeWarning[] = [];
@@ -103,13 +116,13 @@ class Inference implements TypeInference {
     for (const port of graph.inputs) {
       if (this.values.has(port.value)) continue;
       const declared = typeFromProto(port.info?.type);
-      this.record(port.value, declared ? { type: declared, source: 'declared' } : UNKNOWN_INPUT);
+      this.record(port.value, declared ? knownInfo(declared, 'declared') : UNKNOWN_INPUT);
     }
     for (const value of graph.localValues()) {
-      if (value.sparseInitializer?.values) this.record(value, { type: { kind: 'tensor', elemType: value.sparseInitializer.values.dataType }, source: 'declared' });
+      if (value.sparseInitializer?.values) this.record(value, knownInfo(tensorType(value.sparseInitializer.values.dataType), 'declared'));
     }
     for (const value of graph.initializers) {
-      if (!this.values.get(value)?.type) this.record(value, { type: tensorType(value.initializer!.dataType), source: 'declared' });
+      if (!this.values.get(value)?.type) this.record(value, knownInfo(tensorType(value.initializer!.dataType), 'declared'));
     }
     for (const value of graph.localValues()) {
       if (value.isUnresolved) this.record(value, { type: undefined, source: 'unknown', reason: `"${value.name}" is not defined in the graph` });
@@ -123,16 +136,21 @@ class Inference implements TypeInference {
       for (const g of node.allSubgraphs()) this.inferGraph(g, opsets);
       return;
     }
-    const inputs = node.inputs.map((v) => (v ? this.typeOf(v) : undefined));
+    const nodeInputs = node.inputs;
+    const inputs: (ValueType | undefined)[] = new Array(nodeInputs.length);
+    for (let i = 0; i < nodeInputs.length; i++) {
+      const value = nodeInputs[i];
+      inputs[i] = value && this.values.get(value)?.type;
+    }
     const opset = opsetVersion(opsets, node.domain);
     let types: (ValueType | undefined)[] = [];
     let reason: string | undefined;
 
-    const sub = this.inferControlFlow(node, inputs, opsets);
-    const fn = this.#functions.get(`${node.domain}\u0000${node.opType}`);
+    const sub = node.subgraphs.size === 0 ? undefined : this.inferControlFlow(node, inputs, opsets);
+    const fn = this.#functions.size === 0 ? undefined : this.#functions.get(`${node.domain}\u0000${node.opType}`);
     if (sub) {
       types = sub;
-    } else if (normalizeDomain(node.domain) === 'ai.onnx.preview.training' && node.opType === 'Gradient') {
+    } else if (node.opType === 'Gradient' && normalizeDomain(node.domain) === 'ai.onnx.preview.training') {
       // d(y)/d(x) has the type of x; `xs` names the x tensors in this graph's scope.
       const xs = node.proto.attribute.find((a) => a.name === 'xs')?.strings ?? [];
       types = xs.map((name) => {
@@ -147,19 +165,22 @@ class Inference implements TypeInference {
       const ruled = rule ? rule(node.proto, inputs, opset ?? 0) : [];
       if (lookup.schema) {
         const fromSchema = outputsFromSchema(lookup.schema, node, inputs);
-        types = node.outputs.map((_, i) => ruled[i] ?? fromSchema.types[i]);
+        types = fromSchema.types;
+        for (let i = 0; i < ruled.length; i++) if (ruled[i]) types[i] = ruled[i];
         reason = fromSchema.reason;
       } else {
         types = ruled;
         reason = lookup.reason;
       }
     }
-    node.outputs.forEach((value, i) => {
-      if (!value) return;
+    const outputs = node.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const value = outputs[i];
+      if (!value) continue;
       const type = types[i];
       if (type) this.setInferred(value, type);
       else this.setUnknown(value, reason ?? `${opKey(node.domain, node.opType)} gives no type for output ${i}`);
-    });
+    }
   }
 
   setInferred(value: Value, type: ValueType): void {
@@ -171,12 +192,12 @@ class Inference implements TypeInference {
         message: `tensor "${value.name}" is declared ${formatValueType(declared)} but ${value.producer?.describe() ?? 'its producer'} gives ${formatValueType(type)}`,
       });
     }
-    this.record(value, { type, source: 'inferred' });
+    this.record(value, knownInfo(type, 'inferred'));
   }
 
   setUnknown(value: Value, reason: string): void {
     const declared = this.useDeclared ? this.#declared.get(value) : undefined;
-    this.record(value, declared ? { type: declared, source: 'declared' } : { type: undefined, source: 'unknown', reason });
+    this.record(value, declared ? knownInfo(declared, 'declared') : { type: undefined, source: 'unknown', reason });
   }
 
   /** Output types of If, Loop, Scan and SequenceMap, from their bodies; undefined for other ops. */
@@ -228,7 +249,7 @@ class Inference implements TypeInference {
         if (!g) return undefined;
         this.presetInputs(g, inputs.map((t) => (t?.kind === 'sequence' ? t.elem : t)));
         this.inferGraph(g, opsets);
-        return outputsOf(g).map((t) => t && ({ kind: 'sequence', elem: t } as const));
+        return outputsOf(g).map((t) => t && sequenceType(t));
       }
       default:
         // Other ops with graph attributes (e.g. contrib BeamSearch): type the bodies, outputs from the table.
@@ -242,8 +263,8 @@ class Inference implements TypeInference {
     graph.inputs.forEach((port, i) => {
       const declared = typeFromProto(port.info?.type);
       const passed = types[i];
-      if (declared) this.record(port.value, { type: declared, source: 'declared' });
-      else if (passed) this.record(port.value, { type: passed, source: 'inferred' });
+      if (declared) this.record(port.value, knownInfo(declared, 'declared'));
+      else if (passed) this.record(port.value, knownInfo(passed, 'inferred'));
       else this.record(port.value, { type: undefined, source: 'unknown', reason: 'the caller gives no type for this body input' });
     });
   }
@@ -281,34 +302,51 @@ function commonType(schema: OpSchema, inputs: (ValueType | undefined)[], param: 
   return common;
 }
 
+/** The type the first known input of type parameter `param` has (inputs bind parameters in order). */
+function boundType(schema: OpSchema, inputs: (ValueType | undefined)[], param: string): ValueType | undefined {
+  for (let i = 0; i < inputs.length; i++) {
+    const type = inputs[i];
+    if (!type) continue;
+    const formal = formalAt(schema.inputs, i);
+    if (formal && formal.type === param && !formal.heterogeneous) return type;
+  }
+  return undefined;
+}
+
 /** Binds the schema's type parameters from the known input types, then types the outputs. */
 function outputsFromSchema(schema: OpSchema, node: Node, inputs: (ValueType | undefined)[]): { types: (ValueType | undefined)[]; reason?: string } {
-  const bindings = new Map<string, ValueType>();
-  inputs.forEach((type, i) => {
-    const formal = formalAt(schema.inputs, i);
-    if (type && formal && !formal.heterogeneous && schema.typeConstraints.has(formal.type) && !bindings.has(formal.type)) {
-      bindings.set(formal.type, type);
-    }
-  });
   let reason: string | undefined;
-  const types = node.outputs.map((_, i) => {
+  const count = node.outputs.length;
+  const types: (ValueType | undefined)[] = new Array<ValueType | undefined>(count).fill(undefined);
+  for (let i = 0; i < count; i++) {
     const formal = formalAt(schema.outputs, i);
     if (!formal) {
       reason = `${opKey(node.domain, node.opType)} has no output ${i} at opset ${schema.sinceVersion}+`;
-      return undefined;
+      continue;
     }
     const allowed = schema.typeConstraints.get(formal.type);
-    if (!allowed) return parseValueType(formal.type);
-    const bound = bindings.get(formal.type);
-    if (bound) return bound;
+    if (!allowed) {
+      types[i] = parseValueType(formal.type);
+      continue;
+    }
+    const bound = boundType(schema, inputs, formal.type);
+    if (bound) {
+      types[i] = bound;
+      continue;
+    }
     if (formal.heterogeneous) {
       // A heterogeneous variadic output (training optimizers): typed when every input of that parameter agrees.
       const same = commonType(schema, inputs, formal.type);
-      if (same) return same;
+      if (same) {
+        types[i] = same;
+        continue;
+      }
     }
-    if (allowed.size === 1) return parseValueType([...allowed][0]!);
+    if (allowed.size === 1) {
+      types[i] = parseValueType([...allowed][0]!);
+      continue;
+    }
     reason = `${opKey(node.domain, node.opType)}: type parameter ${formal.type} of output "${formal.name}" cannot be bound (its inputs' types are unknown)`;
-    return undefined;
-  });
+  }
   return reason === undefined ? { types } : { types, reason };
 }

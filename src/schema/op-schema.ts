@@ -93,6 +93,14 @@ export function operatorNames(domain: string): readonly string[] {
 
 export type SchemaLookup = { schema: OpSchema } | { schema: undefined; reason: string };
 
+/** One shared, frozen result per schema: looking up a million nodes allocates nothing. */
+const foundLookups = new Map<OpSchema, SchemaLookup>();
+function sharedLookup(schema: OpSchema): SchemaLookup {
+  let lookup = foundLookups.get(schema);
+  if (!lookup) foundLookups.set(schema, (lookup = Object.freeze({ schema })));
+  return lookup;
+}
+
 /**
  * The schema in force for `domain::opType` at `opsetVersion`: the newest version not above it.
  * Otherwise a reason: unknown domain or operator, not yet introduced, or deprecated.
@@ -103,7 +111,7 @@ export function lookupSchema(domain: string, opType: string, opsetVersion: numbe
     // The common case first, without building any message.
     let found: OpSchema | undefined;
     for (const schema of versions) if (schema.sinceVersion <= opsetVersion) found = schema;
-    if (found && !found.deprecated) return { schema: found };
+    if (found && !found.deprecated) return sharedLookup(found);
   }
   const name = opKey(domain, opType);
   if (!isKnownDomain(domain)) return { schema: undefined, reason: `${name}: domain "${domain}" is not in the operator table (custom operator)` };

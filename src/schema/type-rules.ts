@@ -9,7 +9,7 @@ import type { NodeProto } from '../proto/onnx.js';
 import { castTarget, findAttribute, intAttribute } from './attributes.js';
 import { normalizeDomain } from '../ir/domain.js';
 import { opFacts } from './op-facts.js';
-import { tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
+import { mapType, optionalType, sequenceType, tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
 
 export type TypeRule = (node: NodeProto, inputs: readonly (ValueType | undefined)[], opset: number) => (ValueType | undefined)[];
 
@@ -56,9 +56,9 @@ const DEFAULT_RULES: Record<string, TypeRule> = {
     const stash = tensorType(intAttribute(node, 'stash_type', DataType.FLOAT));
     return [undefined, stash, stash];
   },
-  SequenceEmpty: (node) => [{ kind: 'sequence', elem: tensorType(intAttribute(node, 'dtype', DataType.FLOAT)) }],
-  SequenceConstruct: (_node, [first]) => [first && { kind: 'sequence', elem: first }],
-  SplitToSequence: (_node, [input]) => [tensorOf(input) && { kind: 'sequence', elem: tensorOf(input)! }],
+  SequenceEmpty: (node) => [sequenceType(tensorType(intAttribute(node, 'dtype', DataType.FLOAT)))],
+  SequenceConstruct: (_node, [first]) => [first && sequenceType(first)],
+  SplitToSequence: (_node, [input]) => [tensorOf(input) && sequenceType(tensorOf(input)!)],
   SequenceAt: (_node, [sequence]) => [elementOfContainer(sequence)],
   ConcatFromSequence: (_node, [sequence]) => [elementOfContainer(sequence)],
   SequenceInsert: (_node, [sequence]) => [sequence],
@@ -66,7 +66,7 @@ const DEFAULT_RULES: Record<string, TypeRule> = {
   Optional: (node, [input]) => {
     const declared = typeFromProto(findAttribute(node, 'type')?.tp);
     const inner = declared ?? input;
-    return [inner && { kind: 'optional', elem: inner }];
+    return [inner && optionalType(inner)];
   },
   OptionalGetElement: (_node, [input]) => [input?.kind === 'optional' ? input.elem : input],
 };
@@ -74,7 +74,7 @@ const DEFAULT_RULES: Record<string, TypeRule> = {
 const ML_RULES: Record<string, TypeRule> = {
   ZipMap: (node) => {
     const key = findAttribute(node, 'classlabels_strings')?.strings.length ? DataType.STRING : DataType.INT64;
-    return [{ kind: 'sequence', elem: { kind: 'map', keyType: key, value: tensorType(DataType.FLOAT) } }];
+    return [sequenceType(mapType(key, tensorType(DataType.FLOAT)))];
   },
   LabelEncoder: (node) => {
     const valueTensor = findAttribute(node, 'values_tensor')?.t;
