@@ -106,7 +106,7 @@ async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions
   for (const [index, job] of jobs.entries()) {
     writeLine(io.stderr, `[${index + 1}/${jobs.length}] ${job.input} -> ${job.output}`);
     try {
-      const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] writing`);
+      const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] `);
       if (outcome.quantization) writeLine(io.stderr, `  ${outcome.quantization}`);
       results.push({ job, outcome });
     } catch (error) {
@@ -131,11 +131,14 @@ async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions
   return failed > 0 ? 1 : 0;
 }
 
-async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, values: Values, progress: Progress, label = 'writing'): Promise<ConvertOutcome> {
+/** Converts one model; the progress bar (large models only) follows the weights read, then the bytes written. */
+async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, values: Values, progress: Progress, prefix = ''): Promise<ConvertOutcome> {
   const start = performance.now();
   const model = await loadModel(job.input);
   const inputBytes = sourceBytes(model, job.input);
-  const { model: converted, report } = convertNamingFile(job.input, () => convertModel(model, options, to));
+  const onProgress = (done: number, total: number) => progress.update(`${prefix}reading weights of ${job.input}`, done, total);
+  const { model: converted, report } = convertNamingFile(job.input, () => convertModel(model, { ...options, onProgress }, to));
+  progress.finish();
   // --out-dir and the sub-folders a folder input keeps there are made as needed.
   if (values['out-dir'] !== undefined) mkdirSync(dirname(job.output), { recursive: true });
   // A model with external data keeps it; otherwise saveModel uses it only where one file cannot hold the result (2 GB).
@@ -143,7 +146,7 @@ async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, 
   const externalData = values['external-data'] !== undefined || usesExternalData(model) ? { location } : 'auto';
   const saved = await saveModel(converted, job.output, {
     externalData,
-    onProgress: (done, total) => progress.update(`${label} ${job.output}`, done, total),
+    onProgress: (done, total) => progress.update(`${prefix}writing ${job.output}`, done, total),
   });
   progress.finish();
   return {

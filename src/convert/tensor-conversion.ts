@@ -46,8 +46,8 @@ function readSync(payload: TensorPayload, offset: number, target: Uint8Array, te
 
 const statsMemo = new WeakMap<TensorProto, Map<string, Float32Stats>>();
 
-/** Statistics of a FLOAT tensor under `bounds`, read in chunks; memoized per tensor and bounds. */
-export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined): Float32Stats {
+/** Statistics of a FLOAT tensor under `bounds`, read in chunks (each reported to `onRead`); memoized per tensor and bounds. */
+export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined, onRead?: (bytes: number) => void): Float32Stats {
   const key = bounds ? `${bounds.minPositiveVal}:${bounds.maxFiniteVal}` : 'none';
   let byBounds = statsMemo.get(tensor);
   const cached = byBounds?.get(key);
@@ -64,6 +64,7 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
       const simd = n - (n % 4);
       accumulator.addCounts(wasm.stats(simd, lo, hi));
       if (simd < n) accumulator.add(wasm.inputBits.subarray(simd, n));
+      onRead?.(length);
     }
   } else if (source) {
     const { input } = scratch();
@@ -71,6 +72,7 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
       const length = Math.min(input.byteLength, source.byteLength - at);
       readSync(source, at, input.subarray(0, length), tensor.name);
       accumulator.add(new Uint32Array(input.buffer, 0, length >>> 2));
+      onRead?.(length);
     }
   }
   const stats = accumulator.result();

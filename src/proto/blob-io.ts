@@ -50,6 +50,8 @@ export interface BlobLoadOptions {
    * synchronously, so a model to convert needs its data in memory.
    */
   lazy?: boolean;
+  /** Called as tensor data is read into memory (not with `lazy`), with the bytes read and the bytes to read. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 /** Loads a model from a Blob (a browser File), with its external data files if it has some. */
@@ -73,25 +75,31 @@ export async function loadModelFromBlob(blob: Blob, options: BlobLoadOptions = {
     if (expected !== undefined && expected !== length) throw new ExternalDataError(`${where}: its shape and type need ${expected} bytes but external_data gives ${length}`);
     bindExternalData(tensor, blobPayload(file.slice(offset, offset + length), `${location} bytes ${offset}..${offset + length}`));
   });
-  if (!options.lazy) await readPayloadsIntoMemory(model);
+  if (!options.lazy) await readPayloadsIntoMemory(model, options.onProgress);
   return model;
 }
 
-/** Replaces every Blob-backed payload by its bytes in memory. */
-async function readPayloadsIntoMemory(model: ModelProto): Promise<void> {
+/** Replaces every Blob-backed payload by its bytes in memory, reporting each tensor read. */
+async function readPayloadsIntoMemory(model: ModelProto, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<void> {
   const pending: Promise<void>[] = [];
+  let total = 0;
+  let read = 0;
   forEachTensor(model, (tensor) => {
     const bound = tensorPayload(tensor);
     if (!bound?.payload.blob) return;
     const blob = bound.payload.blob;
+    total += blob.size;
     pending.push(
       blob.arrayBuffer().then((buffer) => {
         const bytes = new Uint8Array(buffer);
         if (bound.placement === 'raw') tensor.rawData = bytes;
         else bindExternalData(tensor, memoryPayload(bytes, bound.payload.origin));
+        read += blob.size;
+        onProgress?.(read, total);
       }),
     );
   });
+  onProgress?.(0, total);
   await Promise.all(pending);
 }
 
@@ -109,6 +117,8 @@ function expectedBytes(tensor: TensorProto): number | undefined {
 export interface BlobSaveOptions {
   /** Write large tensors to a separate data Blob (true for the defaults: location "model.onnx.data", threshold 1024 bytes). */
   externalData?: boolean | Partial<ExternalPlacement>;
+  /** Called as the Blobs are assembled (weights converted chunk by chunk), with the bytes done and the bytes of all Blobs. */
+  onProgress?: (bytesWritten: number, totalBytes: number) => void;
 }
 
 export interface ModelBlobs {
@@ -128,33 +138,56 @@ export async function modelToBlobs(model: ModelProto, options: BlobSaveOptions =
   const plan = planTensorPlacement(model, external, 'modelToBlobs');
   const encoded = encodeModelParts(plan.model);
   assertWithinProtobufLimit(encoded.byteLength);
-  const blobs: ModelBlobs = { model: new Blob(await blobParts(encoded.parts)) };
+  const counter: ProgressCounter = { done: 0, reported: 0, total: encoded.byteLength + (external ? plan.dataFileBytes : 0), onProgress: options.onProgress };
+  counter.onProgress?.(0, counter.total);
+  const blobs: ModelBlobs = { model: new Blob(await blobParts(encoded.parts, counter)) };
   if (external) {
     const parts: BlobPart[] = [];
     let position = 0;
     for (const job of plan.dataJobs) {
       if (job.offset > position) parts.push(new Uint8Array(job.offset - position));
-      parts.push(...(await blobParts([job.payload])));
+      counter.done += job.offset - position;
+      parts.push(...(await blobParts([job.payload], counter)));
       position = job.offset + job.payload.byteLength;
     }
     blobs.externalData = { location: external.location, blob: new Blob(parts) };
   }
+  if (counter.reported < counter.total) counter.onProgress?.(counter.total, counter.total);
   return blobs;
 }
 
 const CHUNK = 16 * 1024 * 1024;
 
-async function blobParts(parts: readonly EncodedPart[]): Promise<BlobPart[]> {
+interface ProgressCounter {
+  done: number;
+  /** The last `done` reported (framing bytes count without a call of their own). */
+  reported: number;
+  readonly total: number;
+  readonly onProgress: ((bytesWritten: number, totalBytes: number) => void) | undefined;
+}
+
+/** The parts as Blob parts: bytes and Blob slices as they are, computed payloads chunk by chunk (each chunk counted). */
+async function blobParts(parts: readonly EncodedPart[], counter: ProgressCounter): Promise<BlobPart[]> {
   const out: BlobPart[] = [];
+  const advance = (bytes: number) => {
+    counter.done += bytes;
+    counter.reported = counter.done;
+    counter.onProgress?.(counter.done, counter.total);
+  };
   for (const part of parts) {
-    if (part instanceof Uint8Array) out.push(part as Uint8Array<ArrayBuffer>);
-    else if (part.blob) out.push(part.blob);
-    else {
+    if (part instanceof Uint8Array) {
+      out.push(part as Uint8Array<ArrayBuffer>);
+      counter.done += part.byteLength;
+    } else if (part.blob) {
+      out.push(part.blob);
+      advance(part.byteLength);
+    } else {
       for (let at = 0; at < part.byteLength; at += CHUNK) {
         const chunk = new Uint8Array(Math.min(CHUNK, part.byteLength - at));
         if (part.readSync) part.readSync(at, chunk);
         else await part.read(at, chunk);
         out.push(chunk);
+        advance(chunk.byteLength);
       }
     }
   }
