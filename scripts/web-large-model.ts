@@ -95,7 +95,15 @@ try {
   await page.setInputFiles('[data-testid=model-input]', [input]);
   await page.waitForSelector('#inspect:not([hidden])', { timeout: 600_000 });
   await page.click('[data-testid=convert]');
+  // What the progress bar showed, sampled every 100 ms while the page converts.
+  const shown: { at: number; phase: string; value: number }[] = [];
+  const watcher = setInterval(() => {
+    void page
+      .evaluate(() => ({ phase: document.getElementById('phase')!.textContent ?? '', value: (document.getElementById('progress') as HTMLProgressElement).value }))
+      .then((now) => shown.push({ at: performance.now() - start, ...now }), () => {});
+  }, 100);
   await page.waitForSelector('#result:not([hidden]) [data-testid=download], [data-testid=error]:not([hidden])', { timeout: 600_000 });
+  clearInterval(watcher);
   const converted = performance.now();
   if (await page.locator('[data-testid=error]:not([hidden])').count()) throw new Error(`the page reports: ${await page.textContent('[data-testid=error]')}`);
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 600_000 }), page.click('[data-testid=download]')]);
@@ -107,7 +115,13 @@ try {
     return digest.digest('hex');
   };
   const identical = (await hash(path)) === (await hash(expected));
+  await page.waitForFunction(() => !document.getElementById('peak-memory')?.textContent?.includes('measuring'), undefined, { timeout: 60_000 });
   console.log(`page facts: ${(await page.textContent('.facts'))?.replace(/\s+/g, ' ')}`);
+  const steps = ['Reading', 'Converting', 'Writing'].map((step) => {
+    const during = shown.filter((s) => s.phase.startsWith(step));
+    return `${step} ${during.length} samples, bar ${during[0]?.value.toFixed(2) ?? '-'} -> ${during.at(-1)?.value.toFixed(2) ?? '-'} (${new Set(during.map((s) => s.value)).size} distinct)`;
+  });
+  console.log(`progress bar while converting (sampled every 100 ms): ${steps.join('; ')}`);
   console.log(`pick + inspect + convert: ${((converted - start) / 1000).toFixed(1)} s; download: ${((downloaded - converted) / 1000).toFixed(1)} s`);
   console.log(`output ${(statSync(path).size / 2 ** 20).toFixed(0)} MB, byte-identical to the library's conversion: ${identical}`);
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;

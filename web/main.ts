@@ -4,8 +4,10 @@
  * results with downloads named like the CLI's outputs.
  */
 import type { AttemptEvent, ConvertOptions } from '../src/index.js';
-import { byId, formatBytes, h } from './dom.js';
+import { byId, h } from './dom.js';
+import { formatBytes } from './format-bytes.js';
 import type { AutoDoneMessage, ConvertedMessage, FeedSource, Inspection, Job, ModelFiles, Output, Target, WorkerMessage } from './protocol.js';
+import { MemoryMeter } from './memory-meter.js';
 import { renderReport, renderSummary } from './report-view.js';
 
 const modelInput = byId<HTMLInputElement>('model-input');
@@ -16,41 +18,61 @@ const errorLine = byId('error');
 let files: ModelFiles | undefined;
 let inspection: Inspection | undefined;
 let worker: Worker | undefined;
+let meterOfJob: MemoryMeter | undefined;
 /** Object URLs of the downloads shown, by area, revoked when the area shows new ones. */
 const objectUrls = { convert: [] as string[], auto: [] as string[] };
 
 // ---- jobs ----
 
-/** Runs a job in a fresh worker; `onMessage` sees its messages until the job ends. */
+/** Runs a job in a fresh worker; `onMessage` sees its messages until the job ends. A conversion's memory is sampled while it runs. */
 function startJob(job: Job, onMessage: (message: WorkerMessage) => void): void {
   cancelJob();
   const current = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker = current;
+  // Started on the worker's first message: a measurement asked for before the worker runs leaves it out.
+  let meter: MemoryMeter | undefined;
   const busy = job.type !== 'inspect';
   if (busy) setBusy(true);
   const finish = () => {
-    current.terminate();
     if (worker === current) worker = undefined;
+    if (meterOfJob === meter) meterOfJob = undefined;
     if (busy) setBusy(false);
   };
   current.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const message = event.data;
+    if (job.type === 'convert' && !meter && worker === current) meter = meterOfJob = new MemoryMeter();
     if (message.type === 'progress') return showProgress(message.phase, message.fraction);
     if (message.type === 'error') {
       finish();
+      current.terminate();
+      void meter?.stop();
       return showError(message.message);
     }
     onMessage(message);
-    if (message.type === 'converted' || message.type === 'auto-done' || message.type === 'inspected') finish();
+    if (message.type === 'converted' || message.type === 'auto-done' || message.type === 'inspected') {
+      finish();
+      if (!meter) return current.terminate();
+      // The worker stays until the browser has answered at least once, so the measurement includes it.
+      const shown = document.getElementById('peak-memory');
+      void meter.stop().then((measured) => {
+        current.terminate();
+        if (shown) shown.replaceChildren(h('strong', {}, 'Peak memory: '), measured.peak, ' ', h('span', { class: 'muted' }, `(${measured.how})`));
+      });
+    }
   };
   current.onerror = (event) => {
     finish();
+    current.terminate();
+    void meter?.stop();
     showError(event.message || 'the worker stopped unexpectedly');
   };
   current.postMessage(job);
 }
 
+/** Stops the running job at once: its worker is terminated, also in the middle of the library's synchronous conversion. */
 function cancelJob(): void {
+  void meterOfJob?.stop();
+  meterOfJob = undefined;
   if (!worker) return;
   worker.terminate();
   worker = undefined;

@@ -1,7 +1,8 @@
 /**
  * The page's Web Worker: reads, inspects, converts and searches mixed precision off the main
- * thread. One worker serves one job; Cancel terminates it. Progress is reported by phase (the
- * library's conversion runs as one call).
+ * thread. One worker serves one job; Cancel terminates it, wherever it is (also inside the
+ * library's synchronous conversion). A conversion reports progress in bytes through its three
+ * steps: reading the model, the conversion reading the float32 weights, writing the output.
  */
 import {
   DataType,
@@ -19,6 +20,7 @@ import {
 } from '../src/index.js';
 // The building blocks the page streams with (the package's documented low-level subpath).
 import { blobSource, decodeModelLazilyAsync, encodeModelParts, forEachTensor, PROTOBUF_SIZE_LIMIT, TensorProto_DataLocation, type EncodedModel } from '../src/low-level.js';
+import { formatBytes } from './format-bytes.js';
 import { readFeedFiles } from './feed-files.js';
 import { makeRandomFeeds } from './random-feeds.js';
 import type { AutoJob, ConvertJob, Inspection, InspectJob, Job, ModelFiles, Output, WorkerMessage } from './protocol.js';
@@ -40,6 +42,22 @@ function oneLine(error: unknown): string {
 
 function progress(phase: string, fraction: number): void {
   post({ type: 'progress', phase, fraction });
+}
+
+/** The share of the progress bar each step of a conversion fills, in order. */
+const STEPS = { reading: [0, 0.25], converting: [0.25, 0.5], writing: [0.5, 1] } as const;
+
+/** An onProgress callback that moves the bar through `step`, labelled with the bytes done. */
+function stepProgress(step: keyof typeof STEPS, label: string): (done: number, total: number) => void {
+  const [from, to] = STEPS[step];
+  let last = -1;
+  return (done, total) => {
+    const fraction = from + (to - from) * (total > 0 ? done / total : 1);
+    // At most about 200 messages a step, however small the chunks.
+    if (fraction - last < 0.005 && done < total) return;
+    last = fraction;
+    progress(`${label}: ${formatBytes(done)} of ${formatBytes(total)}`, fraction);
+  };
 }
 
 function dataFileMap(files: ModelFiles): Map<string, Blob> {
@@ -72,9 +90,8 @@ async function inspect(job: InspectJob): Promise<void> {
 }
 
 async function load(files: ModelFiles): Promise<ModelProto> {
-  progress(`Reading ${files.model.name}`, 0.02);
-  const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files) });
-  return model;
+  progress(`Reading ${files.model.name}`, 0);
+  return loadModelFromBlob(files.model, { externalData: dataFileMap(files), onProgress: stepProgress('reading', `Reading ${files.model.name}`) });
 }
 
 function bytesByType(summary: ModelSummary): Record<string, number> {
@@ -89,14 +106,19 @@ function target(name: 'float16' | 'bfloat16'): number {
   return name === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
 }
 
+/** What a finished conversion keeps referenced until the worker is terminated. */
+const retained = new Set<unknown>();
+
 async function convert(job: ConvertJob): Promise<void> {
   const start = performance.now();
   const model = await load(job.files);
-  progress('Converting', 0.4);
-  const { model: converted, report } = convertModel(model, job.options, target(job.target));
-  progress('Writing', 0.6);
-  const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo);
+  const options = { ...job.options, onProgress: stepProgress('converting', 'Converting: float32 weights checked') };
+  const { model: converted, report } = convertModel(model, options, target(job.target));
+  const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo, stepProgress('writing', `Writing ${job.outputName}`));
   progress('Done', 1);
+  // Held until the page terminates this worker, which it does once the browser has measured the
+  // page's memory at least once: the measurement then sees what the conversion held.
+  for (const held of [model, converted, output]) retained.add(held);
   const inputBytes = job.files.model.size + job.files.dataFiles.reduce((n, f) => n + f.size, 0);
   post({
     type: 'converted',
@@ -116,14 +138,14 @@ async function convert(job: ConvertJob): Promise<void> {
  * Access API), or into a Blob grown as it goes, so converted chunks are handed to the browser's
  * Blob storage instead of all being held here. With external data, modelToBlobs writes both files.
  */
-async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo?: FileSystemFileHandle): Promise<Output> {
+async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo: FileSystemFileHandle | undefined, onProgress: (done: number, total: number) => void): Promise<Output> {
   const encoded = encodeModelParts(converted);
   const external = alwaysExternal || externalLocations(source).length > 0 || encoded.byteLength > PROTOBUF_SIZE_LIMIT;
   if (!external) {
     if (saveTo) {
       const writable = await saveTo.createWritable();
       try {
-        await writeParts(encoded.parts, encoded.byteLength, (chunk) => writable.write(chunk));
+        await writeParts(encoded.parts, encoded.byteLength, (chunk) => writable.write(chunk), onProgress);
         await writable.close();
       } catch (error) {
         await writable.abort().catch(() => {});
@@ -139,15 +161,20 @@ async function write(source: ModelProto, converted: ModelProto, name: string, al
       pending = [];
       pendingBytes = 0;
     };
-    await writeParts(encoded.parts, encoded.byteLength, (chunk) => {
-      pending.push(chunk);
-      pendingBytes += chunk.size;
-      if (pendingBytes >= FLUSH_BYTES) flush();
-    });
+    await writeParts(
+      encoded.parts,
+      encoded.byteLength,
+      (chunk) => {
+        pending.push(chunk);
+        pendingBytes += chunk.size;
+        if (pendingBytes >= FLUSH_BYTES) flush();
+      },
+      onProgress,
+    );
     flush();
     return { model: blob, modelName: name, savedToFile: false };
   }
-  const blobs = await modelToBlobs(converted, { externalData: { location: `${name}.data` } });
+  const blobs = await modelToBlobs(converted, { externalData: { location: `${name}.data` }, onProgress });
   return { model: blobs.model, modelName: name, ...(blobs.externalData ? { data: { name: blobs.externalData.location, blob: blobs.externalData.blob } } : {}), savedToFile: false };
 }
 
@@ -155,8 +182,9 @@ const CHUNK = 16 * 1024 * 1024;
 const FLUSH_BYTES = 64 * 1024 * 1024;
 
 /** Hands the encoded model to `sink` as Blobs: framing bytes, Blob slices passed through, computed payloads chunk by chunk. */
-async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown): Promise<void> {
+async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown, onProgress: (done: number, total: number) => void): Promise<void> {
   let written = 0;
+  onProgress(0, total);
   // One buffer serves every chunk: the Blob constructor copies its bytes, so nothing piles up for the GC.
   const buffer = new Uint8Array(CHUNK);
   for (const part of parts) {
@@ -168,11 +196,12 @@ async function writeParts(parts: EncodedModel['parts'], total: number, sink: (ch
         if (part.readSync) part.readSync(at, chunk);
         else await part.read(at, chunk);
         await sink(new Blob([chunk]));
-        progress('Writing', 0.6 + (0.4 * (written + at)) / total);
+        onProgress(written + at + chunk.byteLength, total);
       }
     }
     written += part.byteLength;
   }
+  onProgress(total, total);
 }
 
 /** onnxruntime-web, loaded on first use with its WebAssembly served by the site itself. */
@@ -210,9 +239,8 @@ async function auto(job: AutoJob): Promise<void> {
     ...(job.atol !== undefined ? { atol: job.atol } : {}),
     onProgress: (event) => post({ type: 'attempt', event }),
   });
-  progress('Writing', 0.9);
   const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList }, to).model;
-  const output = await write(model, converted, job.outputName, false);
+  const output = await write(model, converted, job.outputName, false, undefined, (done, total) => progress(`Writing ${job.outputName}`, 0.9 + (0.1 * done) / total));
   progress('Done', 1);
   post({ type: 'auto-done', result, runtime: runtime.name, output });
 }
