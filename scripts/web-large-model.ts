@@ -117,6 +117,28 @@ try {
   const identical = (await hash(path)) === (await hash(expected));
   await page.waitForFunction(() => !document.getElementById('peak-memory')?.textContent?.includes('measuring'), undefined, { timeout: 60_000 });
   console.log(`page facts: ${(await page.textContent('.facts'))?.replace(/\s+/g, ' ')}`);
+  // The floor: a worker of the same page reading the picked file once, in 16 MB synchronous slices (3 runs, median).
+  const floors: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    floors.push(
+      await page.evaluate(async () => {
+        const file = (document.querySelector('[data-testid=model-input]') as HTMLInputElement).files![0]!;
+        const source = `self.onmessage = (e) => { const f = e.data; const reader = new FileReaderSync(); const t = performance.now();
+          for (let at = 0; at < f.size; at += 16 << 20) reader.readAsArrayBuffer(f.slice(at, at + (16 << 20)));
+          postMessage(performance.now() - t); }`;
+        const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+        const ms = await new Promise<number>((resolve) => {
+          worker.onmessage = (event) => resolve(event.data as number);
+          worker.postMessage(file);
+        });
+        worker.terminate();
+        return ms;
+      }),
+    );
+  }
+  const floor = floors.sort((a, b) => a - b)[1]! / 1000;
+  const pageSeconds = Number(/Time: ([\d.]+) s/.exec((await page.textContent('.facts')) ?? '')?.[1]);
+  console.log(`floor, reading the file once in the page's worker: ${floor.toFixed(1)} s (median of ${floors.map((f) => (f / 1000).toFixed(1)).join(', ')}); the page's conversion took ${pageSeconds.toFixed(1)} s = ${(pageSeconds / floor).toFixed(1)}x the floor`);
   const steps = ['Reading', 'Converting', 'Writing'].map((step) => {
     const during = shown.filter((s) => s.phase.startsWith(step));
     return `${step} ${during.length} samples, bar ${during[0]?.value.toFixed(2) ?? '-'} -> ${during.at(-1)?.value.toFixed(2) ?? '-'} (${new Set(during.map((s) => s.value)).size} distinct)`;

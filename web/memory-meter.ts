@@ -14,6 +14,9 @@ interface MemoryApis {
 
 const SAMPLE_GAP_MS = 250;
 
+/** Measurements asked for and not answered yet, of every meter. */
+const unanswered = new Set<Promise<void>>();
+
 export class MemoryMeter {
   readonly #apis = performance as unknown as MemoryApis;
   readonly #how: 'agent' | 'heap' | undefined;
@@ -39,11 +42,28 @@ export class MemoryMeter {
   async #sample(): Promise<void> {
     if (this.#how === 'heap') return this.#record(this.#apis.memory!.usedJSHeapSize);
     if (this.#how !== 'agent') return;
-    this.#inFlight ??= this.#apis.measureUserAgentSpecificMemory!().then(
-      (result) => this.#record(result.bytes),
-      () => {},
-    ).finally(() => (this.#inFlight = undefined));
+    if (!this.#inFlight) {
+      const asked: Promise<void> = this.#apis.measureUserAgentSpecificMemory!().then(
+        (result) => this.#record(result.bytes),
+        () => {},
+      ).finally(() => {
+        this.#inFlight = undefined;
+        unanswered.delete(asked);
+      });
+      this.#inFlight = asked;
+      unanswered.add(asked);
+    }
     await this.#inFlight;
+  }
+
+  /** Resolves when no measurement of any meter is pending: only then may a worker be terminated. */
+  static async settled(): Promise<void> {
+    while (unanswered.size > 0) await Promise.all(unanswered);
+  }
+
+  /** Stops sampling, with no last sample (a cancelled or failed job). */
+  abandon(): void {
+    this.#running = false;
   }
 
   #record(bytes: number): void {

@@ -28,8 +28,12 @@ import type { AutoJob, ConvertJob, Inspection, InspectJob, Job, ModelFiles, Outp
 const scope = self as unknown as { postMessage(message: WorkerMessage): void; onmessage: ((event: MessageEvent<Job>) => void) | null };
 const post = (message: WorkerMessage) => scope.postMessage(message);
 
+/** The page's stop flag for this job: checked between chunks, so Cancel stops the work at once. */
+let stopFlag: Int32Array | undefined;
+
 scope.onmessage = (event) => {
   const job = event.data;
+  if (job.type !== 'inspect') stopFlag = job.stop;
   const run = job.type === 'inspect' ? inspect(job) : job.type === 'convert' ? convert(job) : auto(job);
   run.catch((error: unknown) => post({ type: 'error', message: oneLine(error) }));
 };
@@ -40,18 +44,25 @@ function oneLine(error: unknown): string {
   return message.split('\n')[0]!.trim() || 'the operation failed';
 }
 
+/** Throws when the page asked this job to stop; called wherever the work reports progress. */
+function stopIfAsked(): void {
+  if (stopFlag && Atomics.load(stopFlag, 0) !== 0) throw new Error('cancelled');
+}
+
 function progress(phase: string, fraction: number): void {
+  stopIfAsked();
   post({ type: 'progress', phase, fraction });
 }
 
 /** The share of the progress bar each step of a conversion fills, in order. */
-const STEPS = { reading: [0, 0.25], converting: [0.25, 0.5], writing: [0.5, 1] } as const;
+const STEPS = { reading: [0, 0.05], converting: [0.05, 0.45], writing: [0.45, 1] } as const;
 
 /** An onProgress callback that moves the bar through `step`, labelled with the bytes done. */
 function stepProgress(step: keyof typeof STEPS, label: string): (done: number, total: number) => void {
   const [from, to] = STEPS[step];
   let last = -1;
   return (done, total) => {
+    stopIfAsked();
     const fraction = from + (to - from) * (total > 0 ? done / total : 1);
     // At most about 200 messages a step, however small the chunks.
     if (fraction - last < 0.005 && done < total) return;
@@ -89,9 +100,16 @@ async function inspect(job: InspectJob): Promise<void> {
   post({ type: 'inspected', inspection });
 }
 
-async function load(files: ModelFiles): Promise<ModelProto> {
+/**
+ * The model from the picked files. `lazy`: only the structure is read; weights stay in the files and
+ * are read in chunks when needed (synchronously, FileReaderSync), so a conversion never holds them
+ * whole. Otherwise (mixed precision, whose attempts run the model) they are read into memory.
+ */
+async function load(files: ModelFiles, lazy: boolean): Promise<ModelProto> {
   progress(`Reading ${files.model.name}`, 0);
-  return loadModelFromBlob(files.model, { externalData: dataFileMap(files), onProgress: stepProgress('reading', `Reading ${files.model.name}`) });
+  const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files), lazy, onProgress: stepProgress('reading', `Reading ${files.model.name}`) });
+  progress(`Read ${files.model.name}`, STEPS.reading[1]);
+  return model;
 }
 
 function bytesByType(summary: ModelSummary): Record<string, number> {
@@ -111,7 +129,7 @@ const retained = new Set<unknown>();
 
 async function convert(job: ConvertJob): Promise<void> {
   const start = performance.now();
-  const model = await load(job.files);
+  const model = await load(job.files, true);
   const options = { ...job.options, onProgress: stepProgress('converting', 'Converting: float32 weights checked') };
   const { model: converted, report } = convertModel(model, options, target(job.target));
   const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo, stepProgress('writing', `Writing ${job.outputName}`));
@@ -221,8 +239,8 @@ async function chooseRuntime(): Promise<{ runtime: Runtime; emulate: boolean; de
 }
 
 async function auto(job: AutoJob): Promise<void> {
-  const model = await load(job.files);
-  progress('Preparing feeds', 0.05);
+  const model = await load(job.files, false);
+  progress('Preparing feeds', 0.06);
   const feeds: Feeds = job.feeds.kind === 'random' ? makeRandomFeeds(model, job.feeds.dims, job.feeds.seed) : await readFeedFiles(job.feeds.files, model);
   progress('Starting onnxruntime-web', 0.08);
   const { runtime, emulate, description } = await chooseRuntime();
@@ -237,7 +255,10 @@ async function auto(job: AutoJob): Promise<void> {
     strategy: job.strategy,
     ...(job.rtol !== undefined ? { rtol: job.rtol } : {}),
     ...(job.atol !== undefined ? { atol: job.atol } : {}),
-    onProgress: (event) => post({ type: 'attempt', event }),
+    onProgress: (event) => {
+      stopIfAsked();
+      post({ type: 'attempt', event });
+    },
   });
   const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList }, to).model;
   const output = await write(model, converted, job.outputName, false, undefined, (done, total) => progress(`Writing ${job.outputName}`, 0.9 + (0.1 * done) / total));

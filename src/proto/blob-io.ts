@@ -28,6 +28,33 @@ export function blobSource(blob: Blob, label = (blob as File).name || 'model'): 
   };
 }
 
+/** FileReaderSync, where the platform has it (Web Workers): Blobs read synchronously, so a lazily loaded model converts. */
+interface SyncBlobReader {
+  readAsArrayBuffer(blob: Blob): ArrayBuffer;
+}
+const FileReaderSyncClass = (globalThis as { FileReaderSync?: new () => SyncBlobReader }).FileReaderSync;
+const syncReader: SyncBlobReader | undefined = typeof FileReaderSyncClass === 'function' ? new FileReaderSyncClass() : undefined;
+
+/**
+ * Each synchronous read is a round trip to the browser's Blob storage, so reads smaller than a
+ * block fetch the whole block and the next reads of it (the conversion reads 4 MB at a time, in
+ * order) are served from it: one block is held, whatever the model's size.
+ */
+const READ_BLOCK = 16 * 1024 * 1024;
+let lastBlock: { blob: Blob; start: number; bytes: Uint8Array } | undefined;
+
+function readBlobSync(reader: SyncBlobReader, blob: Blob, offset: number, target: Uint8Array): void {
+  const end = offset + target.byteLength;
+  if (lastBlock?.blob !== blob || offset < lastBlock.start || end > lastBlock.start + lastBlock.bytes.byteLength) {
+    if (target.byteLength >= READ_BLOCK) {
+      target.set(new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, end))));
+      return;
+    }
+    lastBlock = { blob, start: offset, bytes: new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, Math.min(blob.size, offset + READ_BLOCK)))) };
+  }
+  target.set(lastBlock.bytes.subarray(offset - lastBlock.start, end - lastBlock.start));
+}
+
 function blobPayload(blob: Blob, origin: string): TensorPayload {
   return {
     byteLength: blob.size,
@@ -36,6 +63,7 @@ function blobPayload(blob: Blob, origin: string): TensorPayload {
     async read(offset, target) {
       target.set(new Uint8Array(await blob.slice(offset, offset + target.byteLength).arrayBuffer()));
     },
+    ...(syncReader && { readSync: (offset: number, target: Uint8Array) => readBlobSync(syncReader, blob, offset, target) }),
   };
 }
 
@@ -45,9 +73,11 @@ export interface BlobLoadOptions {
   /** Embedded `raw_data` of at least this many bytes is read separately from the structure. Default 1024. */
   lazyThreshold?: number;
   /**
-   * Keep tensor data in the Blobs (read asynchronously, e.g. by readTensorData or modelToBlobs)
-   * instead of reading it into memory at load. Default false: conversion reads tensors
-   * synchronously, so a model to convert needs its data in memory.
+   * Keep tensor data in the Blobs instead of reading it into memory at load. Default false:
+   * conversion reads tensors synchronously, which a Blob allows only in a Web Worker
+   * (FileReaderSync). There, `lazy: true` converts a model without ever holding its weights: they
+   * are read in chunks, when the conversion checks them and when the result is written. Elsewhere
+   * lazy data is read asynchronously only (readTensorData, modelToBlobs), and conversion refuses it.
    */
   lazy?: boolean;
   /** Called as tensor data is read into memory (not with `lazy`), with the bytes read and the bytes to read. */

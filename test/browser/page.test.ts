@@ -298,22 +298,23 @@ describe('the browser page in Chromium', { skip }, () => {
     await page.waitForSelector('#result:not([hidden]) [data-testid=download], [data-testid=error]:not([hidden])');
     if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
     const values = await page.evaluate(() => (window as unknown as { barValues: number[] }).barValues);
-    assert.ok(values.some((v) => v > 0 && v < 0.25), `the bar moves while the model is read (${values.join(' ')})`);
-    assert.ok(values.filter((v) => v > 0.25 && v < 0.5).length >= 2, `and while the conversion reads the weights (${values.join(' ')})`);
-    assert.ok(values.filter((v) => v > 0.5 && v < 1).length >= 2, `and while the output is written (${values.join(' ')})`);
+    // Reading the structure fills the first 5%, the conversion reading the weights up to 45%, writing the rest.
+    assert.ok(values.includes(0.05), `the bar moves when the structure is read (${values.join(' ')})`);
+    assert.ok(values.filter((v) => v > 0.05 && v < 0.45).length >= 2, `and while the conversion reads the weights (${values.join(' ')})`);
+    assert.ok(values.filter((v) => v > 0.45 && v < 1).length >= 2, `and while the output is written (${values.join(' ')})`);
     for (let i = 1; i < values.length; i++) if (values[i]! !== 0) assert.ok(values[i]! >= values[i - 1]!, `the bar only moves forward (${values.join(' ')})`);
 
     await page.waitForFunction(() => !document.getElementById('peak-memory')?.textContent?.includes('measuring'));
     const peak = (await page.textContent('[data-testid=peak-memory]')) ?? '';
     const measured = /^Peak memory: ([\d.]+) MB \(highest of \d+ samples? of performance\.measureUserAgentSpecificMemory\(\)/.exec(peak);
     assert.ok(measured, `the result shows the peak the page measured: ${peak}`);
-    assert.ok(Number(measured[1]) >= 64, `the page held the 64 MiB source weights once: ${peak}`);
+    assert.ok(Number(measured[1]) < 64, `the page never holds the 64 MiB of source weights, read from the file in chunks: ${peak}`);
 
     // Cancel in the middle of a conversion: the worker stops, no result comes, the page converts again.
     await page.click('[data-testid=convert]');
     await page.waitForFunction(() => {
       const value = (document.getElementById('progress') as HTMLProgressElement).value;
-      return value > 0.05 && value < 0.6;
+      return value > 0.06 && value < 0.6;
     });
     await page.click('[data-testid=cancel]');
     assert.equal(await page.textContent('#phase'), 'Cancelled');
@@ -322,6 +323,8 @@ describe('the browser page in Chromium', { skip }, () => {
     assert.equal(await page.isVisible('#result'), false, 'no result arrives from a cancelled conversion');
     const downloads = await convertInPage([path], 'none');
     assert.deepEqual(downloads.map((d) => d.name), ['weights_fp16.onnx']);
+    // The browser still answers memory measurements (it never does again after a worker is terminated during one).
+    await page.waitForFunction(() => /^Peak memory: [\d.]+ MB/.test(document.getElementById('peak-memory')?.textContent ?? ''));
   });
 
   test('at phone width (360 px) and at 400% zoom (320 px of 1280) the page fits its width, with the report shown', async () => {
