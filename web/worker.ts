@@ -183,8 +183,10 @@ async function write(source: ModelProto, converted: ModelProto, name: string, al
       encoded.parts,
       encoded.byteLength,
       (chunk) => {
-        pending.push(chunk);
-        pendingBytes += chunk.size;
+        // The Blob constructor copies the bytes, so the reused chunk buffer is free again.
+        const part = chunk instanceof Blob ? chunk : new Blob([chunk]);
+        pending.push(part);
+        pendingBytes += part.size;
         if (pendingBytes >= FLUSH_BYTES) flush();
       },
       onProgress,
@@ -199,21 +201,24 @@ async function write(source: ModelProto, converted: ModelProto, name: string, al
 const CHUNK = 16 * 1024 * 1024;
 const FLUSH_BYTES = 64 * 1024 * 1024;
 
-/** Hands the encoded model to `sink` as Blobs: framing bytes, Blob slices passed through, computed payloads chunk by chunk. */
-async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown, onProgress: (done: number, total: number) => void): Promise<void> {
+/**
+ * Hands the encoded model to `sink`: framing bytes, Blob slices passed through, computed payloads
+ * chunk by chunk in one reused buffer (the sink is awaited before the buffer is refilled).
+ */
+async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob | Uint8Array<ArrayBuffer>) => unknown, onProgress: (done: number, total: number) => void): Promise<void> {
   let written = 0;
   onProgress(0, total);
-  // One buffer serves every chunk: the Blob constructor copies its bytes, so nothing piles up for the GC.
+  // One buffer serves every chunk, so nothing piles up for the GC.
   const buffer = new Uint8Array(CHUNK);
   for (const part of parts) {
-    if (part instanceof Uint8Array) await sink(new Blob([part as Uint8Array<ArrayBuffer>]));
+    if (part instanceof Uint8Array) await sink(part as Uint8Array<ArrayBuffer>);
     else if (part.blob) await sink(part.blob);
     else {
       for (let at = 0; at < part.byteLength; at += CHUNK) {
         const chunk = buffer.subarray(0, Math.min(CHUNK, part.byteLength - at));
         if (part.readSync) part.readSync(at, chunk);
         else await part.read(at, chunk);
-        await sink(new Blob([chunk]));
+        await sink(chunk);
         onProgress(written + at + chunk.byteLength, total);
       }
     }
