@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { toBinary } from '@bufbuild/protobuf';
+import { TensorProtoSchema } from '../../src/low-level.js';
 import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
 import { longChain, overflowMlp } from '../mixed-precision-models.js';
 import { graph, model, node, tensor, valueInfo } from '../model-builder.js';
@@ -210,6 +212,15 @@ describe('the browser page in Chromium', { skip }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-block-list]')]);
     assert.equal(download.suggestedFilename(), 'overflow_block_list.json');
     assert.deepEqual(JSON.parse(readFileSync((await download.path())!, 'utf8')).nodeBlockList.sort(), ['div', 'mm1']);
+
+    // The same feed as an ONNX test-data TensorProto file gives the same answer.
+    const pb = join(work, 'input_0.pb');
+    writeFileSync(pb, toBinary(TensorProtoSchema, tensor('', [1, 8], new Array(8).fill(1))));
+    await page.setInputFiles('[data-testid=feed-input]', [pb]);
+    await page.click('[data-testid=auto-start]');
+    await page.waitForSelector('#auto-result:not([hidden]) [data-testid=block-list], [data-testid=error]:not([hidden])', { timeout: 120_000 });
+    if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    assert.deepEqual(((await page.textContent('[data-testid=block-list]')) ?? '').split(', ').sort(), ['div', 'mm1']);
   });
 
   test('auto mixed precision with random feeds sizes symbolic dimensions by name', async () => {
