@@ -16,6 +16,9 @@ export { readTensorData, tensorPayload, type TensorPayload } from './proto/paylo
 export { forEachTensor, mapTensors } from './proto/tensor-walk.js';
 export { dataTypeName, parseDataType, dataTypeBits } from './dtype.js';
 
+// "Did you mean": the rule behind the library's and the CLI's hints for misspelt names.
+export { closestName } from './closest-name.js';
+
 // Numeric kernels, on bit patterns.
 export { float32BitsToFloat16Bits, float16BitsToFloat32Bits, convertFloat32ToFloat16 } from './numeric/float16.js';
 export { float32BitsToBfloat16Bits, bfloat16BitsToFloat32Bits, convertFloat32ToBfloat16 } from './numeric/bfloat16.js';

@@ -3,8 +3,8 @@
  *
  * 1. Layers import only downward: numeric → proto → ir → schema → convert → mixed → entries
  *    (index.ts, node.ts, low-level.ts) → cli. Beside the chain: runtime (onnxruntime adapters,
- *    feeds) sits on proto; io (Node files) on proto and runtime; inspect on schema. dtype.ts and
- *    errors.ts are the ground every layer stands on. The CLI imports only the entries: it is a
+ *    feeds) sits on proto; io (Node files) on proto and runtime; inspect on schema. dtype.ts,
+ *    errors.ts and closest-name.ts are the ground every layer stands on. The CLI imports only the entries: it is a
  *    client of the public API. Tests follow their folder's rule and may also use test/ helpers.
  * 2. The browser-safe core (everything except io, cli, node.ts, runtime/node-runtime.ts and
  *    mixed/node-auto.ts) imports no `node:` module, no package but the runtime dependencies, and
@@ -37,13 +37,14 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   cli: ['entries'],
 };
 
+const GROUND_FILES = ['dtype.ts', 'errors.ts', 'closest-name.ts'];
 const NODE_ONLY_FILES = ['node.ts', 'runtime/node-runtime.ts', 'mixed/node-auto.ts'];
 const NODE_ONLY_FOLDERS = ['io', 'cli'];
 const RUNTIME_DEPENDENCIES = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
 
 function layerOf(file: string): Layer {
   const path = relative(SRC, file).split(sep).join('/');
-  if (path === 'dtype.ts' || path === 'errors.ts') return 'ground';
+  if (GROUND_FILES.includes(path.replace(/\.test\.ts$/, '.ts'))) return 'ground';
   if (path === 'index.ts' || path === 'node.ts' || path === 'low-level.ts') return 'entries';
   const folder = path.split('/')[0]!;
   if (!(folder in MAY_IMPORT)) throw new Error(`${path}: src/${folder} is in no layer; add it to test/layering.test.ts`);

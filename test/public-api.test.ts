@@ -44,6 +44,8 @@ const LOW_LEVEL_EXPORTS = [
   // codec, lazy sources, payloads, tensor walks
   'encodeModelParts', 'PROTOBUF_SIZE_LIMIT', 'decodeTensor', 'decodeModelLazily', 'decodeModelLazilyAsync', 'memorySource', 'blobSource', 'readTensorData',
   'tensorPayload', 'forEachTensor', 'mapTensors', 'dataTypeName', 'parseDataType', 'dataTypeBits',
+  // "did you mean" hints
+  'closestName',
   // numeric kernels
   'float32BitsToFloat16Bits', 'float16BitsToFloat32Bits', 'convertFloat32ToFloat16', 'float32BitsToBfloat16Bits', 'bfloat16BitsToFloat32Bits',
   'convertFloat32ToBfloat16',

@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { convertModel, DataType, findNodeBlockList, loadModel, randomFeeds, readFeeds, saveModel, type AttemptEvent, type Feeds } from '../node.js';
+import { convertModel, findNodeBlockList, loadModel, saveModel, type AttemptEvent, type Feeds } from '../node.js';
+import { CONVERSION_HELP, CONVERSION_OPTIONS, conversionOptions, FEEDS_HELP, FEEDS_OPTIONS, feedsReader, formatOptions, TARGET_HELP, TARGET_OPTION, targetType, TOLERANCE_OPTIONS, tolerances } from './command-options.js';
 import { formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { writeLine, type CliStreams } from './streams.js';
@@ -22,25 +23,19 @@ one emulation model, loaded once, serves every attempt. Everything float16 is
 tried first, then every node float32: if that fails too, auto stops at once.
 
 Options:
-  -o, --output FILE        output model (default: IN with _mixed added)
-  --feeds PATH             inputs: an ONNX test-data folder (input_0.pb, ...), a
-                           .npz, a .npy (name=file.npy), or JSON; repeat for more sets
-  --random                 random inputs instead (floats in [-1, 1), ints in [0, 2))
-  --dim name=N             size of a symbolic dimension for --random (default 1)
-  --shape input=1,512      whole shape of an input for --random
-  --seed N                 seed for --random (default 1)
-  --rtol X, --atol X       tolerances as numpy.allclose (Python's defaulting rules)
-  --keep-io-types          keep graph inputs and outputs float32
-  --strategy NAME          guided (default: ranks the nodes by where the float16
-                           error appears, then a short search) or bisect
-                           (onnxconverter-common's search)
-  --provider NAME          onnxruntime execution provider: cpu (default, emulated
-                           float16), cuda, ... (runs the float16 model itself)
-  --to float16|bfloat16    target type (default float16)
-  --save-block-list FILE   write the node block list as JSON; reuse it with
-                           convert --node-block-list @FILE
-  --json                   print the report as JSON on stdout
-  -h, --help`;
+${formatOptions([
+  ['-o, --output FILE', 'output model (default: IN with _mixed added)'],
+  ...FEEDS_HELP,
+  ['--rtol X, --atol X', 'tolerances as numpy.allclose (Python\'s defaulting rules)'],
+  ['--keep-io-types', 'keep graph inputs and outputs float32'],
+  ['--strategy NAME', 'guided (default: ranks the nodes by where the float16', 'error appears, then a short search) or bisect', '(onnxconverter-common\'s search)'],
+  ['--provider NAME', 'onnxruntime execution provider: cpu (default, emulated', 'float16), cuda, ... (runs the float16 model itself)'],
+  TARGET_HELP,
+  ...CONVERSION_HELP,
+  ['--save-block-list FILE', 'write the node block list as JSON; reuse it with', 'convert --node-block-list @FILE'],
+  ['--json', 'print the report as JSON on stdout'],
+  ['-h, --help'],
+])}`;
 
 export async function autoCommand(args: string[], io: CliStreams): Promise<number> {
   const { values, positionals } = parse(args);
@@ -51,19 +46,23 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`auto takes one input model, got ${positionals.length}`);
-  if (!values.feeds && !values.random) throw new UsageError('give --feeds PATH or --random');
-  if (values.feeds && values.random) throw new UsageError('give --feeds or --random, not both');
+  const readFeedSets = feedsReader(values);
   if (values.rtol === undefined && values.atol === undefined) throw new UsageError('give --rtol and/or --atol');
+  const { rtol, atol } = tolerances(values);
   const strategy = values.strategy ?? 'guided';
   if (strategy !== 'guided' && strategy !== 'bisect') throw new UsageError(`--strategy takes guided or bisect, got "${strategy}"`);
-  if (values.to !== undefined && !['float16', 'fp16', 'bfloat16', 'bf16'].includes(values.to)) throw new UsageError(`--to takes float16 or bfloat16, got "${values.to}"`);
+  const to = targetType(values.to);
+  const convertOptions = conversionOptions(values);
+  const keepIoTypes = values['keep-io-types'] ?? false;
   const input = positionals[0]!;
-  const to = values.to === 'bfloat16' || values.to === 'bf16' ? DataType.BFLOAT16 : DataType.FLOAT16;
   const output = values.output ?? join(dirname(input), `${basename(input, extname(input))}_mixed${extname(input) || '.onnx'}`);
   const model = await loadModel(input);
-  const feeds: Feeds[] = values.random
-    ? [randomFeeds(model, { dims: parseDims(values.dim ?? []), seed: Number(values.seed ?? 1), shapes: parseShapes(values.shape ?? []) })]
-    : values.feeds!.map((spec) => readFeeds(spec, model));
+  // One conversion before the search: a misspelt --op-block-list name, or a model already
+  // converted, stops here (or warns once, with --unknown-names warn) instead of failing attempts.
+  for (const warning of convertModel(model, { ...convertOptions, keepIoTypes }, to).report.warnings) {
+    if (warning.kind === 'unknownName') err(`warning: ${warning.message}`);
+  }
+  const feeds: Feeds[] = readFeedSets(model);
   const live = io.stderr.isTTY === true && !values.json;
   const onProgress = (event: AttemptEvent) => {
     const segments = event.segments ? ` | segments: ${event.segments.converted} converted, ${event.segments.kept} kept, ${event.segments.pending} pending` : '';
@@ -72,16 +71,17 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     else err(line);
   };
   const result = await findNodeBlockList(model, feeds, {
-    rtol: number(values.rtol, 'rtol'),
-    atol: number(values.atol, 'atol'),
-    keepIoTypes: values['keep-io-types'] ?? false,
+    rtol,
+    atol,
+    keepIoTypes,
     strategy,
     ...(values.provider ? { provider: values.provider } : {}),
     to,
+    convertOptions: { ...convertOptions, unknownNames: 'warn' },
     onProgress,
   });
   if (live) io.stderr.write('\n');
-  const { model: converted, report } = convertModel(model, { keepIoTypes: values['keep-io-types'] ?? false, nodeBlockList: result.nodeBlockList }, to);
+  const { model: converted, report } = convertModel(model, { ...convertOptions, unknownNames: 'warn', keepIoTypes, nodeBlockList: result.nodeBlockList }, to);
   await saveModel(converted, output);
   if (values['save-block-list']) writeFileSync(values['save-block-list'], `${JSON.stringify({ nodeBlockList: result.nodeBlockList }, null, 2)}\n`);
   if (values.json) {
@@ -99,46 +99,15 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
 function parse(args: string[]) {
   return parseCommandArgs(args, {
     output: { type: 'string', short: 'o' },
-    feeds: { type: 'string', multiple: true },
-    random: { type: 'boolean' },
-    dim: { type: 'string', multiple: true },
-    shape: { type: 'string', multiple: true },
-    seed: { type: 'string' },
-    rtol: { type: 'string' },
-    atol: { type: 'string' },
+    ...FEEDS_OPTIONS,
+    ...TOLERANCE_OPTIONS,
     'keep-io-types': { type: 'boolean' },
     strategy: { type: 'string' },
     provider: { type: 'string' },
-    to: { type: 'string' },
+    ...TARGET_OPTION,
+    ...CONVERSION_OPTIONS,
     'save-block-list': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-}
-
-export function number(text: string | undefined, name: string): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${name} must be a number, got "${text}"`);
-  return value;
-}
-
-export function parseShapes(specs: string[]): Record<string, number[]> {
-  const shapes: Record<string, number[]> = {};
-  for (const spec of specs) {
-    const match = /^([^=]+)=([\d,]*)$/.exec(spec);
-    if (!match) throw new UsageError(`--shape takes input=1,512, got "${spec}"`);
-    shapes[match[1]!] = match[2] ? match[2].split(',').map(Number) : [];
-  }
-  return shapes;
-}
-
-export function parseDims(specs: string[]): Record<string, number> {
-  const dims: Record<string, number> = {};
-  for (const spec of specs) {
-    const match = /^([^=]+)=(\d+)$/.exec(spec);
-    if (!match) throw new UsageError(`--dim takes name=N, got "${spec}"`);
-    dims[match[1]!] = Number(match[2]);
-  }
-  return dims;
 }

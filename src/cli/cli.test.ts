@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -257,4 +257,42 @@ test('progress redraws one line on a terminal stream and prints tenths elsewhere
   const quiet = collector(false);
   new Progress(quiet).update('writing', 1, 100);
   assert.equal(quiet.text, '', 'small jobs show nothing');
+});
+
+test('--unknown-names: a misspelt name stops convert and auto (before any run) by default; warn converts and says so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-names-'));
+  const path = join(dir, 'm.onnx');
+  await saveModel(
+    model(graph({ nodes: [node('Relu', ['x'], ['h'], {}, { name: 'relu1' }), node('Neg', ['h'], ['y'])], inputs: [valueInfo('x', 1, [2])], outputs: [valueInfo('y', 1, [2])] })),
+    path,
+  );
+  const refused = await run('convert', path, '--node-block-list', 'relu_1');
+  assert.deepEqual([refused.code, refused.stderr], [1, 'onnx-float16 convert: nodeBlockList names "relu_1", which matches no node name or address; did you mean "relu1"?\n']);
+  assert.equal(existsSync(join(dir, 'm_fp16.onnx')), false);
+
+  const warned = await run('convert', path, '--node-block-list', 'relu_1', '--unknown-names', 'warn');
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /^warning: nodeBlockList names "relu_1", which matches no node name or address; did you mean "relu1"\?$/m);
+  assert.ok(existsSync(join(dir, 'm_fp16.onnx')));
+
+  copyFileSync(path, join(dir, 'm2.onnx'));
+  const batch = await run('convert', path, join(dir, 'm2.onnx'), '--out-dir', join(dir, 'out'), '--keep-io-types=yy', '--unknown-names', 'warn');
+  assert.equal(batch.code, 0, batch.stderr);
+  assert.equal(batch.stderr.match(/^ {2}warning: keepIoTypes names "yy", which matches no graph input or output; did you mean "y"\?$/gm)?.length, 2, 'a batch warns under each model');
+
+  const auto = await run('auto', path, '--random', '--rtol', '1e-2', '--op-block-list', 'Reluu');
+  assert.deepEqual([auto.code, auto.stderr], [1, 'onnx-float16 auto: opBlockList names "Reluu", which matches no operator; did you mean "Relu"?\n'], 'no attempt ran');
+
+  const wrong = await run('convert', path, '--unknown-names', 'ignore');
+  assert.deepEqual([wrong.code, wrong.stderr], [2, 'onnx-float16 convert: --unknown-names takes error or warn, got "ignore"; see "onnx-float16 convert --help"\n']);
+});
+
+test('auto --unknown-names warn: the search goes on past a misspelt --op-block-list name, warning once', { skip: RUNTIME_SKIP_CLI }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-auto-names-'));
+  const path = join(dir, 'm.onnx');
+  await saveModel(model(graph({ nodes: [node('Relu', ['x'], ['h']), node('Neg', ['h'], ['y'])], inputs: [valueInfo('x', 1, [2])], outputs: [valueInfo('y', 1, [2])] })), path);
+  const result = await run('auto', path, '--random', '--rtol', '1e-2', '--op-block-list', 'Reluu', '--unknown-names', 'warn');
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/warning: opBlockList names "Reluu"/g)?.length, 1, result.stderr);
+  assert.ok(existsSync(join(dir, 'm_mixed.onnx')));
 });

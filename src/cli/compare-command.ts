@@ -4,8 +4,8 @@
  * passes the tolerance (exit code 0 when every output passes on every feeds set, 1 otherwise).
  * With --locate, names the first nodes where B departs from A.
  */
-import { compareModels, loadModel, randomFeeds, readFeeds, type ComparisonResult, type Feeds } from '../node.js';
-import { number, parseDims, parseShapes } from './auto-command.js';
+import { compareModels, loadModel, type ComparisonResult, type Feeds } from '../node.js';
+import { FEEDS_HELP, FEEDS_OPTIONS, feedsReader, formatOptions, TOLERANCE_OPTIONS, tolerances } from './command-options.js';
 import { formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { writeLine, type CliStreams } from './streams.js';
@@ -26,21 +26,14 @@ computes float16 models in float32 between Casts and would hide overflow).
 --provider runs B itself on a float16-capable provider.
 
 Options:
-  --feeds PATH             inputs: an ONNX test-data folder (input_0.pb, ...), a
-                           .npz, a .npy (name=file.npy), or JSON; repeat for more sets
-  --random                 random inputs instead (floats in [-1, 1), ints in [0, 2))
-  --dim name=N             size of a symbolic dimension for --random (default 1)
-  --shape input=1,512      whole shape of an input for --random
-  --seed N                 seed for --random (default 1)
-  --rtol X, --atol X       tolerances (default rtol 1e-2, atol 2e-2, for outputs of
-                           unit scale; one alone defaults the other as auto does)
-  --locate                 name the first nodes (in topological order) where B's
-                           values leave float16's range, become NaN/Inf, flush to
-                           zero, or where the error jumps (B a conversion of A)
-  --provider NAME          onnxruntime execution provider: cpu (default, emulated
-                           float16), cuda, ... (runs B itself)
-  --json                   print the results as JSON on stdout
-  -h, --help`;
+${formatOptions([
+  ...FEEDS_HELP,
+  ['--rtol X, --atol X', 'tolerances (default rtol 1e-2, atol 2e-2, for outputs of', 'unit scale; one alone defaults the other as auto does)'],
+  ['--locate', 'name the first nodes (in topological order) where B\'s', 'values leave float16\'s range, become NaN/Inf, flush to', 'zero, or where the error jumps (B a conversion of A)'],
+  ['--provider NAME', 'onnxruntime execution provider: cpu (default, emulated', 'float16), cuda, ... (runs B itself)'],
+  ['--json', 'print the results as JSON on stdout'],
+  ['-h, --help'],
+])}`;
 
 export async function compareCommand(args: string[], io: CliStreams): Promise<number> {
   const { values, positionals } = parse(args);
@@ -49,20 +42,18 @@ export async function compareCommand(args: string[], io: CliStreams): Promise<nu
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError(`compare takes two models (A, the reference, and B), got ${positionals.length}`);
-  if (!values.feeds && !values.random) throw new UsageError('give --feeds PATH or --random');
-  if (values.feeds && values.random) throw new UsageError('give --feeds or --random, not both');
+  const readFeedSets = feedsReader(values);
+  const { rtol, atol } = tolerances(values);
   const [pathA, pathB] = positionals as [string, string];
   const a = await loadModel(pathA);
   const b = await loadModel(pathB);
-  const feedSets: Feeds[] = values.random
-    ? [randomFeeds(a, { dims: parseDims(values.dim ?? []), seed: Number(values.seed ?? 1), shapes: parseShapes(values.shape ?? []) })]
-    : values.feeds!.map((spec) => readFeeds(spec, a));
+  const feedSets: Feeds[] = readFeedSets(a);
   const results: ComparisonResult[] = [];
   for (const feeds of feedSets) {
     results.push(
       await compareModels(a, b, feeds, {
-        rtol: number(values.rtol, 'rtol'),
-        atol: number(values.atol, 'atol'),
+        rtol,
+        atol,
         locate: values.locate ?? false,
         ...(values.provider ? { provider: values.provider } : {}),
       }),
@@ -119,13 +110,8 @@ function fmt(x: number): string {
 
 function parse(args: string[]) {
   return parseCommandArgs(args, {
-    feeds: { type: 'string', multiple: true },
-    random: { type: 'boolean' },
-    dim: { type: 'string', multiple: true },
-    shape: { type: 'string', multiple: true },
-    seed: { type: 'string' },
-    rtol: { type: 'string' },
-    atol: { type: 'string' },
+    ...FEEDS_OPTIONS,
+    ...TOLERANCE_OPTIONS,
     locate: { type: 'boolean' },
     provider: { type: 'string' },
     json: { type: 'boolean' },

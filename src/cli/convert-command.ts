@@ -10,6 +10,7 @@ import { basename, dirname } from 'node:path';
 import { convertModel, DataType, DEFAULT_OP_BLOCK_LIST, describeReason, isLibraryError, loadModel, readNodeBlockList, saveModel, sourceFilesOf, ValidationError, type ConversionReport, type ConvertOptions, type KeptNodeRecord } from '../node.js';
 import { forEachTensor, TensorProto_DataLocation, type ModelProto } from '../low-level.js';
 import { batchJobs, type ConvertJob } from './batch.js';
+import { commaList, CONVERSION_HELP, CONVERSION_OPTIONS, conversionOptions, formatOptions, TARGET_HELP, TARGET_OPTION, targetType } from './command-options.js';
 import { formatBytes, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { Progress } from './progress.js';
@@ -29,34 +30,17 @@ Several models make a batch: a model that fails is reported and the others still
 convert; the exit code is 1 if any failed.
 
 Options:
-  -o, --output FILE            output model, for one input model (default: IN with
-                               _fp16 or _bf16 added, beside it; a _q4 model
-                               becomes _q4f16)
-  --out-dir DIR                write outputs into DIR (keeping sub-folders of a
-                               folder input) instead of beside their inputs
-  --to float16|bfloat16        target type (default float16)
-  --keep-io-types[=a,b]        keep graph inputs/outputs float32 (all, or those named)
-  --op-block-list A,B          op types kept float32, "Op" or "domain::Op"; replaces
-                               the default list (--op-block-list= for none)
-  --node-block-list n1,n2|@F   nodes kept float32, by name or address ("#3",
-                               "If_0/then_branch/#2"); @F reads names from file F
-                               (one per line, or a JSON list)
-  --min-positive-val X         smaller magnitudes are raised to X (default 1e-7)
-  --max-finite-val X           larger finite magnitudes are lowered to X (default 1e4);
-                               nodes reading them stay float32 unless
-                               --no-block-out-of-range
-  --disable-shape-infer        use only the types the model declares
-  --no-check-fp16-ready        convert models that already hold float16 values
-  --force-fp16-initializers    convert every float32 initializer
-  --force-fp16-inputs Op=1,2   convert these inputs of ops listed in ALWAYS_FLOAT_INPUTS
-  --no-block-out-of-range      convert nodes whose constants exceed --max-finite-val
-                               (they are clipped, as in Python) instead of keeping
-                               them float32
-  --external-data[=FILE]       write weights to an external data file (default
-                               OUT.data; automatic when IN uses external data)
-  --json                       print the report as JSON on stdout (a batch: a list
-                               with one report per model)
-  -h, --help
+${formatOptions([
+  ['-o, --output FILE', 'output model, for one input model (default: IN with', '_fp16 or _bf16 added, beside it; a _q4 model', 'becomes _q4f16)'],
+  ['--out-dir DIR', 'write outputs into DIR (keeping sub-folders of a', 'folder input) instead of beside their inputs'],
+  TARGET_HELP,
+  ['--keep-io-types[=a,b]', 'keep graph inputs/outputs float32 (all, or those named)'],
+  ['--node-block-list n1,n2|@F', 'nodes kept float32, by name or address ("#3",', '"If_0/then_branch/#2"); @F reads names from file F', '(one per line, or a JSON list)'],
+  ...CONVERSION_HELP,
+  ['--external-data[=FILE]', 'write weights to an external data file (default', 'OUT.data; automatic when IN uses external data)'],
+  ['--json', 'print the report as JSON on stdout (a batch: a list', 'with one report per model)'],
+  ['-h, --help'],
+])}
 
 Default op block list: ${DEFAULT_OP_BLOCK_LIST.join(', ')}`;
 
@@ -82,7 +66,7 @@ export async function convertCommand(args: string[], io: CliStreams): Promise<nu
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('convert takes at least one input model or folder');
-  const to = parseTarget(values.to);
+  const to = targetType(values.to);
   const options = convertOptions(values);
   const { jobs, batch } = batchJobs(positionals, { to: to === DataType.BFLOAT16 ? 'bf16' : 'fp16', outDir: values['out-dir'], output: values.output });
   if (values['external-data'] && jobs.length > 1) throw new UsageError('--external-data=FILE names one data file; for several models give --external-data without a name');
@@ -108,6 +92,7 @@ async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions
     try {
       const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] `);
       if (outcome.quantization) writeLine(io.stderr, `  ${outcome.quantization}`);
+      for (const warning of shownWarnings(outcome.report)) writeLine(io.stderr, `  warning: ${warning}`);
       results.push({ job, outcome });
     } catch (error) {
       progress.finish();
@@ -190,17 +175,10 @@ function parse(args: string[]) {
   return parseCommandArgs(normalized, {
     output: { type: 'string', short: 'o' },
     'out-dir': { type: 'string' },
-    to: { type: 'string' },
+    ...TARGET_OPTION,
     'keep-io-types': { type: 'string' },
-    'op-block-list': { type: 'string' },
     'node-block-list': { type: 'string' },
-    'min-positive-val': { type: 'string' },
-    'max-finite-val': { type: 'string' },
-    'disable-shape-infer': { type: 'boolean' },
-    'no-check-fp16-ready': { type: 'boolean' },
-    'force-fp16-initializers': { type: 'boolean' },
-    'force-fp16-inputs': { type: 'string', multiple: true },
-    'no-block-out-of-range': { type: 'boolean' },
+    ...CONVERSION_OPTIONS,
     'external-data': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -209,55 +187,16 @@ function parse(args: string[]) {
 
 type Values = ReturnType<typeof parse>['values'];
 
-function parseTarget(text: string | undefined): number {
-  if (text === undefined || text === 'float16' || text === 'fp16') return DataType.FLOAT16;
-  if (text === 'bfloat16' || text === 'bf16') return DataType.BFLOAT16;
-  throw new UsageError(`--to must be float16 or bfloat16, got "${text}"`);
-}
-
-function list(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-function numberFlag(values: Values, name: 'min-positive-val' | 'max-finite-val'): number | undefined {
-  const text = values[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${name} must be a number, got "${text}"`);
-  return value;
-}
-
 /** Reads a node list: "a,b", or "@file" with one name per line or a JSON list (as `auto --save-block-list` writes). */
 export function readNodeList(text: string): string[] {
-  return text.startsWith('@') ? readNodeBlockList(text.slice(1)) : list(text);
+  return text.startsWith('@') ? readNodeBlockList(text.slice(1)) : commaList(text);
 }
 
 function convertOptions(values: Values): ConvertOptions {
-  const options: ConvertOptions = {};
+  const options: ConvertOptions = conversionOptions(values);
   const keep = values['keep-io-types'];
-  if (keep !== undefined) options.keepIoTypes = keep === '' ? true : list(keep);
-  if (values['op-block-list'] !== undefined) options.opBlockList = list(values['op-block-list']);
+  if (keep !== undefined) options.keepIoTypes = keep === '' ? true : commaList(keep);
   if (values['node-block-list'] !== undefined) options.nodeBlockList = readNodeList(values['node-block-list']);
-  const min = numberFlag(values, 'min-positive-val');
-  const max = numberFlag(values, 'max-finite-val');
-  if (min !== undefined) options.minPositiveVal = min;
-  if (max !== undefined) options.maxFiniteVal = max;
-  if (values['disable-shape-infer']) options.disableShapeInfer = true;
-  if (values['no-check-fp16-ready']) options.checkFp16Ready = false;
-  if (values['force-fp16-initializers']) options.forceFp16Initializers = true;
-  if (values['no-block-out-of-range']) options.blockOutOfRangeConstants = false;
-  if (values['force-fp16-inputs']) {
-    const forced: Record<string, number[]> = {};
-    for (const entry of values['force-fp16-inputs']) {
-      const match = /^([\w.:]+)=([\d,]+)$/.exec(entry);
-      if (!match) throw new UsageError(`--force-fp16-inputs takes Op=1,2, got "${entry}"`);
-      forced[match[1]!] = list(match[2]!).map(Number);
-    }
-    options.forceFp16Inputs = forced;
-  }
   return options;
 }
 
@@ -300,9 +239,14 @@ function formatReport({ input, output, inputBytes, outputBytes, report, elapsedM
     const large = clipped.reduce((n, t) => n + t.clampedLarge, 0);
     lines.push(`Clipped: ${small} tiny and ${large} large values in ${clipped.length} tensors (--json lists them)`);
   }
-  for (const w of report.warnings.filter((w) => w.kind === 'io' || w.kind === 'unknownName' || w.kind === 'advice')) lines.push(`warning: ${w.message}`);
+  for (const warning of shownWarnings(report)) lines.push(`warning: ${warning}`);
   lines.push(`Done in ${(elapsedMs / 1000).toFixed(2)} s`);
   return lines.join('\n');
+}
+
+/** The warnings the text report prints (fallbacks are the kept-node table; clipping its own line). */
+function shownWarnings(report: ConversionReport): string[] {
+  return report.warnings.filter((w) => w.kind === 'io' || w.kind === 'unknownName' || w.kind === 'advice').map((w) => w.message);
 }
 
 /** Why a node stayed float32, as one table cell: the one place the CLI renders a kept node's reason. */

@@ -10,7 +10,7 @@ import { AUTO_HELP, autoCommand } from './auto-command.js';
 import { COMPARE_HELP, compareCommand } from './compare-command.js';
 import { CONVERT_HELP, convertCommand } from './convert-command.js';
 import { INSPECT_HELP, inspectCommand } from './inspect-command.js';
-import { closestName } from './parse-command-args.js';
+import { closestName } from '../low-level.js';
 import { writeLine, type CliStreams } from './streams.js';
 import { UsageError } from './usage-error.js';
 

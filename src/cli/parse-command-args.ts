@@ -4,6 +4,7 @@
  * instead of Node's multi-line parser message.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../low-level.js';
 import { UsageError } from './usage-error.js';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -54,33 +55,4 @@ function takeValue(args: readonly string[], i: number, flag: string): number {
 function unknownOption(flag: string, known: readonly string[]): string {
   const suggestion = closestName(flag, known);
   return `unknown option ${flag}${suggestion ? ` (did you mean ${suggestion}?)` : ''}`;
-}
-
-/** The known name a typo most likely meant: the only one it abbreviates, else the nearest within a few edits. */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  const extending = known.filter((k) => k.startsWith(name));
-  if (extending.length === 1) return extending[0];
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -14,7 +14,7 @@ import { defaultOpsetFor } from './default-opset.js';
 import { create } from '@bufbuild/protobuf';
 import { DataType, dataTypeName } from '../dtype.js';
 import type { Graph, Port } from '../ir/graph.js';
-import { createCast, createNode, NodePlacement, outputPortsOf, replaceAllUses } from '../ir/edit.js';
+import { castToAttribute, createCast, createNode, NodePlacement, outputPortsOf, replaceAllUses } from '../ir/edit.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
 import type { Node } from '../ir/node.js';
@@ -29,9 +29,9 @@ import {
   type TensorProto,
   type TypeProto,
 } from '../proto/onnx.js';
-import { castToAttribute, findAttribute } from '../schema/attributes.js';
+import { findAttribute } from '../schema/attributes.js';
 import type { TypeInference } from '../schema/infer-types.js';
-import { formatValueType, type ValueType } from '../schema/value-type.js';
+import { formatValueType, type ValueType } from '../ir/value-type.js';
 import type { ResolvedConvertOptions } from './options.js';
 import { FREE, type ConversionPlan } from './plan.js';
 import { convertFloatTensor, float32Stats } from './tensor-conversion.js';

@@ -12,7 +12,7 @@ import { withFields } from '../proto/message-copy.js';
 import { OperatorSetIdProtoSchema } from '../proto/onnx.js';
 import { opsetVersion } from '../schema/infer-types.js';
 import { lookupSchema } from '../schema/op-schema.js';
-import { formatValueType } from '../schema/value-type.js';
+import { formatValueType } from '../ir/value-type.js';
 
 /**
  * The newest ai.onnx opset released with each IR version (onnx/docs/Versioning.md): a model of

@@ -1,21 +1,83 @@
 /**
  * The input is checked before planning, so that a model that is invalid as given is reported as
- * such (naming the node), never as a conversion bug: every node's types satisfy its schema at
- * the model's opset, and every Constant holds exactly one value attribute.
+ * such (naming the node), never as a conversion bug: every name is assigned once per graph, every
+ * ai.onnx node has an ai.onnx opset to be read at, every node's types satisfy its schema at the
+ * model's opset, and every Constant holds exactly one value attribute.
  */
 import { ValidationError } from '../errors.js';
 import { isDefaultDomain } from '../ir/domain.js';
 import type { Model } from '../ir/model.js';
+import type { GraphProto, ModelProto, NodeProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
 import type { TypeInference } from '../schema/infer-types.js';
 
 /** The attributes a Constant may hold its value in (exactly one of them). */
 const CONSTANT_VALUE_ATTRIBUTES = new Set(['value', 'sparse_value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings']);
 
+/**
+ * Throws a one-line ValidationError when a graph assigns a name twice (two nodes writing one
+ * output, a node writing a graph input or initializer, two initializers of one name): ONNX graphs
+ * are in single static assignment form, and a second writer would silently rewire the graph.
+ * A graph input sharing its name with an initializer is allowed (the initializer is its default).
+ * Runs on the protobuf message, before the IR (which keeps one value per name) is built.
+ */
+export function assertSingleAssignment(model: ModelProto): void {
+  if (model.graph) checkGraph(model.graph, 'main');
+  for (const fn of model.functions) {
+    const where = `function ${fn.domain ? `${fn.domain}.` : ''}${fn.name}`;
+    const writers = new Map<string, string>();
+    for (const name of fn.input) assign(writers, name, `input "${name}"`, where);
+    checkNodes(fn.node, writers, where);
+  }
+}
+
+function checkGraph(graph: GraphProto, where: string): void {
+  const writers = new Map<string, string>();
+  for (const tensor of graph.initializer) assign(writers, tensor.name, `initializer "${tensor.name}"`, where);
+  for (const sparse of graph.sparseInitializer) {
+    const name = sparse.values?.name ?? '';
+    assign(writers, name, `sparse initializer "${name}"`, where);
+  }
+  const initializers = new Set(writers.keys());
+  for (const input of graph.input) {
+    if (initializers.has(input.name)) continue; // the initializer is the input's default value
+    assign(writers, input.name, `input "${input.name}"`, where);
+  }
+  checkNodes(graph.node, writers, where);
+}
+
+function checkNodes(nodes: readonly NodeProto[], writers: Map<string, string>, where: string): void {
+  nodes.forEach((node, index) => {
+    const label = `node ${node.name ? `"${node.name}"` : `#${index}`} (${node.opType})`;
+    for (const output of node.output) assign(writers, output, label, where);
+    for (const attribute of node.attribute) {
+      const graphs = attribute.g ? [attribute.g] : attribute.graphs;
+      graphs.forEach((g, i) => checkGraph(g, `${where === 'main' ? '' : `${where}/`}${node.name || `#${index}`}/${attribute.name}${attribute.g ? '' : `[${i}]`}`));
+    }
+  });
+}
+
+function assign(writers: Map<string, string>, name: string, writer: string, where: string): void {
+  if (name === '') return; // an omitted optional output
+  const first = writers.get(name);
+  if (first !== undefined) {
+    throw new ValidationError(`the input model is invalid: "${name}" is assigned twice in graph ${where}, by ${first} and by ${writer}; each name may be assigned once`);
+  }
+  writers.set(name, writer);
+}
+
 /** Throws a one-line ValidationError naming the first offending node (and how many there are). */
 export function assertValidInput(model: Model, inference: TypeInference): void {
+  const importsDefaultDomain = model.opsetVersion('') !== undefined || Number(model.proto.irVersion) < 3;
+  const functionGraphs = new Set(model.functions.map((f) => f.body));
   for (const node of model.nodes()) {
-    if (node.opType !== 'Constant' || !isDefaultDomain(node.domain)) continue;
+    if (!isDefaultDomain(node.domain)) continue;
+    // IR 3 and later state their opsets; a model-local function's body reads the function's own imports.
+    if (!importsDefaultDomain && !functionGraphs.has(node.graph.root)) {
+      const imports = model.proto.opsetImport.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ') || 'none';
+      throw new ValidationError(`the input model is invalid: ${node.describe()} is an ai.onnx operator, but the model imports no ai.onnx opset (its opset imports: ${imports})`);
+    }
+    if (node.opType !== 'Constant') continue;
     const values = node.proto.attribute.filter((a) => CONSTANT_VALUE_ATTRIBUTES.has(a.name));
     if (values.length !== 1) {
       const found = values.length === 0 ? 'none' : values.map((a) => a.name).join(', ');

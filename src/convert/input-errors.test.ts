@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hasStackTrace, runCli } from '../../test/cli-process.js';
-import { graph, model, node, valueInfo, DataType } from '../../test/model-builder.js';
+import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 import { OptionsError, ValidationError } from '../errors.js';
 import { encodeModel } from '../proto/codec.js';
 import { convertModel } from './convert-model.js';
@@ -24,6 +24,10 @@ function addFloatInt64() {
       outputs: [valueInfo('y', F, [2])],
     }),
   );
+}
+
+function hAssignedTwice() {
+  return model(graph({ nodes: [node('Relu', ['x'], ['h'], {}, { name: 'a' }), node('Neg', ['h'], ['h'], {}, { name: 'b' })], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('h', F, [2])] }));
 }
 
 function constantWithoutValue() {
@@ -53,6 +57,43 @@ test('a Constant without a value attribute is refused, naming the node', () => {
   );
 });
 
+test('a name assigned twice in one graph is refused before the IR is built, naming both writers', () => {
+  const cases: [ReturnType<typeof model>, string][] = [
+    [
+      hAssignedTwice(),
+      '"h" is assigned twice in graph main, by node "a" (Relu) and by node "b" (Neg)',
+    ],
+    [
+      model(graph({ nodes: [node('Relu', ['x'], ['x'], {}, { name: 'a' })], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('x', F, [2])] })),
+      '"x" is assigned twice in graph main, by input "x" and by node "a" (Relu)',
+    ],
+    [
+      model(graph({ nodes: [node('Add', ['x', 'w'], ['y'])], inputs: [valueInfo('x', F, [1])], outputs: [valueInfo('y', F, [1])], initializers: [tensor('w', [1], [1]), tensor('w', [1], [2])] })),
+      '"w" is assigned twice in graph main, by initializer "w" and by initializer "w"',
+    ],
+  ];
+  for (const [m, detail] of cases) {
+    assert.throws(
+      () => convertModel(m),
+      (error: Error) => error instanceof ValidationError && error.message === `the input model is invalid: ${detail}; each name may be assigned once`,
+    );
+  }
+  // An initializer that is also a graph input (its default value) is no second assignment.
+  const defaulted = model(graph({ nodes: [node('Add', ['x', 'w'], ['y'])], inputs: [valueInfo('x', F, [1]), valueInfo('w', F, [1])], outputs: [valueInfo('y', F, [1])], initializers: [tensor('w', [1], [1])] }));
+  assert.equal(convertModel(defaulted).report.target, 'float16');
+});
+
+test('an ai.onnx node in a model that imports no ai.onnx opset is refused, naming the node and the imports', () => {
+  const m = model(
+    graph({ nodes: [node('Relu', ['x'], ['y'], {}, { name: 'r' })], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('y', F, [2])] }),
+    { opsets: { 'ai.onnx.ml': 3 } },
+  );
+  assert.throws(
+    () => convertModel(m),
+    (error: Error) => error instanceof ValidationError && error.message === 'the input model is invalid: node "r" (Relu) is an ai.onnx operator, but the model imports no ai.onnx opset (its opset imports: ai.onnx.ml 3)',
+  );
+});
+
 test('the target is validated: the documented names and DataType numbers convert, anything else is an OptionsError', () => {
   const m = model(graph({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', F, [2])], outputs: [valueInfo('y', F, [2])] }));
   assert.equal(convertModel(m, {}, 'bfloat16').report.target, 'bfloat16');
@@ -72,6 +113,7 @@ test('CLI: invalid input models exit 1 with one line naming the file and the nod
   for (const [file, m, detail] of [
     ['add.onnx', addFloatInt64(), 'node "add" (Add)'],
     ['const.onnx', constantWithoutValue(), 'node "const" (Constant) must hold exactly one value attribute'],
+    ['twice.onnx', hAssignedTwice(), '"h" is assigned twice in graph main'],
   ] as const) {
     const path = join(dir, file);
     writeFileSync(path, encodeModel(m));

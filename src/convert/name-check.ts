@@ -6,7 +6,8 @@
 import { isDefaultDomain, opKey } from '../ir/domain.js';
 import type { Model } from '../ir/model.js';
 import { isKnownDomain, operatorNames, schemaVersions } from '../schema/op-schema.js';
-import { closest, type ResolvedConvertOptions } from './options.js';
+import { closestName } from '../closest-name.js';
+import type { ResolvedConvertOptions } from './options.js';
 import { nodeAddress } from './plan.js';
 
 export interface UnknownName {
@@ -36,17 +37,17 @@ export function unknownNames(model: Model, options: ResolvedConvertOptions): Unk
       known.add(nodeAddress(node));
     }
     for (const name of options.nodeBlockList) {
-      if (!known.has(name)) found.push({ option: 'nodeBlockList', name, suggestion: closest(name, [...known]) });
+      if (!known.has(name)) found.push({ option: 'nodeBlockList', name, suggestion: closestName(name, [...known]) });
     }
   }
   const modelOps = new Set(nodes.flatMap((n) => [n.opType, opKey(n.domain, n.opType)]));
   for (const name of options.opBlockList) {
     if (modelOps.has(name) || isKnownOperator(name)) continue;
-    found.push({ option: 'opBlockList', name, suggestion: closest(name, [...modelOps, ...operatorNames(''), ...operatorNames('ai.onnx.ml')]) });
+    found.push({ option: 'opBlockList', name, suggestion: closestName(name, [...modelOps, ...operatorNames(''), ...operatorNames('ai.onnx.ml')]) });
   }
   if (options.keepIoTypes instanceof Set && model.graph) {
     const ports = [...model.graph.inputs, ...model.graph.outputs].map((p) => p.value.name);
-    for (const name of options.keepIoTypes) if (!ports.includes(name)) found.push({ option: 'keepIoTypes', name, suggestion: closest(name, ports) });
+    for (const name of options.keepIoTypes) if (!ports.includes(name)) found.push({ option: 'keepIoTypes', name, suggestion: closestName(name, ports) });
   }
   return found;
 }

@@ -3,6 +3,7 @@
  * camelCase with the same meaning and defaults, onnxruntime's additions, and ours. One resolver
  * validates types, rejects unknown keys with a suggestion, and applies defaults.
  */
+import { closestName } from '../closest-name.js';
 import { OptionsError } from '../errors.js';
 import { alwaysFloatInputTable } from '../schema/op-facts.js';
 
@@ -177,35 +178,9 @@ export function resolveConvertOptions(options: ConvertOptions = {}, target: numb
 export function rejectUnknownKeys(options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if ((known as readonly string[]).includes(key)) continue;
-    const suggestion = closest(key, known);
+    const suggestion = closestName(key, known);
     throw new OptionsError(`unknown option "${key}"${suggestion ? `; did you mean ${suggestion}?` : ''}`);
   }
-}
-
-/** The known name closest to `key` (case, `_`/`-` spelling, or a small edit distance), if any is close. */
-export function closest(key: string, known: readonly string[]): string | undefined {
-  const camel = key.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  const exact = known.find((k) => k.toLowerCase() === camel.toLowerCase());
-  if (exact) return exact;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(camel.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return bestDistance <= Math.max(2, key.length / 3) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function numberOption(options: Record<string, unknown>, key: string, fallback: number | undefined): number | undefined {

@@ -28,7 +28,7 @@ import { formalAt, opsetVersion, type TypeInference } from '../schema/infer-type
 import { isDefaultDomain, opKey } from '../ir/domain.js';
 import { forcedInputs, opFacts } from '../schema/op-facts.js';
 import { lookupSchema, type OpSchema } from '../schema/op-schema.js';
-import { formatValueType, type ValueType } from '../schema/value-type.js';
+import { formatValueType, type ValueType } from '../ir/value-type.js';
 import type { KeepReason } from './keep-reason.js';
 import { dynamicQuantizationKeeps } from './quantized.js';
 import type { ResolvedConvertOptions } from './options.js';

@@ -12,7 +12,7 @@
  * output reaches a DynamicQuantizeLinear, and every node downstream of an integer accumulator or a quantizer's scale.
  * Float work that neither feeds nor follows dynamic quantization still converts.
  */
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
 import type { Model } from '../ir/model.js';
 import { graphTree } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
@@ -34,7 +34,7 @@ export function dynamicQuantizationKeeps(model: Model, inference: TypeInference)
   const keep = new Map<Node, KeepReason>();
   if (!model.graph) return keep;
   const nodes = [...graphTree(model.graph)].flatMap((graph) => graph.nodes);
-  const isStandard = (node: Node) => normalizeDomain(node.domain) === '';
+  const isStandard = (node: Node) => isDefaultDomain(node.domain);
   const quantizers = nodes.filter((node) => isStandard(node) && node.opType === DYNAMIC_QUANTIZE);
   if (quantizers.length === 0) return keep;
   const isFloat = (value: Value | undefined) => value !== undefined && isFloat32Bearing(inference.typeOf(value));

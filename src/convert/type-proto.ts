@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import { withFields } from '../proto/message-copy.js';
 import { TypeProtoSchema, TypeProto_TensorSchema, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
-import type { ValueType } from '../schema/value-type.js';
+import type { ValueType } from '../ir/value-type.js';
 
 /** `type` with `from` element types (FLOAT by default) replaced by `target`, inside containers too (shapes and denotations kept). */
 export function retypeTypeProto(type: TypeProto, target: number, from: number = DataType.FLOAT): TypeProto {

@@ -1,6 +1,6 @@
 /** Retyping values from float32 to the target type, inside containers too. */
 import { DataType } from '../dtype.js';
-import { formatValueType, type ValueType } from '../schema/value-type.js';
+import { formatValueType, type ValueType } from '../ir/value-type.js';
 
 /** True when the type holds float32 elements (a tensor, or a sequence/optional/map of them). */
 export function isFloat32Bearing(type: ValueType | undefined): boolean {

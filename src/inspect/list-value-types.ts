@@ -6,7 +6,7 @@ import { dataTypeName } from '../dtype.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes, type TypeWarning } from '../schema/infer-types.js';
-import { elementTypeOf, type ValueType } from '../schema/value-type.js';
+import { elementTypeOf, type ValueType } from '../ir/value-type.js';
 
 export interface ValueTypeEntry {
   /** Path of the graph: "" for the main graph, e.g. "If_0/then_branch" or "function:local.Fn". */

@@ -19,8 +19,8 @@ import { topologicalOrder } from '../ir/topological-order.js';
 import type { Value } from '../ir/value.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes } from '../schema/infer-types.js';
-import { normalizeDomain } from '../schema/op-schema.js';
-import { formatValueType, tensorType } from '../schema/value-type.js';
+import { isDefaultDomain } from '../ir/domain.js';
+import { formatValueType, tensorType } from '../ir/value-type.js';
 import { nodeRuntimeQuery, opsetsOfGraphs, RUNTIME_LABELS, runtimeSupport, type RuntimeName } from '../schema/runtime-support.js';
 
 export interface RuntimeNodeEntry {
@@ -70,7 +70,7 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
   const constants = new Set<Value>();
   const overridable = Number(proto.irVersion) >= 4;
   const isConstant = (value: Value) =>
-    constants.has(value) || (value.initializer !== undefined && !(overridable && value.graph.inputs.some((port) => port.value === value)));
+    constants.has(value) || (value.initializer !== undefined && !(overridable && value.isGraphInput));
   const localFunctions = new Set(model.functions.map((fn) => `${fn.proto.domain}\u0000${fn.proto.name}`));
   const float32 = new Map<string, RuntimeReport['computedInFloat32'][number]>();
   for (const graph of model.graphs()) {
@@ -85,14 +85,14 @@ export function runtimeReport(proto: ModelProto, runtime: RuntimeName): RuntimeR
       }
       const query = nodeRuntimeQuery(node, inference, opsetsOf(graph));
       const producesOutput = node.outputs.some((value) => value && outputs.has(value));
-      if (query && normalizeDomain(node.domain) === '' && node.opType === 'Identity' && !producesOutput) {
+      if (query && isDefaultDomain(node.domain) && node.opType === 'Identity' && !producesOutput) {
         report.removedOnLoad++;
         if (node.inputs[0] && isConstant(node.inputs[0])) for (const value of node.outputs) if (value) constants.add(value);
         continue;
       }
       if (query && foldable(node, isConstant) && runtimeSupport('ort-cpu', query).supported) {
         for (const value of node.outputs) if (value) constants.add(value);
-        if (!(normalizeDomain(node.domain) === '' && node.opType === 'Constant')) {
+        if (!(isDefaultDomain(node.domain) && node.opType === 'Constant')) {
           report.removedOnLoad++;
           continue;
         }
@@ -136,7 +136,7 @@ const NONDETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormal
 
 /** Whether onnxruntime's constant folding computes the node at load: deterministic, no subgraph, every input constant. */
 function foldable(node: Node, isConstant: (value: Value) => boolean): boolean {
-  if (normalizeDomain(node.domain) === '' && NONDETERMINISTIC.has(node.opType)) return false;
+  if (isDefaultDomain(node.domain) && NONDETERMINISTIC.has(node.opType)) return false;
   if (node.subgraphs.size > 0) return false;
   return node.inputs.every((value) => value === undefined || isConstant(value));
 }

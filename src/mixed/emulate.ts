@@ -15,16 +15,16 @@ import { modelFromProto } from '../ir/from-proto.js';
 import type { Graph } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
-import { Node } from '../ir/node.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
-import { NodeProtoSchema, TensorProtoSchema, type ModelProto, type TensorProto } from '../proto/onnx.js';
+import { TensorProtoSchema, type ModelProto, type TensorProto } from '../proto/onnx.js';
 import { readPayloadSync, rawPayloadOf } from '../proto/payload.js';
-import { castTarget, castToAttribute, findAttribute } from '../schema/attributes.js';
+import { castTarget, findAttribute } from '../schema/attributes.js';
 import { inferTypes, opsetVersion } from '../schema/infer-types.js';
 import { float16BitsToFloat32Bits } from '../numeric/float16.js';
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
+import { createCast } from '../ir/edit.js';
 import { DTYPE_ATTRIBUTES } from './emulation-facts.js';
 
 /** The float32 emulation of a model converted to `target` (FLOAT16 or BFLOAT16). */
@@ -38,13 +38,10 @@ export function emulateLowPrecision(converted: ModelProto, target: number): Mode
     return type?.kind === 'tensor' && type.elemType === target;
   };
   const castNode = (graph: Graph, input: Value, elemType: number, outputName: string): Value => {
-    const node = new Node(withFields(CAST_TEMPLATE, { name: names.allocate(`${outputName}_Cast`), attribute: [castToAttribute(elemType, opset)] }), graph);
-    node.setInput(0, input);
-    const output = graph.define(outputName);
+    const node = createCast(graph, input, elemType, opset, { node: names.allocate(`${outputName}_Cast`), output: outputName });
     names.reserve(outputName);
-    node.setOutput(0, output);
     graph.nodes.push(node);
-    return output;
+    return node.outputs[0]!;
   };
   /** Makes `value` (now float32) rounded through the low type, under its own name, for all its readers. */
   const roundAfter = (graph: Graph, value: Value, alreadyLow: boolean) => {
@@ -69,15 +66,15 @@ export function emulateLowPrecision(converted: ModelProto, target: number): Mode
           const widened = attr.t
             ? withFields(attr, { t: widenTensor(attr.t, target) })
             : withFields(attr, { sparseTensor: withFields(attr.sparseTensor!, { values: widenTensor(attr.sparseTensor!.values!, target) }) });
-          node.proto = withFields(node.proto, { attribute: node.proto.attribute.map((a) => (a === attr ? widened : a)) });
+          node.setAttributes(node.proto.attribute.map((a) => (a === attr ? widened : a)));
         }
       }
-      const isCastToLow = node.opType === 'Cast' && normalizeDomain(node.domain) === '' && castTarget(node.proto) === target;
+      const isCastToLow = node.opType === 'Cast' && isDefaultDomain(node.domain) && castTarget(node.proto) === target;
       if (!isCastToLow) {
         for (const name of DTYPE_ATTRIBUTES) {
           const attr = findAttribute(node.proto, name);
           if (attr && Number(attr.i) === target) {
-            node.proto = withFields(node.proto, { attribute: node.proto.attribute.map((a) => (a === attr ? withFields(a, { i: BigInt(DataType.FLOAT) }) : a)) });
+            node.setAttributes(node.proto.attribute.map((a) => (a === attr ? withFields(a, { i: BigInt(DataType.FLOAT) }) : a)));
           }
         }
       }
@@ -117,5 +114,3 @@ export function widenTensor(tensor: TensorProto, target: number): TensorProto {
   }
   return create(TensorProtoSchema, { name: tensor.name, dims: tensor.dims, dataType: DataType.FLOAT, rawData: bytes });
 }
-
-const CAST_TEMPLATE = create(NodeProtoSchema, { opType: 'Cast' });

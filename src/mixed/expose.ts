@@ -9,13 +9,14 @@ import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { NameAllocator } from '../ir/name-allocator.js';
-import { Node } from '../ir/node.js';
+import { createNode } from '../ir/edit.js';
+import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
-import { AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema } from '../proto/onnx.js';
+import { AttributeProto_AttributeType, AttributeProtoSchema, TensorProtoSchema, ValueInfoProtoSchema } from '../proto/onnx.js';
 import { tensorTypeProto } from '../convert/type-proto.js';
 import { findAttribute } from '../schema/attributes.js';
-import { normalizeDomain } from '../schema/op-schema.js';
+import { isDefaultDomain } from '../ir/domain.js';
 
 /** The key of a value: its graph's path and its name. */
 export function valueKey(graphPath: string, name: string): string {
@@ -43,7 +44,7 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
         const key = valueKey(graph.path, value.name);
         if (accept(value, key)) found.push({ value, key });
       }
-      if (normalizeDomain(node.domain) !== '') continue;
+      if (!isDefaultDomain(node.domain)) continue;
       if (node.opType === 'If') found.push(...throughIf(node));
       else if (loopBodies && (node.opType === 'Loop' || node.opType === 'Scan')) found.push(...throughScanOutputs(node));
     }
@@ -79,7 +80,7 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
         const attr = findAttribute(node.proto, name);
         if (attr) {
           const extended = withFields(attr, { ints: [...attr.ints, ...exposed.map(() => 0n)] });
-          node.proto = withFields(node.proto, { attribute: node.proto.attribute.map((a) => (a === attr ? extended : a)) });
+          node.setAttributes(node.proto.attribute.map((a) => (a === attr ? extended : a)));
         }
       }
     }
@@ -104,11 +105,9 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
 function addOutput(graph: Graph, value: Value, names: NameAllocator): void {
   let output = value;
   if (graph.outputs.some((port) => port.value === value)) {
-    const node = new Node(create(NodeProtoSchema, { opType: 'Identity', name: names.allocate(`${value.name}_again_Identity`) }), graph);
-    node.setInput(0, value);
-    output = graph.define(names.allocate(`${value.name}_again`));
-    node.setOutput(0, output);
+    const node = createNode(graph, { opType: 'Identity', name: names.allocate(`${value.name}_again_Identity`), inputs: [value], output: names.allocate(`${value.name}_again`) });
     graph.nodes.push(node);
+    output = node.outputs[0]!;
   }
   graph.outputs.push({ value: output, info: create(ValueInfoProtoSchema, { name: output.name, type: tensorTypeProto(DataType.FLOAT) }) });
 }
@@ -116,16 +115,13 @@ function addOutput(graph: Graph, value: Value, names: NameAllocator): void {
 /** A Constant in `graph` holding an empty float tensor (the placeholder for the other branch's value). */
 function emptyFloatTensor(graph: Graph, names: NameAllocator): Value {
   const name = names.allocate('empty_float');
-  const node = new Node(
-    create(NodeProtoSchema, {
-      opType: 'Constant',
-      name: names.allocate(`${name}_Constant`),
-      attribute: [create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: create(TensorProtoSchema, { dims: [0n], dataType: DataType.FLOAT }) })],
-    }),
-    graph,
-  );
-  const value = graph.define(name);
-  node.setOutput(0, value);
+  const node = createNode(graph, {
+    opType: 'Constant',
+    name: names.allocate(`${name}_Constant`),
+    inputs: [],
+    attributes: [create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: create(TensorProtoSchema, { dims: [0n], dataType: DataType.FLOAT }) })],
+    output: name,
+  });
   graph.nodes.push(node);
-  return value;
+  return node.outputs[0]!;
 }

@@ -19,7 +19,7 @@ import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import type { ModelProto } from '../proto/onnx.js';
 import { inferTypes, type TypeInference } from '../schema/infer-types.js';
-import type { ValueType } from '../schema/value-type.js';
+import type { ValueType } from '../ir/value-type.js';
 import { constantProducerOf, isConstantNode, isControlFlow } from './emulation-facts.js';
 import { valueKey } from './expose.js';
 
@@ -193,7 +193,7 @@ export class SwitchPlan {
 
   /** A main graph input that the conversion makes low whatever the block list (keepIoTypes false): its readers never round again. */
   alwaysLow(value: Value): boolean {
-    return !this.#options.keepIoTypes && value.graph === this.ir.graph && value.graph.inputs.some((port) => port.value === value);
+    return !this.#options.keepIoTypes && value.graph === this.ir.graph && value.isGraphInput;
   }
 
   /** The switch vector (1: round) that makes the switched model compute the conversion with `blockList`. */

@@ -16,12 +16,13 @@ import { modelFromProto } from '../ir/from-proto.js';
 import type { Graph, Port } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
 import { NameAllocator } from '../ir/name-allocator.js';
-import { Node } from '../ir/node.js';
+import type { Node } from '../ir/node.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
-import { NodeProtoSchema, StringStringEntryProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto } from '../proto/onnx.js';
-import { castToAttribute, findAttribute } from '../schema/attributes.js';
+import { StringStringEntryProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto } from '../proto/onnx.js';
+import { findAttribute } from '../schema/attributes.js';
+import { castToAttribute, createNode } from '../ir/edit.js';
 import { opsetVersion } from '../schema/infer-types.js';
 import { resolveConvertOptions, type ConvertOptions } from '../convert/options.js';
 import { constantNodeTensor, constantProducerOf } from './emulation-facts.js';
@@ -92,13 +93,11 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   const switchVector = main.define(switchInput);
   main.inputs.push({ value: switchVector, info: create(ValueInfoProtoSchema, { name: switchInput, type: boolVectorType(plan.switchCount) }) });
 
-  const add = (graph: Graph, opType: string, inputs: Value[], outputName: string, attribute: NodeProto['attribute'] = []): Value => {
-    const node = new Node(create(NodeProtoSchema, { opType, name: names.allocate(`${outputName}_${opType}`), attribute }), graph);
-    inputs.forEach((v, i) => node.setInput(i, v));
-    const output = graph.define(names.allocate(outputName));
-    node.setOutput(0, output);
+  const add = (graph: Graph, opType: string, inputs: Value[], outputName: string, attributes: NodeProto['attribute'] = []): Value => {
+    const name = names.allocate(`${outputName}_${opType}`);
+    const node = createNode(graph, { opType, name, inputs, attributes, output: names.allocate(outputName) });
     graph.nodes.push(node);
-    return output;
+    return node.outputs[0]!;
   };
   /** Switch k as a scalar boolean: one Gather per switch, shared by its points. */
   const switchValues = new Map<number, Value>();
@@ -173,7 +172,7 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
       for (const port of ports) port.value = selected;
       // The switched value takes the original name (keys, exposure and main outputs keep working);
       // a main graph input keeps its own (feeds name it).
-      if (!(graph === main && main.inputs.some((p) => p.value === value))) {
+      if (!(graph === main && value.isGraphInput)) {
         const name = value.name;
         graph.rename(value, names.allocate(`${name}_exact`));
         graph.rename(selected, name);
@@ -190,7 +189,7 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
       const value = port.value;
       const selected = select(graph, k, roundedOf(exactBehind(value)), value, `${value.name}_output`);
       port.value = selected;
-      if (graph === main && !main.inputs.some((p) => p.value === value)) {
+      if (graph === main && !value.isGraphInput) {
         const name = value.name;
         graph.rename(value, names.allocate(`${name}_inner`));
         graph.rename(selected, name);

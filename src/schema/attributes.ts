@@ -21,5 +21,3 @@ export function castTarget(node: NodeProto): number {
   if (attr.type === AttributeProto_AttributeType.STRING) return parseDataType(new TextDecoder().decode(attr.s)) ?? 0;
   return Number(attr.i);
 }
-
-export { castToAttribute } from '../ir/edit.js';

@@ -11,7 +11,7 @@ import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { formalAt, opsetVersion, type TypeInference } from './infer-types.js';
 import { lookupSchema, type OpSchema } from './op-schema.js';
 import { typeRuleFor } from './type-rules.js';
-import { formatValueType, type ValueType } from './value-type.js';
+import { formatValueType, type ValueType } from '../ir/value-type.js';
 
 export interface TypeViolation {
   readonly node: Node;

@@ -5,7 +5,7 @@ import { AttributeProto_AttributeType, AttributeProtoSchema, TypeProtoSchema, Ty
 import { modelFromProto } from '../ir/from-proto.js';
 import { fn, type AttributeValue, graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 import { inferTypes } from './infer-types.js';
-import { formatValueType } from './value-type.js';
+import { formatValueType } from '../ir/value-type.js';
 
 const F = DataType.FLOAT;
 

@@ -14,9 +14,10 @@ import { topologicalOrder } from '../ir/topological-order.js';
 import type { Value } from '../ir/value.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { intAttribute } from './attributes.js';
-import { lookupSchema, normalizeDomain, type Formal, type OpSchema } from './op-schema.js';
+import { isDefaultDomain, normalizeDomain } from '../ir/domain.js';
+import { lookupSchema, type Formal, type OpSchema } from './op-schema.js';
 import { typeRuleFor } from './type-rules.js';
-import { formatValueType, parseValueType, sameType, tensorType, typeFromProto, type ValueType } from './value-type.js';
+import { formatValueType, parseValueType, sameType, tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
 
 export type TypeSource = 'declared' | 'inferred' | 'unknown';
 
@@ -181,7 +182,7 @@ class Inference implements TypeInference {
   /** Output types of If, Loop, Scan and SequenceMap, from their bodies; undefined for other ops. */
   inferControlFlow(node: Node, inputs: (ValueType | undefined)[], opsets: readonly OperatorSetIdProto[]): (ValueType | undefined)[] | undefined {
     if (node.subgraphs.size === 0) return undefined;
-    if (normalizeDomain(node.domain) !== '') {
+    if (!isDefaultDomain(node.domain)) {
       // Contrib ops with graph attributes (BeamSearch, ...): type the bodies, outputs from the table.
       for (const g of node.allSubgraphs()) this.inferGraph(g, opsets);
       return undefined;

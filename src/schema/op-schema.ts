@@ -73,8 +73,6 @@ function buildIndex(): Map<string, Map<string, OpSchema[]>> {
   return byDomain;
 }
 
-export { normalizeDomain };
-
 /** Whether the table knows the domain at all (custom domains are unknown). */
 export function isKnownDomain(domain: string): boolean {
   index ??= buildIndex();

@@ -32,9 +32,10 @@ import type { Node } from '../ir/node.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { findAttribute } from './attributes.js';
 import { formalAt, opsetVersion, type TypeInference } from './infer-types.js';
-import { isKnownDomain, lookupSchema, normalizeDomain } from './op-schema.js';
+import { isDefaultDomain, normalizeDomain, opKey } from '../ir/domain.js';
+import { isKnownDomain, lookupSchema } from './op-schema.js';
 import { FUNCTION_ROWS, KERNEL_ROWS, KERNEL_TYPE_LISTS } from './runtime-kernels.generated.js';
-import { formatValueType, tensorType } from './value-type.js';
+import { formatValueType, tensorType } from '../ir/value-type.js';
 
 export const RUNTIME_NAMES = ['ort-cpu', 'ort-cuda', 'ort-dml', 'ort-webgpu', 'ort-webnn'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
@@ -178,7 +179,7 @@ function takes(registration: Registration, bindings: Readonly<Record<string, str
 /** What the provider's kernel table alone says; the CPU rule and fallbacks are layered on top. */
 function kernelLookup(runtime: RuntimeName, query: RuntimeQuery): { found: Registration } | { found: undefined; reason: string; atVersion: readonly Registration[] } {
   const label = RUNTIME_LABELS[runtime];
-  const name = `${normalizeDomain(query.domain) ? `${query.domain}::` : ''}${query.opType}`;
+  const name = opKey(query.domain, query.opType);
   const all = registrations(runtime, query.domain, query.opType);
   if (all.length === 0) return { found: undefined, reason: `${label} has no kernel for ${name}`, atVersion: [] };
   const version = kernelVersion(query.domain, query.opType, query.opset);
@@ -196,7 +197,7 @@ function kernelLookup(runtime: RuntimeName, query: RuntimeQuery): { found: Regis
 /** Whether `runtime` runs a node of `query.opType` with the bound types; see the module comment for the rules. */
 export function runtimeSupport(runtime: RuntimeName, query: RuntimeQuery): RuntimeVerdict {
   // onnxruntime turns Constant nodes into initializers when it loads a model: no kernel runs them.
-  if (normalizeDomain(query.domain) === '' && query.opType === 'Constant') return { supported: true, how: 'initializer' };
+  if (isDefaultDomain(query.domain) && query.opType === 'Constant') return { supported: true, how: 'initializer' };
   if (runtime === 'ort-cpu') return cpuSupport(query);
   const lookup = kernelLookup(runtime, query);
   if (lookup.found) return lookup.found.comment ? { supported: true, how: 'kernel', note: lookup.found.comment } : { supported: true, how: 'kernel' };
@@ -206,18 +207,18 @@ export function runtimeSupport(runtime: RuntimeName, query: RuntimeQuery): Runti
 }
 
 function cpuSupport(query: RuntimeQuery): RuntimeVerdict {
-  const name = `${normalizeDomain(query.domain) ? `${query.domain}::` : ''}${query.opType}`;
+  const name = opKey(query.domain, query.opType);
   const bound = Object.values(query.bindings);
   const lookup = kernelLookup('ort-cpu', query);
   if (lookup.found) {
     const refused = FLOAT16_REFUSED_REDUCTIONS[query.opType];
-    if (normalizeDomain(query.domain) === '' && query.reduction && refused?.has(query.reduction) && bound.includes(FLOAT16)) {
+    if (isDefaultDomain(query.domain) && query.reduction && refused?.has(query.reduction) && bound.includes(FLOAT16)) {
       return { supported: false, outcome: 'refused', reason: `onnxruntime CPU does not run ${name} with reduction '${query.reduction}' in float16` };
     }
     return { supported: true, how: 'kernel' };
   }
   // No kernel takes these types. onnxruntime first runs a function operator as its body...
-  const defaultOpset = query.defaultOpset ?? (normalizeDomain(query.domain) === '' ? query.opset : 6);
+  const defaultOpset = query.defaultOpset ?? (isDefaultDomain(query.domain) ? query.opset : 6);
   // An operator with no CPU kernel at its version runs as its body whatever the opset (its float32
   // form could not load otherwise); one with a float32 kernel, only where ONNX gives the body at the model's opset.
   const bodies = functionVersions(query.domain, query.opType);
@@ -297,9 +298,5 @@ export function nodeRuntimeQuery(node: Node, inference: TypeInference, opsets: r
 /** The opsets in force for each graph of `model`: a function body's own, the model's elsewhere. */
 export function opsetsOfGraphs(model: Model): (graph: Node['graph']) => readonly OperatorSetIdProto[] {
   const functionOpsets = new Map(model.functions.map((fn) => [fn.body, fn.proto.opsetImport]));
-  return (graph) => {
-    let root = graph;
-    while (root.parent) root = root.parent;
-    return functionOpsets.get(root) ?? model.proto.opsetImport;
-  };
+  return (graph) => functionOpsets.get(graph.root) ?? model.proto.opsetImport;
 }

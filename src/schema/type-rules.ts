@@ -7,9 +7,9 @@
 import { DataType } from '../dtype.js';
 import type { NodeProto } from '../proto/onnx.js';
 import { castTarget, findAttribute, intAttribute } from './attributes.js';
-import { normalizeDomain } from './op-schema.js';
+import { normalizeDomain } from '../ir/domain.js';
 import { opFacts } from './op-facts.js';
-import { tensorType, typeFromProto, type ValueType } from './value-type.js';
+import { tensorType, typeFromProto, type ValueType } from '../ir/value-type.js';
 
 export type TypeRule = (node: NodeProto, inputs: readonly (ValueType | undefined)[], opset: number) => (ValueType | undefined)[];
 

@@ -11,7 +11,7 @@ import { modelFromProto } from '../../src/ir/from-proto.js';
 import { loadModel } from '../../src/io/load-model.js';
 import { checkTypes } from '../../src/schema/check-types.js';
 import { inferTypes } from '../../src/schema/infer-types.js';
-import { formatValueType, typeFromProto } from '../../src/schema/value-type.js';
+import { formatValueType, typeFromProto } from '../../src/ir/value-type.js';
 import { SHARED_MODELS_DIR, SHARED_MODELS_SKIP, SILERO_MODELS, TESTDATA_SKIP, testdataModels } from '../testdata.js';
 
 test('libonnx-testdata: inferred output types equal the declared ones; no contradictions; the checker accepts', { skip: TESTDATA_SKIP }, (t) => {
