@@ -9,6 +9,7 @@ export * from './proto/onnx.js';
 export { encodeModelParts, PROTOBUF_SIZE_LIMIT, type EncodedModel, type EncodedPart } from './proto/codec.js';
 export { decodeModelLazily, decodeModelLazilyAsync, memorySource, type AsyncRandomAccessSource, type RandomAccessSource } from './proto/skeleton.js';
 export { blobSource } from './proto/blob-io.js';
+export { decodeTensor } from './proto/tensor-file.js';
 
 // Tensors: payloads wherever they live, and walks over every tensor of a model.
 export { readTensorData, tensorPayload, type TensorPayload } from './proto/payload.js';

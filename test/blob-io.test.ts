@@ -57,3 +57,25 @@ test('external data as Blobs: load, convert, write with external data, load agai
   assert.equal(decodeModel(new Uint8Array(await single.model.arrayBuffer())).graph!.initializer[0]!.rawData.byteLength, 8192);
   assert.ok(encodeModel(decodeModel(new Uint8Array(await single.model.arrayBuffer()))).byteLength > 8192);
 });
+
+test('loading from and writing to Blobs report progress in bytes, ending at the total', async () => {
+  // 10 Mi float32 values (40 MiB) converted into a 20 MiB weight, written in 16 MiB chunks, single-file and with external data.
+  const values = new Float32Array(10 * 2 ** 20).fill(0.5);
+  const m = model(graph({ nodes: [node('Add', ['x', 'w'], ['y'])], inputs: [valueInfo('x', DataType.FLOAT, [values.length])], outputs: [valueInfo('y', DataType.FLOAT, [values.length])], initializers: [tensor('w', [values.length], values), tensor('b', [4], [1, 2, 3, 4])] }));
+  const file = new Blob([encodeModel(m) as Uint8Array<ArrayBuffer>]);
+  const reads: [number, number][] = [];
+  const loaded = await loadModelFromBlob(file, { onProgress: (done, total) => reads.push([done, total]) });
+  assert.deepEqual(reads, [[0, values.byteLength], [values.byteLength, values.byteLength]], 'the one large tensor is read, the small one is in the structure');
+
+  const converted = convertFloatToFloat16(loaded);
+  for (const externalData of [false, true]) {
+    const writes: [number, number][] = [];
+    const blobs = await modelToBlobs(converted, { externalData, onProgress: (done, total) => writes.push([done, total]) });
+    const total = blobs.model.size + (blobs.externalData?.blob.size ?? 0);
+    assert.ok(writes.every(([, t]) => t === total), `external data ${externalData}: every call gives the bytes of all Blobs as the total`);
+    assert.deepEqual(writes[0], [0, total]);
+    assert.deepEqual(writes.at(-1), [total, total]);
+    assert.ok(writes.length >= 3, `external data ${externalData}: a call per 16 MiB chunk (${writes.length} calls)`);
+    for (let i = 1; i < writes.length; i++) assert.ok(writes[i]![0] > writes[i - 1]![0], 'bytes written only grow');
+  }
+});

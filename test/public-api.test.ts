@@ -42,7 +42,7 @@ const LOW_LEVEL_EXPORTS = [
   'TensorProto_DataType', 'TensorShapeProtoSchema', 'TensorShapeProto_DimensionSchema', 'TrainingInfoProtoSchema', 'TypeProtoSchema',
   'TypeProto_MapSchema', 'TypeProto_OptionalSchema', 'TypeProto_SequenceSchema', 'TypeProto_TensorSchema', 'ValueInfoProtoSchema',
   // codec, lazy sources, payloads, tensor walks
-  'encodeModelParts', 'PROTOBUF_SIZE_LIMIT', 'decodeModelLazily', 'decodeModelLazilyAsync', 'memorySource', 'blobSource', 'readTensorData',
+  'encodeModelParts', 'PROTOBUF_SIZE_LIMIT', 'decodeTensor', 'decodeModelLazily', 'decodeModelLazilyAsync', 'memorySource', 'blobSource', 'readTensorData',
   'tensorPayload', 'forEachTensor', 'mapTensors', 'dataTypeName', 'parseDataType', 'dataTypeBits',
   // "did you mean" hints
   'closestName',

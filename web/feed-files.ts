@@ -4,8 +4,8 @@
  * input; numpy's arr_0, arr_1... follow the inputs' order) and ONNX test-data `.pb` TensorProto
  * files (the tensor's name, else input_N.pb is the N-th input). All files together form one set.
  */
-import { decodeModel, parseNpy, type Feeds, type ModelProto, type TensorLike } from '../src/index.js';
-import { tensorFromProto, type TensorProto } from '../src/low-level.js';
+import { parseNpy, type Feeds, type ModelProto, type TensorLike } from '../src/index.js';
+import { decodeTensor, tensorFromProto } from '../src/low-level.js';
 
 export async function readFeedFiles(files: readonly File[], model: ModelProto): Promise<Feeds> {
   const initializers = new Set(model.graph?.initializer.map((t) => t.name));
@@ -27,7 +27,7 @@ export async function readFeedFiles(files: readonly File[], model: ModelProto): 
         place(name, numpyIndex === undefined ? undefined : Number(numpyIndex), parseNpy(content, `${file.name}:${entry}`), `${file.name}:${entry}`);
       }
     } else if (file.name.endsWith('.pb')) {
-      const tensor = decodeTensorProto(bytes, file.name);
+      const tensor = decodeTensor(bytes, file.name);
       const index = /^input_(\d+)$/.exec(stem)?.[1];
       place(tensor.name || undefined, index === undefined ? undefined : Number(index), tensorFromProto(tensor), file.name);
     } else throw new Error(`${file.name}: feeds are .npy, .npz or .pb (TensorProto) files`);
@@ -35,39 +35,6 @@ export async function readFeedFiles(files: readonly File[], model: ModelProto): 
   const missing = inputs.filter((name) => !(name in feeds));
   if (missing.length > 0) throw new Error(`the feed files give no value for input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   return feeds;
-}
-
-/**
- * A TensorProto file, decoded through the public decodeModel: the bytes are framed as the one
- * initializer of a model's graph (ModelProto field 7, GraphProto field 5), the same message the
- * TensorProto decoder reads there.
- */
-function decodeTensorProto(bytes: Uint8Array, label: string): TensorProto {
-  const field = (tag: number, content: Uint8Array) => concat([Uint8Array.of(tag), varint(content.length), content]);
-  const wrapped = field((7 << 3) | 2, field((5 << 3) | 2, bytes));
-  const tensor = decodeModel(wrapped, `${label} (TensorProto)`).graph?.initializer[0];
-  if (!tensor) throw new Error(`${label}: not a TensorProto file`);
-  return tensor;
-}
-
-function varint(value: number): Uint8Array {
-  const out: number[] = [];
-  while (value >= 0x80) {
-    out.push((value % 0x80) | 0x80);
-    value = Math.floor(value / 0x80);
-  }
-  out.push(value);
-  return Uint8Array.from(out);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** The entries of a zip archive (as numpy's savez and savez_compressed write: stored or deflated), from its central directory. */

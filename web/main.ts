@@ -5,8 +5,10 @@
  */
 import type { AttemptEvent, ConvertOptions } from '../src/index.js';
 import { RUNTIME_NAMES } from '../src/low-level.js';
-import { byId, formatBytes, h } from './dom.js';
+import { byId, h } from './dom.js';
+import { formatBytes } from './format-bytes.js';
 import type { AutoDoneMessage, ConvertedMessage, FeedSource, Inspection, Job, ModelFiles, Output, RuntimeChoice, Target, WorkerMessage } from './protocol.js';
+import { MemoryMeter } from './memory-meter.js';
 import { renderReport, renderSummary } from './report-view.js';
 
 const modelInput = byId<HTMLInputElement>('model-input');
@@ -17,46 +19,83 @@ const errorLine = byId('error');
 let files: ModelFiles | undefined;
 let inspection: Inspection | undefined;
 let worker: Worker | undefined;
+let meterOfJob: MemoryMeter | undefined;
+/** The running job's stop flag (set to 1 to ask its worker to stop), where SharedArrayBuffer is available. */
+let stopFlag: Int32Array | undefined;
 /** Object URLs of the downloads shown, by area, revoked when the area shows new ones. */
 const objectUrls = { convert: [] as string[], auto: [] as string[] };
 
 // ---- jobs ----
 
-/** Runs a job in a fresh worker; `onMessage` sees its messages until the job ends. */
+/** Runs a job in a fresh worker; `onMessage` sees its messages until the job ends. A conversion's memory is sampled while it runs. */
 function startJob(job: Job, onMessage: (message: WorkerMessage) => void): void {
   cancelJob();
   const current = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker = current;
+  // Where the page is cross-origin isolated, Cancel first asks the worker to stop (see cancelJob).
+  if (globalThis.crossOriginIsolated && job.type !== 'inspect') job = { ...job, stop: (stopFlag = new Int32Array(new SharedArrayBuffer(4))) };
+  // Started on the worker's first message: a measurement asked for before the worker runs leaves it out.
+  let meter: MemoryMeter | undefined;
   const busy = job.type !== 'inspect';
   if (busy) setBusy(true);
   const finish = () => {
-    current.terminate();
     if (worker === current) worker = undefined;
+    if (meterOfJob === meter) meterOfJob = undefined;
     if (busy) setBusy(false);
   };
   current.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const message = event.data;
+    if (job.type === 'convert' && !meter && worker === current) meter = meterOfJob = new MemoryMeter();
     if (message.type === 'progress') return showProgress(message.phase, message.fraction);
     if (message.type === 'error') {
       finish();
+      meter?.abandon();
+      terminateWhenSafe(current);
       return showError(message.message);
     }
     onMessage(message);
-    if (message.type === 'converted' || message.type === 'auto-done' || message.type === 'inspected') finish();
+    if (message.type === 'converted' || message.type === 'auto-done' || message.type === 'inspected') {
+      finish();
+      if (!meter) return terminateWhenSafe(current);
+      // The worker stays until the browser has answered at least once, so the measurement includes it.
+      const shown = document.getElementById('peak-memory');
+      void meter.stop().then((measured) => {
+        terminateWhenSafe(current);
+        if (shown) shown.replaceChildren(h('strong', {}, 'Peak memory: '), measured.peak, ' ', h('span', { class: 'muted' }, `(${measured.how})`));
+      });
+    }
   };
   current.onerror = (event) => {
     finish();
+    meter?.abandon();
+    terminateWhenSafe(current);
     showError(event.message || 'the worker stopped unexpectedly');
   };
   current.postMessage(job);
 }
 
+/**
+ * Stops the running job at once: nothing more of it is shown, and its worker is terminated, also in
+ * the middle of the library's synchronous conversion. While the browser is measuring memory, the
+ * worker is first asked to stop (a shared flag it checks between chunks) and terminated once the
+ * measurement is answered: Chromium never answers a measurement, that one or any later, during
+ * which a worker was terminated.
+ */
 function cancelJob(): void {
+  meterOfJob?.abandon();
+  meterOfJob = undefined;
   if (!worker) return;
-  worker.terminate();
+  if (stopFlag) Atomics.store(stopFlag, 0, 1);
+  worker.onmessage = null;
+  worker.onerror = null;
+  terminateWhenSafe(worker);
   worker = undefined;
   setBusy(false);
   byId('phase').textContent = 'Cancelled';
+}
+
+function terminateWhenSafe(done: Worker): void {
+  void MemoryMeter.settled().then(() => done.terminate());
 }
 
 function setBusy(busy: boolean): void {

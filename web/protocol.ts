@@ -29,6 +29,8 @@ export interface ConvertJob {
   outputName: string;
   /** Where to stream the model (File System Access API); absent: Blobs to download. */
   saveTo?: FileSystemFileHandle;
+  /** Set to 1 by the page to ask the worker to stop (over a SharedArrayBuffer). */
+  stop?: Int32Array;
 }
 
 export type FeedSource = { kind: 'random'; dims: Record<string, number>; seed: number } | { kind: 'files'; files: File[] };
@@ -46,6 +48,8 @@ export interface AutoJob {
   strategy: 'guided' | 'bisect';
   /** The converted model's name ("model_mixed.onnx", as the CLI's auto). */
   outputName: string;
+  /** Set to 1 by the page to ask the worker to stop (over a SharedArrayBuffer). */
+  stop?: Int32Array;
 }
 
 export interface InspectJob {

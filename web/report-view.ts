@@ -3,7 +3,8 @@
  * report (sizes, bytes by data type as a chart, kept nodes by reason, Casts, clipping, warnings).
  */
 import type { ModelSummary } from '../src/index.js';
-import { formatBytes, h, table } from './dom.js';
+import { h, table } from './dom.js';
+import { formatBytes } from './format-bytes.js';
 import { keptNodeReason } from './kept-node-reason.js';
 import type { ConvertedMessage } from './protocol.js';
 
@@ -86,6 +87,7 @@ export function renderReport(message: ConvertedMessage): HTMLElement {
       h('li', { 'data-testid': 'runtime-fact' }, h('strong', {}, 'Runtime: '), runtimeFact(report)),
       h('li', {}, h('strong', {}, 'Casts inserted: '), String(report.casts.length)),
       h('li', {}, h('strong', {}, 'Time: '), `${(message.elapsedMs / 1000).toFixed(2)} s`),
+      h('li', { id: 'peak-memory', 'data-testid': 'peak-memory' }, h('strong', {}, 'Peak memory: '), 'measuring…'),
     ),
     bytesChart(message.bytesByType.before, message.bytesByType.after),
     h(

@@ -1,7 +1,8 @@
 /**
  * The page's Web Worker: reads, inspects, converts and searches mixed precision off the main
- * thread. One worker serves one job; Cancel terminates it. Progress is reported by phase (the
- * library's conversion runs as one call).
+ * thread. One worker serves one job; Cancel terminates it, wherever it is (also inside the
+ * library's synchronous conversion). A conversion reports progress in bytes through its three
+ * steps: reading the model, the conversion reading the float32 weights, writing the output.
  */
 import {
   DataType,
@@ -19,6 +20,7 @@ import {
 } from '../src/index.js';
 // The building blocks the page streams with (the package's documented low-level subpath).
 import { blobSource, decodeModelLazilyAsync, encodeModelParts, forEachTensor, PROTOBUF_SIZE_LIMIT, TensorProto_DataLocation, type EncodedModel } from '../src/low-level.js';
+import { formatBytes } from './format-bytes.js';
 import { readFeedFiles } from './feed-files.js';
 import { makeRandomFeeds } from './random-feeds.js';
 import type { AutoJob, ConvertJob, Inspection, InspectJob, Job, ModelFiles, Output, WorkerMessage } from './protocol.js';
@@ -26,8 +28,12 @@ import type { AutoJob, ConvertJob, Inspection, InspectJob, Job, ModelFiles, Outp
 const scope = self as unknown as { postMessage(message: WorkerMessage): void; onmessage: ((event: MessageEvent<Job>) => void) | null };
 const post = (message: WorkerMessage) => scope.postMessage(message);
 
+/** The page's stop flag for this job: checked between chunks, so Cancel stops the work at once. */
+let stopFlag: Int32Array | undefined;
+
 scope.onmessage = (event) => {
   const job = event.data;
+  if (job.type !== 'inspect') stopFlag = job.stop;
   const run = job.type === 'inspect' ? inspect(job) : job.type === 'convert' ? convert(job) : auto(job);
   run.catch((error: unknown) => post({ type: 'error', message: oneLine(error) }));
 };
@@ -38,8 +44,31 @@ function oneLine(error: unknown): string {
   return message.split('\n')[0]!.trim() || 'the operation failed';
 }
 
+/** Throws when the page asked this job to stop; called wherever the work reports progress. */
+function stopIfAsked(): void {
+  if (stopFlag && Atomics.load(stopFlag, 0) !== 0) throw new Error('cancelled');
+}
+
 function progress(phase: string, fraction: number): void {
+  stopIfAsked();
   post({ type: 'progress', phase, fraction });
+}
+
+/** The share of the progress bar each step of a conversion fills, in order. */
+const STEPS = { reading: [0, 0.05], converting: [0.05, 0.45], writing: [0.45, 1] } as const;
+
+/** An onProgress callback that moves the bar through `step`, labelled with the bytes done. */
+function stepProgress(step: keyof typeof STEPS, label: string): (done: number, total: number) => void {
+  const [from, to] = STEPS[step];
+  let last = -1;
+  return (done, total) => {
+    stopIfAsked();
+    const fraction = from + (to - from) * (total > 0 ? done / total : 1);
+    // At most about 200 messages a step, however small the chunks.
+    if (fraction - last < 0.005 && done < total) return;
+    last = fraction;
+    progress(`${label}: ${formatBytes(done)} of ${formatBytes(total)}`, fraction);
+  };
 }
 
 function dataFileMap(files: ModelFiles): Map<string, Blob> {
@@ -71,9 +100,15 @@ async function inspect(job: InspectJob): Promise<void> {
   post({ type: 'inspected', inspection });
 }
 
-async function load(files: ModelFiles): Promise<ModelProto> {
-  progress(`Reading ${files.model.name}`, 0.02);
-  const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files) });
+/**
+ * The model from the picked files. `lazy`: only the structure is read; weights stay in the files and
+ * are read in chunks when needed (synchronously, FileReaderSync), so a conversion never holds them
+ * whole. Otherwise (mixed precision, whose attempts run the model) they are read into memory.
+ */
+async function load(files: ModelFiles, lazy: boolean): Promise<ModelProto> {
+  progress(`Reading ${files.model.name}`, 0);
+  const model = await loadModelFromBlob(files.model, { externalData: dataFileMap(files), lazy, onProgress: stepProgress('reading', `Reading ${files.model.name}`) });
+  progress(`Read ${files.model.name}`, STEPS.reading[1]);
   return model;
 }
 
@@ -89,14 +124,19 @@ function target(name: 'float16' | 'bfloat16'): number {
   return name === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
 }
 
+/** What a finished conversion keeps referenced until the worker is terminated. */
+const retained = new Set<unknown>();
+
 async function convert(job: ConvertJob): Promise<void> {
   const start = performance.now();
-  const model = await load(job.files);
-  progress('Converting', 0.4);
-  const { model: converted, report } = convertModel(model, { ...job.options, runtime: job.runtime }, target(job.target));
-  progress('Writing', 0.6);
-  const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo);
+  const model = await load(job.files, true);
+  const options = { ...job.options, runtime: job.runtime, onProgress: stepProgress('converting', 'Converting: float32 weights checked') };
+  const { model: converted, report } = convertModel(model, options, target(job.target));
+  const output = await write(model, converted, job.outputName, job.externalData === 'always', job.saveTo, stepProgress('writing', `Writing ${job.outputName}`));
   progress('Done', 1);
+  // Held until the page terminates this worker, which it does once the browser has measured the
+  // page's memory at least once: the measurement then sees what the conversion held.
+  for (const held of [model, converted, output]) retained.add(held);
   const inputBytes = job.files.model.size + job.files.dataFiles.reduce((n, f) => n + f.size, 0);
   post({
     type: 'converted',
@@ -116,14 +156,14 @@ async function convert(job: ConvertJob): Promise<void> {
  * Access API), or into a Blob grown as it goes, so converted chunks are handed to the browser's
  * Blob storage instead of all being held here. With external data, modelToBlobs writes both files.
  */
-async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo?: FileSystemFileHandle): Promise<Output> {
+async function write(source: ModelProto, converted: ModelProto, name: string, alwaysExternal: boolean, saveTo: FileSystemFileHandle | undefined, onProgress: (done: number, total: number) => void): Promise<Output> {
   const encoded = encodeModelParts(converted);
   const external = alwaysExternal || externalLocations(source).length > 0 || encoded.byteLength > PROTOBUF_SIZE_LIMIT;
   if (!external) {
     if (saveTo) {
       const writable = await saveTo.createWritable();
       try {
-        await writeParts(encoded.parts, encoded.byteLength, (chunk) => writable.write(chunk));
+        await writeParts(encoded.parts, encoded.byteLength, (chunk) => writable.write(chunk), onProgress);
         await writable.close();
       } catch (error) {
         await writable.abort().catch(() => {});
@@ -139,40 +179,52 @@ async function write(source: ModelProto, converted: ModelProto, name: string, al
       pending = [];
       pendingBytes = 0;
     };
-    await writeParts(encoded.parts, encoded.byteLength, (chunk) => {
-      pending.push(chunk);
-      pendingBytes += chunk.size;
-      if (pendingBytes >= FLUSH_BYTES) flush();
-    });
+    await writeParts(
+      encoded.parts,
+      encoded.byteLength,
+      (chunk) => {
+        // The Blob constructor copies the bytes, so the reused chunk buffer is free again.
+        const part = chunk instanceof Blob ? chunk : new Blob([chunk]);
+        pending.push(part);
+        pendingBytes += part.size;
+        if (pendingBytes >= FLUSH_BYTES) flush();
+      },
+      onProgress,
+    );
     flush();
     return { model: blob, modelName: name, savedToFile: false };
   }
-  const blobs = await modelToBlobs(converted, { externalData: { location: `${name}.data` } });
+  const blobs = await modelToBlobs(converted, { externalData: { location: `${name}.data` }, onProgress });
   return { model: blobs.model, modelName: name, ...(blobs.externalData ? { data: { name: blobs.externalData.location, blob: blobs.externalData.blob } } : {}), savedToFile: false };
 }
 
 const CHUNK = 16 * 1024 * 1024;
 const FLUSH_BYTES = 64 * 1024 * 1024;
 
-/** Hands the encoded model to `sink` as Blobs: framing bytes, Blob slices passed through, computed payloads chunk by chunk. */
-async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob) => unknown): Promise<void> {
+/**
+ * Hands the encoded model to `sink`: framing bytes, Blob slices passed through, computed payloads
+ * chunk by chunk in one reused buffer (the sink is awaited before the buffer is refilled).
+ */
+async function writeParts(parts: EncodedModel['parts'], total: number, sink: (chunk: Blob | Uint8Array<ArrayBuffer>) => unknown, onProgress: (done: number, total: number) => void): Promise<void> {
   let written = 0;
-  // One buffer serves every chunk: the Blob constructor copies its bytes, so nothing piles up for the GC.
+  onProgress(0, total);
+  // One buffer serves every chunk, so nothing piles up for the GC.
   const buffer = new Uint8Array(CHUNK);
   for (const part of parts) {
-    if (part instanceof Uint8Array) await sink(new Blob([part as Uint8Array<ArrayBuffer>]));
+    if (part instanceof Uint8Array) await sink(part as Uint8Array<ArrayBuffer>);
     else if (part.blob) await sink(part.blob);
     else {
       for (let at = 0; at < part.byteLength; at += CHUNK) {
         const chunk = buffer.subarray(0, Math.min(CHUNK, part.byteLength - at));
         if (part.readSync) part.readSync(at, chunk);
         else await part.read(at, chunk);
-        await sink(new Blob([chunk]));
-        progress('Writing', 0.6 + (0.4 * (written + at)) / total);
+        await sink(chunk);
+        onProgress(written + at + chunk.byteLength, total);
       }
     }
     written += part.byteLength;
   }
+  onProgress(total, total);
 }
 
 /** onnxruntime-web, loaded on first use with its WebAssembly served by the site itself. */
@@ -192,8 +244,8 @@ async function chooseRuntime(): Promise<{ runtime: Runtime; emulate: boolean; de
 }
 
 async function auto(job: AutoJob): Promise<void> {
-  const model = await load(job.files);
-  progress('Preparing feeds', 0.05);
+  const model = await load(job.files, false);
+  progress('Preparing feeds', 0.06);
   const feeds: Feeds = job.feeds.kind === 'random' ? makeRandomFeeds(model, job.feeds.dims, job.feeds.seed) : await readFeedFiles(job.feeds.files, model);
   progress('Starting onnxruntime-web', 0.08);
   const { runtime, emulate, description } = await chooseRuntime();
@@ -209,11 +261,13 @@ async function auto(job: AutoJob): Promise<void> {
     strategy: job.strategy,
     ...(job.rtol !== undefined ? { rtol: job.rtol } : {}),
     ...(job.atol !== undefined ? { atol: job.atol } : {}),
-    onProgress: (event) => post({ type: 'attempt', event }),
+    onProgress: (event) => {
+      stopIfAsked();
+      post({ type: 'attempt', event });
+    },
   });
-  progress('Writing', 0.9);
   const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList, runtime: job.runtime }, to).model;
-  const output = await write(model, converted, job.outputName, false);
+  const output = await write(model, converted, job.outputName, false, undefined, (done, total) => progress(`Writing ${job.outputName}`, 0.9 + (0.1 * done) / total));
   progress('Done', 1);
   post({ type: 'auto-done', result, runtime: runtime.name, output });
 }

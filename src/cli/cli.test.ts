@@ -229,6 +229,21 @@ test('convert writes its report to the stderr it is given, and external data onl
   assert.equal(readFileSync(join(dir, 'named.bin')).byteLength, 4000, 'the float16 weights');
 });
 
+test('convert shows progress for a large model while its one pass reads, converts and writes the weights', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-float16-cli-'));
+  // 144 MiB of float32 weights, so that the output (72 MiB) is above the 64 MiB from which progress shows.
+  const side = 6144;
+  const weights = new Float32Array(side * side).fill(0.5);
+  const input = join(dir, 'large.onnx');
+  await saveModel(model(graph({ nodes: [node('MatMul', ['x', 'w'], ['y'])], inputs: [valueInfo('x', 1, [1, side])], outputs: [valueInfo('y', 1, [1, side])], initializers: [tensor('w', [side, side], weights)] })), input);
+  const { code, stderr } = await run('convert', input);
+  assert.equal(code, 0);
+  const lines = stderr.split('\n');
+  const passing = lines.filter((l) => l.startsWith(`converting ${input} to ${join(dir, 'large_fp16.onnx')}: `));
+  assert.deepEqual(passing.map((l) => /: (\d+)%/.exec(l)![1]), ['0', '10', '20', '30', '40', '50', '60', '70', '80', '90', '100'], `progress in tenths:\n${passing.join('\n')}`);
+  assert.match(passing.at(-1)!, /\((75\.\d MB) of \1\)$/, 'ends at the whole output (half the float32 weights)');
+});
+
 test('progress redraws one line on a terminal stream and prints tenths elsewhere', () => {
   const terminal = collector(true);
   const tty = new Progress(terminal, 0);

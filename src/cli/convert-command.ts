@@ -91,7 +91,7 @@ async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions
   for (const [index, job] of jobs.entries()) {
     writeLine(io.stderr, `[${index + 1}/${jobs.length}] ${job.input} -> ${job.output}`);
     try {
-      const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] writing`);
+      const outcome = await convertOne(job, options, to, values, progress, `[${index + 1}/${jobs.length}] `);
       if (outcome.quantization) writeLine(io.stderr, `  ${outcome.quantization}`);
       for (const warning of shownWarnings(outcome.report)) writeLine(io.stderr, `  warning: ${warning}`);
       results.push({ job, outcome });
@@ -117,7 +117,8 @@ async function convertBatch(jobs: readonly ConvertJob[], options: ConvertOptions
   return failed > 0 ? 1 : 0;
 }
 
-async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, values: Values, progress: Progress, label = 'writing'): Promise<ConvertOutcome> {
+/** Converts one model; the progress bar (large models only) follows the one pass that reads, converts and writes the weights. */
+async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, values: Values, progress: Progress, prefix = ''): Promise<ConvertOutcome> {
   const start = performance.now();
   const model = await loadModel(job.input);
   const inputBytes = sourceBytes(model, job.input);
@@ -127,7 +128,7 @@ async function convertOne(job: ConvertJob, options: ConvertOptions, to: number, 
   const save = (converted: ModelProto) => {
     // --out-dir and the sub-folders a folder input keeps there are made as needed, once the conversion has succeeded.
     if (values['out-dir'] !== undefined) mkdirSync(dirname(job.output), { recursive: true });
-    return saveModel(converted, job.output, { externalData, onProgress: (done, total) => progress.update(`${label} ${job.output}`, done, total) });
+    return saveModel(converted, job.output, { externalData, onProgress: (done, total) => progress.update(`${prefix}converting ${job.input} to ${job.output}`, done, total) });
   };
   // Each weight is read once: converted, measured and written in one pass (see convertAndSave).
   const { report, saved } = await convertNamingFile(job.input, () => convertAndSave(model, save, options, to));

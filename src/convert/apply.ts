@@ -216,7 +216,7 @@ class Applier {
   }
 
   convertTensor(tensor: TensorProto, graph: Graph, kind: 'initializer' | 'constant', decision: 'convert' | 'duplicate', name = tensor.name): TensorProto {
-    const stats = float32Stats(tensor, this.options.clamp);
+    const stats = float32Stats(tensor, this.options.clamp, this.options.onWeightBytesRead);
     const converted = convertFloatTensor(tensor, this.target, this.options.clamp, name);
     const bytesBefore = stats.count * 4;
     this.result.tensors.push({

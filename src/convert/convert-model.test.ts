@@ -7,7 +7,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { convertFloatToFloat16, convertModel } from './convert-model.js';
 import { ModelProtoSchema } from '../proto/onnx.js';
 import { assertWellFormed, convert, ioTypes, mlp } from '../../test/convert-checks.js';
-import { graph, model, node, valueInfo, DataType } from '../../test/model-builder.js';
+import { graph, model, node, tensor, valueInfo, DataType } from '../../test/model-builder.js';
 
 const F = DataType.FLOAT;
 
@@ -91,4 +91,27 @@ test('a model spelling the default domain "ai.onnx" converts exactly as one spel
   });
   assert.deepEqual(summary(spelled), summary(plain));
   assert.deepEqual(summary(plain).kept, [['TopK_values', { kind: 'opBlockList', op: 'TopK' }]], 'TopK is on the default block list in either spelling');
+});
+
+test('onProgress counts the float32 weight bytes as the conversion reads them, ending at the total', () => {
+  // Two MatMul weights of 2.5 Mi and 1.5 Mi float32 values (10 and 6 MiB), read in 4 MiB chunks, and an int64 shape that is not counted.
+  const big = new Float32Array(5 * 2 ** 19).fill(0.5);
+  const small = new Float32Array(3 * 2 ** 19).fill(0.25);
+  const weights = model(
+    graph({
+      nodes: [node('MatMul', ['x', 'w1'], ['h']), node('MatMul', ['h', 'w2'], ['m']), node('Reshape', ['m', 'shape'], ['y'])],
+      inputs: [valueInfo('x', F, [1, 5 * 2 ** 9])],
+      outputs: [valueInfo('y', F, [3 * 2 ** 9])],
+      initializers: [tensor('w1', [5 * 2 ** 9, 2 ** 10], big), tensor('w2', [2 ** 10, 3 * 2 ** 9], small), tensor('shape', [1], [3 * 2 ** 9], DataType.INT64)],
+    }),
+  );
+  const calls: [number, number][] = [];
+  convertModel(weights, { onProgress: (done, total) => calls.push([done, total]) });
+  const total = (big.length + small.length) * 4;
+  assert.ok(calls.every(([, t]) => t === total), 'every call gives the float32 weight bytes as the total');
+  assert.deepEqual(calls[0], [0, total]);
+  assert.deepEqual(calls.at(-1), [total, total]);
+  assert.ok(calls.length >= 5, `a call per chunk read (${calls.length} calls)`);
+  for (let i = 1; i < calls.length; i++) assert.ok(calls[i]![0] > calls[i - 1]![0], 'bytes done only grow');
+  assert.throws(() => convertModel(weights, { onProgress: 'yes' } as never), /onProgress must be a function/);
 });

@@ -12,6 +12,8 @@ import { modelFromProto } from '../ir/from-proto.js';
 import { graphTree, type Model } from '../ir/model.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { ModelProto } from '../proto/onnx.js';
+import { rawPayloadOf } from '../proto/payload.js';
+import { forEachTensor } from '../proto/tensor-walk.js';
 import { checkTypes } from '../schema/check-types.js';
 import { inferTypes, type TypeInference } from '../schema/infer-types.js';
 import { schemaVersions } from '../schema/op-schema.js';
@@ -87,7 +89,8 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
     warnings.push(warning);
     resolved.onWarning(warning);
   };
-  const settings = { ...resolved, onWarning };
+  const progress = resolved.onProgress && weightProgress(model, resolved.onProgress);
+  const settings = { ...resolved, onWarning, ...(progress ? { onWeightBytesRead: progress.read } : {}) };
   assertSingleAssignment(model);
   const ir = modelFromProto(model);
   if (!ir.graph) throw new UnsupportedModelError('the model has no graph to convert');
@@ -139,6 +142,7 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
   if (applied.casts.length > 0) ensureDefaultOpsetImport(ir);
   assertValid(ir);
   const converted = modelToProto(ir);
+  progress?.finish();
   return {
     model: converted,
     report: {
@@ -152,6 +156,30 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
       alreadyTarget: alreadyTarget.length,
       warnings,
       elapsedMs: performance.now() - start,
+    },
+  };
+}
+
+/**
+ * Turns the bytes the conversion reads into onProgress calls against the model's float32 weight
+ * bytes (initializers and Constant values, wherever they live): about one call per 4 MB read.
+ * Weights it never reads (those of nodes kept float32, or read by an earlier conversion) count at the end.
+ */
+function weightProgress(model: ModelProto, onProgress: (done: number, total: number) => void): { read: (bytes: number) => void; finish: () => void } {
+  let total = 0;
+  forEachTensor(model, (tensor) => {
+    if (tensor.dataType !== DataType.FLOAT) return;
+    total += rawPayloadOf(tensor)?.byteLength ?? tensor.floatData.length * 4;
+  });
+  let done = 0;
+  onProgress(0, total);
+  return {
+    read(bytes) {
+      done = Math.min(total, done + bytes);
+      onProgress(done, total);
+    },
+    finish() {
+      if (done < total) onProgress(total, total);
     },
   };
 }

@@ -112,6 +112,13 @@ export interface ConvertOptions {
   runtime?: RuntimeChoice;
   /** Receives clipping and fallback notices; the library itself never prints. */
   onWarning?: (warning: ConversionWarning) => void;
+  /**
+   * Called as the conversion reads the model's float32 weights (range checks and clip counts: the
+   * long part for a large model), with the bytes read so far and the float32 weight bytes in total;
+   * last with both equal. The weights are rounded when the model is written, which saveModel and
+   * modelToBlobs report through their own onProgress.
+   */
+  onProgress?: (bytesDone: number, totalBytes: number) => void;
 }
 
 export interface ResolvedConvertOptions {
@@ -129,6 +136,9 @@ export interface ResolvedConvertOptions {
   /** The runtime nodes are checked against; undefined for 'none'. */
   readonly runtime: RuntimeName | undefined;
   readonly onWarning: (warning: ConversionWarning) => void;
+  readonly onProgress: ((bytesDone: number, totalBytes: number) => void) | undefined;
+  /** Counts float32 weight bytes as they are read (convertModel turns these into onProgress calls). */
+  readonly onWeightBytesRead?: (bytes: number) => void;
 }
 
 const KNOWN_KEYS = [
@@ -145,6 +155,7 @@ const KNOWN_KEYS = [
   'unknownNames',
   'runtime',
   'onWarning',
+  'onProgress',
 ] as const;
 
 /** Validates options and applies defaults; `target` is DataType.FLOAT16 or DataType.BFLOAT16. */
@@ -175,7 +186,8 @@ export function resolveConvertOptions(options: ConvertOptions = {}, target: numb
     blockOutOfRangeConstants: booleanOption(raw, 'blockOutOfRangeConstants', true),
     unknownNames: unknownNamesOption(raw.unknownNames),
     runtime: runtimeOption(raw.runtime, isFloat16),
-    onWarning: functionOption(options.onWarning),
+    onWarning: functionOption(options.onWarning, 'onWarning') ?? (() => {}),
+    onProgress: functionOption(options.onProgress, 'onProgress'),
   };
 }
 
@@ -227,10 +239,10 @@ function forceInputsOption(value: unknown): Readonly<Record<string, readonly num
   return value as Record<string, number[]>;
 }
 
-function functionOption(value: unknown): (warning: ConversionWarning) => void {
-  if (value === undefined) return () => {};
-  if (typeof value !== 'function') throw new OptionsError('onWarning must be a function');
-  return value as (warning: ConversionWarning) => void;
+function functionOption<F>(value: F | undefined, key: string): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new OptionsError(`${key} must be a function`);
+  return value;
 }
 
 function unknownNamesOption(value: unknown): 'error' | 'warn' {

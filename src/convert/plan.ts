@@ -436,7 +436,7 @@ class Planner {
       if (wish === undefined || wish === FREE) continue;
       const tensor = constantTensorOf(node.inputs[i]);
       if (!tensor || tensor.dataType !== DataType.FLOAT) continue;
-      const stats = float32Stats(tensor, clamp); // one pass serves the range check and the clip counts
+      const stats = float32Stats(tensor, clamp, this.options.onWeightBytesRead); // one pass serves the range check and the clip counts
       const beyond = Math.max(stats.clampedLarge, float16 ? stats.beyondFloat16 : 0);
       if (beyond > 0) return { kind: 'outOfRange', value: node.inputs[i]!.name, count: beyond, maxAbs: stats.maxAbs, bound };
     }

@@ -99,8 +99,8 @@ export function withUnreadStatisticsAssumed<T>(run: () => T): T {
   }
 }
 
-/** Statistics of a FLOAT tensor under `bounds`, read in chunks; memoized per tensor data and bounds. */
-export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined): Float32Stats {
+/** Statistics of a FLOAT tensor under `bounds`, read in chunks (each reported to `onRead`); memoized per tensor data and bounds. */
+export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined, onRead?: (bytes: number) => void): Float32Stats {
   const cached = memoizedStats(tensor, bounds);
   if (cached) return cached;
   const source = float32Source(tensor);
@@ -119,6 +119,7 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
       const simd = n - (n % 4);
       accumulator.addCounts(wasm.stats(simd, lo, hi));
       if (simd < n) accumulator.add(wasm.inputBits.subarray(simd, n));
+      onRead?.(length);
     }
   } else if (source) {
     const { input } = scratch();
@@ -126,6 +127,7 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
       const length = Math.min(input.byteLength, source.byteLength - at);
       readSync(source, at, input.subarray(0, length), tensor.name);
       accumulator.add(new Uint32Array(input.buffer, 0, length >>> 2));
+      onRead?.(length);
     }
   }
   const stats = accumulator.result();

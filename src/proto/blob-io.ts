@@ -28,6 +28,33 @@ export function blobSource(blob: Blob, label = (blob as File).name || 'model'): 
   };
 }
 
+/** FileReaderSync, where the platform has it (Web Workers): Blobs read synchronously, so a lazily loaded model converts. */
+interface SyncBlobReader {
+  readAsArrayBuffer(blob: Blob): ArrayBuffer;
+}
+const FileReaderSyncClass = (globalThis as { FileReaderSync?: new () => SyncBlobReader }).FileReaderSync;
+const syncReader: SyncBlobReader | undefined = typeof FileReaderSyncClass === 'function' ? new FileReaderSyncClass() : undefined;
+
+/**
+ * Each synchronous read is a round trip to the browser's Blob storage, so reads smaller than a
+ * block fetch the whole block and the next reads of it (the conversion reads 4 MB at a time, in
+ * order) are served from it: one block is held, whatever the model's size.
+ */
+const READ_BLOCK = 16 * 1024 * 1024;
+let lastBlock: { blob: Blob; start: number; bytes: Uint8Array } | undefined;
+
+function readBlobSync(reader: SyncBlobReader, blob: Blob, offset: number, target: Uint8Array): void {
+  const end = offset + target.byteLength;
+  if (lastBlock?.blob !== blob || offset < lastBlock.start || end > lastBlock.start + lastBlock.bytes.byteLength) {
+    if (target.byteLength >= READ_BLOCK) {
+      target.set(new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, end))));
+      return;
+    }
+    lastBlock = { blob, start: offset, bytes: new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, Math.min(blob.size, offset + READ_BLOCK)))) };
+  }
+  target.set(lastBlock.bytes.subarray(offset - lastBlock.start, end - lastBlock.start));
+}
+
 function blobPayload(blob: Blob, origin: string): TensorPayload {
   return {
     byteLength: blob.size,
@@ -36,6 +63,7 @@ function blobPayload(blob: Blob, origin: string): TensorPayload {
     async read(offset, target) {
       target.set(new Uint8Array(await blob.slice(offset, offset + target.byteLength).arrayBuffer()));
     },
+    ...(syncReader && { readSync: (offset: number, target: Uint8Array) => readBlobSync(syncReader, blob, offset, target) }),
   };
 }
 
@@ -45,11 +73,15 @@ export interface BlobLoadOptions {
   /** Embedded `raw_data` of at least this many bytes is read separately from the structure. Default 1024. */
   lazyThreshold?: number;
   /**
-   * Keep tensor data in the Blobs (read asynchronously, e.g. by readTensorData or modelToBlobs)
-   * instead of reading it into memory at load. Default false: conversion reads tensors
-   * synchronously, so a model to convert needs its data in memory.
+   * Keep tensor data in the Blobs instead of reading it into memory at load. Default false:
+   * conversion reads tensors synchronously, which a Blob allows only in a Web Worker
+   * (FileReaderSync). There, `lazy: true` converts a model without ever holding its weights: they
+   * are read in chunks, when the conversion checks them and when the result is written. Elsewhere
+   * lazy data is read asynchronously only (readTensorData, modelToBlobs), and conversion refuses it.
    */
   lazy?: boolean;
+  /** Called as tensor data is read into memory (not with `lazy`), with the bytes read and the bytes to read. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 /** Loads a model from a Blob (a browser File), with its external data files if it has some. */
@@ -73,25 +105,31 @@ export async function loadModelFromBlob(blob: Blob, options: BlobLoadOptions = {
     if (expected !== undefined && expected !== length) throw new ExternalDataError(`${where}: its shape and type need ${expected} bytes but external_data gives ${length}`);
     bindExternalData(tensor, blobPayload(file.slice(offset, offset + length), `${location} bytes ${offset}..${offset + length}`));
   });
-  if (!options.lazy) await readPayloadsIntoMemory(model);
+  if (!options.lazy) await readPayloadsIntoMemory(model, options.onProgress);
   return model;
 }
 
-/** Replaces every Blob-backed payload by its bytes in memory. */
-async function readPayloadsIntoMemory(model: ModelProto): Promise<void> {
+/** Replaces every Blob-backed payload by its bytes in memory, reporting each tensor read. */
+async function readPayloadsIntoMemory(model: ModelProto, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<void> {
   const pending: Promise<void>[] = [];
+  let total = 0;
+  let read = 0;
   forEachTensor(model, (tensor) => {
     const bound = tensorPayload(tensor);
     if (!bound?.payload.blob) return;
     const blob = bound.payload.blob;
+    total += blob.size;
     pending.push(
       blob.arrayBuffer().then((buffer) => {
         const bytes = new Uint8Array(buffer);
         if (bound.placement === 'raw') tensor.rawData = bytes;
         else bindExternalData(tensor, memoryPayload(bytes, bound.payload.origin));
+        read += blob.size;
+        onProgress?.(read, total);
       }),
     );
   });
+  onProgress?.(0, total);
   await Promise.all(pending);
 }
 
@@ -109,6 +147,8 @@ function expectedBytes(tensor: TensorProto): number | undefined {
 export interface BlobSaveOptions {
   /** Write large tensors to a separate data Blob (true for the defaults: location "model.onnx.data", threshold 1024 bytes). */
   externalData?: boolean | Partial<ExternalPlacement>;
+  /** Called as the Blobs are assembled (weights converted chunk by chunk), with the bytes done and the bytes of all Blobs. */
+  onProgress?: (bytesWritten: number, totalBytes: number) => void;
 }
 
 export interface ModelBlobs {
@@ -128,33 +168,56 @@ export async function modelToBlobs(model: ModelProto, options: BlobSaveOptions =
   const plan = planTensorPlacement(model, external, 'modelToBlobs');
   const encoded = encodeModelParts(plan.model);
   assertWithinProtobufLimit(encoded.byteLength);
-  const blobs: ModelBlobs = { model: new Blob(await blobParts(encoded.parts)) };
+  const counter: ProgressCounter = { done: 0, reported: 0, total: encoded.byteLength + (external ? plan.dataFileBytes : 0), onProgress: options.onProgress };
+  counter.onProgress?.(0, counter.total);
+  const blobs: ModelBlobs = { model: new Blob(await blobParts(encoded.parts, counter)) };
   if (external) {
     const parts: BlobPart[] = [];
     let position = 0;
     for (const job of plan.dataJobs) {
       if (job.offset > position) parts.push(new Uint8Array(job.offset - position));
-      parts.push(...(await blobParts([job.payload])));
+      counter.done += job.offset - position;
+      parts.push(...(await blobParts([job.payload], counter)));
       position = job.offset + job.payload.byteLength;
     }
     blobs.externalData = { location: external.location, blob: new Blob(parts) };
   }
+  if (counter.reported < counter.total) counter.onProgress?.(counter.total, counter.total);
   return blobs;
 }
 
 const CHUNK = 16 * 1024 * 1024;
 
-async function blobParts(parts: readonly EncodedPart[]): Promise<BlobPart[]> {
+interface ProgressCounter {
+  done: number;
+  /** The last `done` reported (framing bytes count without a call of their own). */
+  reported: number;
+  readonly total: number;
+  readonly onProgress: ((bytesWritten: number, totalBytes: number) => void) | undefined;
+}
+
+/** The parts as Blob parts: bytes and Blob slices as they are, computed payloads chunk by chunk (each chunk counted). */
+async function blobParts(parts: readonly EncodedPart[], counter: ProgressCounter): Promise<BlobPart[]> {
   const out: BlobPart[] = [];
+  const advance = (bytes: number) => {
+    counter.done += bytes;
+    counter.reported = counter.done;
+    counter.onProgress?.(counter.done, counter.total);
+  };
   for (const part of parts) {
-    if (part instanceof Uint8Array) out.push(part as Uint8Array<ArrayBuffer>);
-    else if (part.blob) out.push(part.blob);
-    else {
+    if (part instanceof Uint8Array) {
+      out.push(part as Uint8Array<ArrayBuffer>);
+      counter.done += part.byteLength;
+    } else if (part.blob) {
+      out.push(part.blob);
+      advance(part.byteLength);
+    } else {
       for (let at = 0; at < part.byteLength; at += CHUNK) {
         const chunk = new Uint8Array(Math.min(CHUNK, part.byteLength - at));
         if (part.readSync) part.readSync(at, chunk);
         else await part.read(at, chunk);
         out.push(chunk);
+        advance(chunk.byteLength);
       }
     }
   }

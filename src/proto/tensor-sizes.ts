@@ -15,7 +15,8 @@ export function assertTensorSizes(model: ModelProto, label: string): void {
   forEachTensor(model, (tensor) => assertTensorSize(tensor, label));
 }
 
-function assertTensorSize(tensor: TensorProto, label: string): void {
+/** Throws OnnxFormatError when the tensor's embedded data contradicts its dims and type. */
+export function assertTensorSize(tensor: TensorProto, label: string): void {
   const where = () => `${label}: tensor "${tensor.name}" (${dataTypeName(tensor.dataType)}, dims [${tensor.dims.join(', ')}])`;
   let elements = 1;
   for (const dim of tensor.dims) {

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { toBinary } from '@bufbuild/protobuf';
+import { TensorProtoSchema } from '../../src/low-level.js';
 import { convertModel, DataType, decodeModel, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
 import { longChain, overflowMlp } from '../mixed-precision-models.js';
 import { graph, model, node, tensor, valueInfo } from '../model-builder.js';
@@ -42,7 +44,8 @@ describe('the browser page in Chromium', { skip }, () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      // ForceEagerMeasureMemory: the browser answers the page's memory measurements at once instead of at its next garbage collection.
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-blink-features=ForceEagerMeasureMemory'],
     });
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
     context.on('request', (request) => requests.push(request.url()));
@@ -214,6 +217,15 @@ describe('the browser page in Chromium', { skip }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-block-list]')]);
     assert.equal(download.suggestedFilename(), 'overflow_block_list.json');
     assert.deepEqual(JSON.parse(readFileSync((await download.path())!, 'utf8')).nodeBlockList.sort(), ['div', 'mm1']);
+
+    // The same feed as an ONNX test-data TensorProto file gives the same answer.
+    const pb = join(work, 'input_0.pb');
+    writeFileSync(pb, toBinary(TensorProtoSchema, tensor('', [1, 8], new Array(8).fill(1))));
+    await page.setInputFiles('[data-testid=feed-input]', [pb]);
+    await page.click('[data-testid=auto-start]');
+    await page.waitForSelector('#auto-result:not([hidden]) [data-testid=block-list], [data-testid=error]:not([hidden])', { timeout: 120_000 });
+    if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    assert.deepEqual(((await page.textContent('[data-testid=block-list]')) ?? '').split(', ').sort(), ['div', 'mm1']);
   });
 
   test('auto mixed precision with random feeds sizes symbolic dimensions by name', async () => {
@@ -291,6 +303,109 @@ describe('the browser page in Chromium', { skip }, () => {
       assert.equal(await page.textContent('[data-testid=runtime-fact]'), `Runtime: ${runtime}, ${count} node${count === 1 ? '' : 's'} kept float32 that it would not run in float16`);
     }
     await select.selectOption(PAGE_RUNTIME);
+  });
+
+  /** A float32 model of `layers` 1024x1024 MatMul weights (4 MiB each). */
+  function weightsModel(name: string, layers: number): string {
+    const side = 1024;
+    const nodes = [];
+    const initializers = [];
+    for (let i = 0; i < layers; i++) {
+      initializers.push(tensor(`w${i}`, [side, side], new Float32Array(side * side).fill(1 / (i + 2))));
+      nodes.push(node('MatMul', [i === 0 ? 'x' : `h${i}`, `w${i}`], [i === layers - 1 ? 'y' : `h${i + 1}`], {}, { name: `mm${i}` }));
+    }
+    const path = join(work, name);
+    writeFileSync(path, encodeModel(model(graph({ nodes, inputs: [valueInfo('x', DataType.FLOAT, [1, side])], outputs: [valueInfo('y', DataType.FLOAT, [1, side])], initializers }))));
+    return path;
+  }
+
+  test('the progress bar moves while the model is read, converted and written; the peak memory measured is shown; Cancel stops a running conversion', async () => {
+    const path = weightsModel('weights.onnx', 16); // 64 MiB of float32 weights
+    await pick([path]);
+    // Every value the bar takes (setting a progress element's value sets its attribute).
+    await page.evaluate(() => {
+      const bar = document.getElementById('progress') as HTMLProgressElement;
+      const values: number[] = [];
+      (window as unknown as { barValues: number[] }).barValues = values;
+      new MutationObserver(() => values.push(bar.value)).observe(bar, { attributes: true, attributeFilter: ['value'] });
+    });
+    await page.click('[data-testid=convert]');
+    await page.waitForSelector('#result:not([hidden]) [data-testid=download], [data-testid=error]:not([hidden])');
+    if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    const values = await page.evaluate(() => (window as unknown as { barValues: number[] }).barValues);
+    // Reading the structure fills the first 5%, the conversion reading the weights up to 45%, writing the rest.
+    assert.ok(values.includes(0.05), `the bar moves when the structure is read (${values.join(' ')})`);
+    assert.ok(values.filter((v) => v > 0.05 && v < 0.45).length >= 2, `and while the conversion reads the weights (${values.join(' ')})`);
+    assert.ok(values.filter((v) => v > 0.45 && v < 1).length >= 2, `and while the output is written (${values.join(' ')})`);
+    for (let i = 1; i < values.length; i++) if (values[i]! !== 0) assert.ok(values[i]! >= values[i - 1]!, `the bar only moves forward (${values.join(' ')})`);
+
+    await page.waitForFunction(() => !document.getElementById('peak-memory')?.textContent?.includes('measuring'));
+    const peak = (await page.textContent('[data-testid=peak-memory]')) ?? '';
+    const measured = /^Peak memory: ([\d.]+) MB \(highest of \d+ samples? of performance\.measureUserAgentSpecificMemory\(\)/.exec(peak);
+    assert.ok(measured, `the result shows the peak the page measured: ${peak}`);
+    assert.ok(Number(measured[1]) < 64, `the page never holds the 64 MiB of source weights, read from the file in chunks: ${peak}`);
+
+    // Cancel in the middle of a conversion: the worker stops, no result comes, the page converts again.
+    await page.click('[data-testid=convert]');
+    await page.waitForFunction(() => {
+      const value = (document.getElementById('progress') as HTMLProgressElement).value;
+      return value > 0.06 && value < 0.6;
+    });
+    await page.click('[data-testid=cancel]');
+    assert.equal(await page.textContent('#phase'), 'Cancelled');
+    assert.equal(await page.isEnabled('[data-testid=convert]'), true);
+    await page.waitForTimeout(1500);
+    assert.equal(await page.isVisible('#result'), false, 'no result arrives from a cancelled conversion');
+    const downloads = await convertInPage([path], 'none');
+    assert.deepEqual(downloads.map((d) => d.name), ['weights_fp16.onnx']);
+    // The browser still answers memory measurements (it never does again after a worker is terminated during one).
+    await page.waitForFunction(() => /^Peak memory: [\d.]+ MB/.test(document.getElementById('peak-memory')?.textContent ?? ''));
+  });
+
+  test('at phone width (360 px) and at 400% zoom (320 px of 1280) the page fits its width, with the report shown', async () => {
+    const context = page.context();
+    for (const width of [360, 320]) {
+      const narrow = await context.newPage();
+      await narrow.setViewportSize({ width, height: 800 });
+      await narrow.goto(siteUrl);
+      await narrow.setInputFiles('[data-testid=model-input]', [join(work, 'weights.onnx')]);
+      await narrow.waitForSelector('#inspect:not([hidden])');
+      await narrow.click('[data-testid=convert]');
+      await narrow.waitForSelector('#result:not([hidden]) [data-testid=download]');
+      const overflow = await narrow.evaluate(() => {
+        const wide = Array.from(document.querySelectorAll<HTMLElement>('body *')).filter((e) => e.offsetParent !== null && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1);
+        return { scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`) };
+      });
+      assert.ok(overflow.scrollWidth <= width, `at ${width} px the page scrolls sideways (${overflow.scrollWidth} px; ${overflow.wide.join(', ')})`);
+      if (width === 360) await narrow.screenshot({ path: join(ROOT, 'test-artifacts/page-360px.png'), fullPage: true });
+      await narrow.close();
+    }
+  });
+
+  test('every control is labelled and reachable with the keyboard, and Convert works from the keyboard', async () => {
+    await pick([join(work, 'weights.onnx')]);
+    const unlabelled = await page.evaluate(() =>
+      Array.from(document.querySelectorAll<HTMLElement>('input, select, button, progress, textarea'))
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => {
+          const labels = (e as HTMLInputElement).labels;
+          const text = (labels ? Array.from(labels).map((l) => l.textContent ?? '').join('') : '') + (e.getAttribute('aria-label') ?? '') + (e.tagName === 'BUTTON' ? (e.textContent ?? '') : '');
+          return text.trim() === '' && !e.getAttribute('aria-labelledby');
+        })
+        .map((e) => e.outerHTML.slice(0, 120)),
+    );
+    assert.deepEqual(unlabelled, []);
+    // Tab from the top: every enabled control gets the focus in turn, Convert among them.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const reached = new Set<string>();
+    for (let i = 0; i < 400 && !reached.has('convert'); i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('name') || document.activeElement?.tagName || ''));
+    }
+    for (const id of ['model-input', 'node-filter', 'node-list', 'min-positive', 'block-out-of-range', 'convert']) assert.ok(reached.has(id), `Tab reaches #${id}`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#result:not([hidden]) [data-testid=download]');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'result-heading', 'the focus moves to the result');
   });
 
   test('no request leaves 127.0.0.1', () => {
