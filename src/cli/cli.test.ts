@@ -240,7 +240,10 @@ test('convert shows progress for a large model while its one pass reads, convert
   assert.equal(code, 0);
   const lines = stderr.split('\n');
   const passing = lines.filter((l) => l.startsWith(`converting ${input} to ${join(dir, 'large_fp16.onnx')}: `));
-  assert.deepEqual(passing.map((l) => /: (\d+)%/.exec(l)![1]), ['0', '10', '20', '30', '40', '50', '60', '70', '80', '90', '100'], `progress in tenths:\n${passing.join('\n')}`);
+  const percents = passing.map((l) => Number(/: (\d+)%/.exec(l)![1]));
+  // Plain lines at most every tenth, as the pass writes (in chunks of up to 16 MB), only forward.
+  assert.ok(percents.length >= 5 && percents[0] === 0 && percents.at(-1) === 100, `progress from 0 to 100%:\n${passing.join('\n')}`);
+  for (let i = 1; i < percents.length; i++) assert.ok(percents[i]! > percents[i - 1]!, `only forward:\n${passing.join('\n')}`);
   assert.match(passing.at(-1)!, /\((75\.\d MB) of \1\)$/, 'ends at the whole output (half the float32 weights)');
 });
 
