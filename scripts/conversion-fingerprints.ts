@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { convertThenSave } from '../src/convert/convert-and-save.js';
 import { convertModel } from '../src/convert/convert-model.js';
 import { DataType } from '../src/dtype.js';
-import { decodeModel, encodeModel, encodeModelParts } from '../src/proto/codec.js';
-import type { ModelProto } from '../src/proto/onnx.js';
+import { decodeModel, encodeModel } from '../src/proto/codec.js';
+import { streamedBytes } from '../test/streamed-bytes.js';
 import { SHARED_MODELS_DIR, testdataModels } from '../test/testdata.js';
 
 export const GOLDEN_PATH = 'test/golden/conversion-fingerprints.json';
@@ -66,25 +66,6 @@ export async function fingerprintReadOnce(bytes: Uint8Array, name: string, mode:
   } catch (error) {
     return `error: ${String((error as Error).message ?? error).split('\n')[0]!.slice(0, 200)}`;
   }
-}
-
-/** The encoded model with its payloads streamed where they can be, as saveModel writes them. */
-function streamedBytes(model: ModelProto): Uint8Array {
-  const { parts, byteLength } = encodeModelParts(model);
-  const out = new Uint8Array(byteLength);
-  let at = 0;
-  for (const part of parts) {
-    if (part instanceof Uint8Array) out.set(part, at);
-    else if (part.streamSync) {
-      let offset = at;
-      part.streamSync((chunk) => {
-        out.set(chunk, offset);
-        offset += chunk.byteLength;
-      });
-    } else part.readSync!(0, out.subarray(at, at + part.byteLength));
-    at += part.byteLength;
-  }
-  return out;
 }
 
 export function computeFingerprints(): Fingerprints {

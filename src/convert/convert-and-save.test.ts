@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
-import { encodeModel, encodeModelParts } from '../proto/codec.js';
+import { streamedBytes } from '../../test/streamed-bytes.js';
+import { encodeModel } from '../proto/codec.js';
 import type { ModelProto, TensorProto } from '../proto/onnx.js';
 import { bindLazyRawData, rawPayloadOf } from '../proto/payload.js';
 import { convertAndSave } from './convert-and-save.js';
@@ -46,23 +47,9 @@ function countReads(m: ModelProto): { bytes: number } {
   return counter;
 }
 
-/** Saves as saveModel does, into memory: parts as they are, payloads streamed where they can be. */
+/** Saves as saveModel does, into memory. */
 async function saveToMemory(m: ModelProto): Promise<Uint8Array> {
-  const { parts, byteLength } = encodeModelParts(m);
-  const out = new Uint8Array(byteLength);
-  let at = 0;
-  for (const part of parts) {
-    if (part instanceof Uint8Array) out.set(part, at);
-    else if (part.streamSync) {
-      let offset = at;
-      part.streamSync((bytes) => {
-        out.set(bytes, offset);
-        offset += bytes.byteLength;
-      });
-    } else part.readSync!(0, out.subarray(at, at + part.byteLength));
-    at += part.byteLength;
-  }
-  return out;
+  return streamedBytes(m);
 }
 
 const withoutTime = (report: ConversionReport) => ({ ...report, elapsedMs: 0 });
