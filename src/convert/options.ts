@@ -5,6 +5,7 @@
  */
 import { closestName } from '../closest-name.js';
 import { OptionsError } from '../errors.js';
+import { opKey } from '../ir/domain.js';
 import { alwaysFloatInputTable } from '../schema/op-facts.js';
 import { RUNTIME_NAMES, type RuntimeName } from '../schema/runtime-support.js';
 
@@ -178,7 +179,7 @@ export function resolveConvertOptions(options: ConvertOptions = {}, target: numb
     clamp,
     keepIoTypes: keepIoOption(options.keepIoTypes),
     disableShapeInfer: booleanOption(raw, 'disableShapeInfer', false),
-    opBlockList: new Set(stringListOption(raw, 'opBlockList', DEFAULT_OP_BLOCK_LIST)),
+    opBlockList: new Set(stringListOption(raw, 'opBlockList', DEFAULT_OP_BLOCK_LIST).map(canonicalOpName)),
     nodeBlockList: new Set(stringListOption(raw, 'nodeBlockList', [])),
     checkFp16Ready: booleanOption(raw, 'checkFp16Ready', true),
     forceFp16Initializers: booleanOption(raw, 'forceFp16Initializers', false),
@@ -257,4 +258,10 @@ function runtimeOption(value: unknown, isFloat16: boolean): RuntimeName | undefi
   if (typeof value === 'string' && (RUNTIME_NAMES as readonly string[]).includes(value)) return value as RuntimeName;
   const suggestion = typeof value === 'string' ? (RUNTIME_CHOICES.find((c) => c === `ort-${value.toLowerCase()}`) ?? closestName(value, RUNTIME_CHOICES)) : undefined;
   throw new OptionsError(`runtime must be one of ${RUNTIME_CHOICES.join(', ')}, got ${JSON.stringify(value)}${suggestion ? `; did you mean ${suggestion}?` : ''}`);
+}
+
+/** `ai.onnx::Relu` and `::Relu` are `Relu`: the default domain has two spellings, and nodes use either. */
+function canonicalOpName(name: string): string {
+  const at = name.lastIndexOf('::');
+  return at < 0 ? name : opKey(name.slice(0, at), name.slice(at + 2));
 }

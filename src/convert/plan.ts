@@ -257,7 +257,7 @@ class Planner {
     if (this.#functionKeys.size > 0 && this.#functionKeys.has(`${node.domain}\u0000${node.opType}`)) return FUNCTION_CALL;
     const blockList = this.options.opBlockList;
     const standardDomain = isDefaultDomain(node.domain) || node.domain === 'ai.onnx.ml';
-    if ((standardDomain && blockList.has(node.opType)) || (this.#qualifiedBlocks && blockList.has(`${node.domain}::${node.opType}`))) {
+    if ((standardDomain && blockList.has(node.opType)) || (this.#qualifiedBlocks && blockList.has(opKey(node.domain, node.opType)))) {
       return { kind: 'opBlockList', op: opKey(node.domain, node.opType) };
     }
     const nodeBlockList = this.options.nodeBlockList;
