@@ -29,7 +29,7 @@ ${formatOptions([
   ['--rtol X, --atol X', 'tolerances as numpy.allclose (Python\'s defaulting rules)'],
   ['--keep-io-types', 'keep graph inputs and outputs float32'],
   ['--strategy NAME', 'guided (default: ranks the nodes by where the float16', 'error appears, then a short search) or bisect', '(onnxconverter-common\'s search)'],
-  ['--provider NAME', 'onnxruntime execution provider: cpu (default, emulated', 'float16), cuda, ... (runs the float16 model itself)'],
+  ['--provider NAME', 'onnxruntime execution provider: cpu (default, emulated', 'float16), cuda, ... (runs the float16 model itself;', 'cuda, dml and webgpu imply --runtime ort-cuda, ...)'],
   TARGET_HELP,
   ...CONVERSION_HELP,
   ['--save-block-list FILE', 'write the node block list as JSON; reuse it with', 'convert --node-block-list @FILE'],

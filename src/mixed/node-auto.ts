@@ -4,6 +4,7 @@
  * models themselves instead of their float16 emulation).
  */
 import type { ModelProto } from '../proto/onnx.js';
+import type { RuntimeName } from '../schema/runtime-support.js';
 import { nodeRuntime } from '../runtime/node-runtime.js';
 import type { Feeds } from '../runtime/runtime.js';
 import * as core from './auto-mixed-precision.js';
@@ -14,11 +15,26 @@ export interface NodeAutoMixedPrecisionOptions extends core.AutoMixedPrecisionOp
   provider?: string;
 }
 
+/** onnxruntime execution providers whose float16 kernels the conversion can target (`runtime`), by provider name. */
+const PROVIDER_RUNTIMES: Readonly<Record<string, RuntimeName>> = { cuda: 'ort-cuda', dml: 'ort-dml', webgpu: 'ort-webgpu' };
+
+/**
+ * The conversion options a search on `provider` uses: unless they name a runtime, the provider's
+ * (the attempts run there, so the final model should convert for it, not for the CPU default).
+ */
+export function convertOptionsForProvider(provider: string | undefined, convertOptions: core.AutoMixedPrecisionOptions['convertOptions']): core.AutoMixedPrecisionOptions['convertOptions'] {
+  const runtime = provider !== undefined && Object.hasOwn(PROVIDER_RUNTIMES, provider) ? PROVIDER_RUNTIMES[provider] : undefined;
+  if (!runtime || convertOptions?.runtime !== undefined) return convertOptions;
+  return { ...convertOptions, runtime };
+}
+
 async function withRuntime(options: NodeAutoMixedPrecisionOptions): Promise<core.AutoMixedPrecisionOptions> {
   const { provider, ...rest } = options;
   const onCpu = provider === undefined || provider === 'cpu';
+  const convertOptions = convertOptionsForProvider(provider, rest.convertOptions);
   return {
     ...rest,
+    ...(convertOptions ? { convertOptions } : {}),
     runtime: rest.runtime ?? (await nodeRuntime(onCpu ? {} : { executionProviders: [provider] })),
     emulate: rest.emulate ?? onCpu,
   };
