@@ -89,6 +89,7 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
   } else {
     err(`${input} -> ${output}`);
     err(`  ${result.runs} model runs, ${result.attempts} attempts (${result.strategy}), ${(result.elapsedMs / 1000).toFixed(2)} s; ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32`);
+    if (result.analysisFailure) err(`  note: the guided analysis run failed (${result.analysisFailure}); candidates were tried in graph order`);
     if (result.nodeBlockList.length > 0) err(`  nodeBlockList: ${result.nodeBlockList.join(', ')}`);
     err('  final error per output:');
     err(formatTable(result.finalErrors.map((e) => [e.output, `max abs ${e.maxAbsError.toPrecision(3)}`, `max rel ${e.maxRelError.toPrecision(3)}`]), '    '));

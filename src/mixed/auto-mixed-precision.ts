@@ -93,6 +93,8 @@ export interface BlockListResult {
   /** Worst |expected - actual| per output of the final model, on the first feeds. */
   finalErrors: { output: string; maxAbsError: number; maxRelError: number }[];
   elapsedMs: number;
+  /** Guided strategy on a float16 provider: why its analysis run (every intermediate exposed) failed; the search then took the candidates in graph order. */
+  analysisFailure?: string;
 }
 
 const KNOWN_KEYS = ['validateFn', 'rtol', 'atol', 'keepIoTypes', 'runtime', 'emulate', 'strategy', 'convertOptions', 'to', 'onProgress'] as const;
@@ -130,6 +132,8 @@ class Search {
   readonly outputNames: string[];
   references: TensorLike[][] = [];
   runs = 0;
+  /** Why the guided analysis run failed, if it did (reported, not fatal: the search goes on in graph order). */
+  analysisFailure: string | undefined;
   attempts = 0;
   evaluations = 0;
   candidateCount = 0;
@@ -187,6 +191,7 @@ class Search {
         strategy: this.strategy,
         finalErrors: this.errorsOf(final.outputs!),
         elapsedMs: performance.now() - this.start,
+        ...(this.analysisFailure ? { analysisFailure: this.analysisFailure } : {}),
       };
     } finally {
       await runners.release();
@@ -284,8 +289,11 @@ class Search {
     try {
       this.runs++;
       return (await runner.run(blocked, this.feedSets[0]!, true)).exposed;
-    } catch {
-      return undefined; // without intermediates the ranking keeps graph order
+    } catch (error) {
+      // Exposing every intermediate can fail where a plain run does not (memory, output types):
+      // without intermediates the ranking keeps graph order, and the result says why.
+      this.analysisFailure = oneLine(error);
+      return undefined;
     }
   }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataType } from '../dtype.js';
 import { convertModel } from '../convert/convert-model.js';
-import { encodeModel } from '../proto/codec.js';
+import { decodeModel, encodeModel } from '../proto/codec.js';
 import { forEachTensor } from '../proto/tensor-walk.js';
 import type { TensorProto } from '../proto/onnx.js';
 import { transformerFeeds, transformerLike } from '../../test/mixed-precision-models.js';
@@ -57,4 +57,22 @@ test('a search that runs converted models (a float16 provider, forced on the CPU
   // between Casts, so every float16 attempt passes here; the point is that it runs.
   const result = await findNodeBlockList(model, feeds, { runtime, rtol: 1e-2, atol: 1e-2, keepIoTypes: true, emulate: false });
   assert.equal(result.runs, 2, 'the float32 reference and the all-float16 attempt, which passes');
+});
+
+test('when the guided analysis run (every intermediate exposed) fails on a float16 provider, the search goes on in graph order and says why', { skip: RUNTIME_SKIP }, async () => {
+  const cpu = await cpuRuntime();
+  const model = transformerLike(8);
+  const outputs = model.graph!.output.length;
+  // A provider that runs the model but refuses the analysis run's extra outputs.
+  const runtime = {
+    name: 'refuses exposed intermediates',
+    run: async (bytes: Uint8Array, feeds: Parameters<typeof cpu.run>[1], outputNames?: readonly string[]) => {
+      if (decodeModel(bytes).graph!.output.length > outputs) throw new Error('out of device memory');
+      return cpu.run(bytes, feeds, outputNames);
+    },
+  };
+  // A tolerance the all-float16 model misses, so that the search (and its analysis) runs.
+  const result = await findNodeBlockList(model, transformerFeeds(), { runtime, rtol: 1e-5, atol: 1e-6, keepIoTypes: true, emulate: false });
+  assert.equal(result.analysisFailure, 'out of device memory');
+  assert.ok(result.nodeBlockList.length > 0);
 });
