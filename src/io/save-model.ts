@@ -34,8 +34,9 @@ export interface ExternalDataOptions {
 export interface SaveOptions {
   /**
    * Write large tensors to an external data file: true for the defaults, or settings. `'auto'`
-   * does so (with the defaults) where the model already keeps tensors in external data or would
-   * not fit one protobuf file (2 GB). Default false: one self-contained file.
+   * does so (with the defaults) where the model still reads tensors from external data (a loaded
+   * model; a converted model's tensors are new: pass settings when its input had external data,
+   * as the CLI does) or would not fit one protobuf file (2 GB). Default false: one self-contained file.
    */
   externalData?: boolean | 'auto' | ExternalDataOptions;
   /** Called as bytes are written, with the total to write. */
