@@ -7,7 +7,7 @@
 import { ValidationError } from '../errors.js';
 import { isDefaultDomain } from '../ir/domain.js';
 import type { Model } from '../ir/model.js';
-import type { GraphProto, ModelProto, NodeProto } from '../proto/onnx.js';
+import type { GraphProto, ModelProto, NodeProto, SparseTensorProto, TensorProto, ValueInfoProto } from '../proto/onnx.js';
 import { checkTypes } from '../schema/check-types.js';
 import type { TypeInference } from '../schema/infer-types.js';
 
@@ -25,31 +25,30 @@ export function assertSingleAssignment(model: ModelProto): void {
   if (model.graph) checkGraph(model.graph, 'main');
   for (const fn of model.functions) {
     const where = `function ${fn.domain ? `${fn.domain}.` : ''}${fn.name}`;
-    const writers = new Map<string, string>();
-    for (const name of fn.input) assign(writers, name, `input "${name}"`, where);
+    const writers = new Map<string, Writer>();
+    for (const name of fn.input) assign(writers, name, { functionInput: name }, where, fn.node);
     checkNodes(fn.node, writers, where);
   }
 }
 
+/** What assigns a name: a message of the graph (described only when a name collides), or a function input. */
+type Writer = TensorProto | SparseTensorProto | ValueInfoProto | NodeProto | { functionInput: string };
+
 function checkGraph(graph: GraphProto, where: string): void {
-  const writers = new Map<string, string>();
-  for (const tensor of graph.initializer) assign(writers, tensor.name, `initializer "${tensor.name}"`, where);
-  for (const sparse of graph.sparseInitializer) {
-    const name = sparse.values?.name ?? '';
-    assign(writers, name, `sparse initializer "${name}"`, where);
-  }
+  const writers = new Map<string, Writer>();
+  for (const tensor of graph.initializer) assign(writers, tensor.name, tensor, where, graph.node);
+  for (const sparse of graph.sparseInitializer) assign(writers, sparse.values?.name ?? '', sparse, where, graph.node);
   const initializers = new Set(writers.keys());
   for (const input of graph.input) {
     if (initializers.has(input.name)) continue; // the initializer is the input's default value
-    assign(writers, input.name, `input "${input.name}"`, where);
+    assign(writers, input.name, input, where, graph.node);
   }
   checkNodes(graph.node, writers, where);
 }
 
-function checkNodes(nodes: readonly NodeProto[], writers: Map<string, string>, where: string): void {
+function checkNodes(nodes: readonly NodeProto[], writers: Map<string, Writer>, where: string): void {
   nodes.forEach((node, index) => {
-    const label = `node ${node.name ? `"${node.name}"` : `#${index}`} (${node.opType})`;
-    for (const output of node.output) assign(writers, output, label, where);
+    for (const output of node.output) assign(writers, output, node, where, nodes);
     for (const attribute of node.attribute) {
       const graphs = attribute.g ? [attribute.g] : attribute.graphs;
       graphs.forEach((g, i) => checkGraph(g, `${where === 'main' ? '' : `${where}/`}${node.name || `#${index}`}/${attribute.name}${attribute.g ? '' : `[${i}]`}`));
@@ -57,13 +56,27 @@ function checkNodes(nodes: readonly NodeProto[], writers: Map<string, string>, w
   });
 }
 
-function assign(writers: Map<string, string>, name: string, writer: string, where: string): void {
+function assign(writers: Map<string, Writer>, name: string, writer: Writer, where: string, nodes: readonly NodeProto[]): void {
   if (name === '') return; // an omitted optional output
   const first = writers.get(name);
   if (first !== undefined) {
-    throw new ValidationError(`the input model is invalid: "${name}" is assigned twice in graph ${where}, by ${first} and by ${writer}; each name may be assigned once`);
+    throw new ValidationError(`the input model is invalid: "${name}" is assigned twice in graph ${where}, by ${describeWriter(first, nodes)} and by ${describeWriter(writer, nodes)}; each name may be assigned once`);
   }
   writers.set(name, writer);
+}
+
+function describeWriter(writer: Writer, nodes: readonly NodeProto[]): string {
+  if ('functionInput' in writer) return `input "${writer.functionInput}"`;
+  switch (writer.$typeName) {
+    case 'onnx.TensorProto':
+      return `initializer "${writer.name}"`;
+    case 'onnx.SparseTensorProto':
+      return `sparse initializer "${writer.values?.name ?? ''}"`;
+    case 'onnx.ValueInfoProto':
+      return `input "${writer.name}"`;
+    case 'onnx.NodeProto':
+      return `node ${writer.name ? `"${writer.name}"` : `#${nodes.indexOf(writer)}`} (${writer.opType})`;
+  }
 }
 
 /** Throws a one-line ValidationError naming the first offending node (and how many there are). */
