@@ -29,7 +29,7 @@ import { constantNodeTensor } from '../convert/constant-data.js';
 import { constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';
 import { exposeValues } from './expose.js';
-import { ABSORBED, FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
+import { ABSORBED, FIXED_OFF, FIXED_ON, PER_READER, type SwitchPlan } from './switch-plan.js';
 
 /**
  * The metadata key under which a switched model says what its switches do: JSON of
@@ -149,13 +149,21 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   const exactOf = new Map<Value, Value>();
   /** Where outputs -> their switch and branches. */
   const selections = new Map<Value, { cond: Value; rounded: Value; exact: Value }>();
+  /** One selection per switch, rounded and exact value, in one graph: readers whose reads agree share it. */
+  const selectionOf = new Map<string, Value>();
+  const ids = new Map<Value, number>();
+  const idOf = (value: Value) => ids.get(value) ?? ids.set(value, ids.size).size - 1;
   const select = (graph: Graph, k: number, rounded: Value, exact: Value, name: string) => {
     // A point that always rounds takes the rounded value as it is.
     let selected = rounded;
     if (slots[k] !== FIXED_ON) {
+      const key = `${graph.path}|${slots[k]}|${idOf(rounded)}|${idOf(exact)}`;
+      const shared = selectionOf.get(key);
+      if (shared) return shared;
       const cond = switchAt(slots[k]!);
       selected = add(graph, 'Where', [cond, rounded, exact], name);
       selections.set(selected, { cond, rounded, exact });
+      selectionOf.set(key, selected);
     }
     if (!exactOf.has(selected)) exactOf.set(selected, exact);
     return selected;
@@ -167,8 +175,10 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   };
 
   const slots = plan.modelSlots;
+  /** Node outputs whose readers each select (PER_READER) and whose name no selection has taken yet. */
+  const unnamed = new Set(points.flatMap((point, k) => (point.kind === 'value' && slots[k] === PER_READER && point.value!.producer ? [point.value!] : [])));
   points.forEach((point, k) => {
-    if (slots[k] === FIXED_OFF || slots[k] === ABSORBED) return;
+    if (slots[k] === FIXED_OFF || slots[k] === ABSORBED || slots[k] === PER_READER) return;
     if (point.kind === 'value') {
       const value = point.value!;
       const graph = value.graph;
@@ -190,7 +200,16 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
       const current = node.inputs[point.input!]!;
       const exact = exactBehind(current);
       const rounded = point.mode === 'constant' ? convertedConstant(exact) : roundedOf(exact);
-      node.setInput(point.input!, select(node.graph, k, rounded, current, `${current.name}_read`));
+      const selected = select(node.graph, k, rounded, current, `${current.name}_read`);
+      node.setInput(point.input!, selected);
+      // The value itself is selected nowhere: a switched read in its graph takes its name (what
+      // exposure reads, right in runs with every switch on or off).
+      if (unnamed.has(current) && slots[k] !== FIXED_ON && node.graph === current.graph) {
+        unnamed.delete(current);
+        const name = current.name;
+        current.graph.rename(current, names.allocate(`${name}_exact`));
+        current.graph.rename(selected, name);
+      }
     } else {
       const graph = point.graph!;
       const port = graph.outputs[point.port!]!;
