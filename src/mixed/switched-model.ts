@@ -100,16 +100,28 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     graph.nodes.push(node);
     return node.outputs[0]!;
   };
-  /** Switch k as a scalar boolean: one Gather per switch, shared by its points. */
-  const switchValues = new Map<number, Value>();
-  const switchAt = (k: number): Value => {
-    let value = switchValues.get(k);
+  /**
+   * Switch k as a scalar boolean for selections in `graph`: one Gather per switch and graph it is
+   * read in, shared by its points. The Gather sits in the innermost If branch on the way there
+   * (it runs only when the branch does), never inside a Loop or Scan body (it would run per iteration).
+   */
+  const switchValues = new Map<string, Value>();
+  const switchIndices = new Map<number, Value>();
+  const switchAt = (k: number, graph: Graph): Value => {
+    let home = graph;
+    for (let g: Graph | undefined = graph; g?.ownerNode; g = g.parent) if (g.ownerNode.opType !== 'If' || !isDefaultDomain(g.ownerNode.domain)) home = g.parent!;
+    const key = `${home.path}|${k}`;
+    let value = switchValues.get(key);
     if (!value) {
-      const index = main.define(names.allocate(`float16_switch_${k}_index`));
-      index.initializer = create(TensorProtoSchema, { name: index.name, dataType: DataType.INT64, int64Data: [BigInt(k)] });
-      main.initializers.push(index);
-      value = add(main, 'Gather', [switchVector, index], `float16_switch_${k}`);
-      switchValues.set(k, value);
+      let index = switchIndices.get(k);
+      if (!index) {
+        index = main.define(names.allocate(`float16_switch_${k}_index`));
+        index.initializer = create(TensorProtoSchema, { name: index.name, dataType: DataType.INT64, int64Data: [BigInt(k)] });
+        main.initializers.push(index);
+        switchIndices.set(k, index);
+      }
+      value = add(home, 'Gather', [switchVector, index], `float16_switch_${k}`);
+      switchValues.set(key, value);
     }
     return value;
   };
@@ -160,7 +172,7 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
       const key = `${graph.path}|${slots[k]}|${idOf(rounded)}|${idOf(exact)}`;
       const shared = selectionOf.get(key);
       if (shared) return shared;
-      const cond = switchAt(slots[k]!);
+      const cond = switchAt(slots[k]!, graph);
       selected = add(graph, 'Where', [cond, rounded, exact], name);
       selections.set(selected, { cond, rounded, exact });
       selectionOf.set(key, selected);
