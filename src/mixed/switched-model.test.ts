@@ -203,3 +203,16 @@ test('a switch read only inside an If branch is taken inside that branch (it cos
   assert.ok(bodies.some((body) => body.node.some((n) => n.opType === 'Where')), 'the body has selections');
   assert.ok(bodies.every((body) => gathers(body) === 0), 'their switches are taken once per run, outside the body');
 });
+
+test('a weight selected between its exact and converted data is a Gather from the two stacked (one stack however many nodes read it), and its lone initializers are dropped', () => {
+  const m = transformerLike(60);
+  const plan = new SwitchPlan(m, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const switched = buildSwitchedModel(m, plan, { target: DataType.FLOAT16 }).model.graph!;
+  const initializers = new Map(switched.initializer.map((t) => [t.name, t]));
+  assert.ok(!switched.node.some((n) => n.opType === 'Where' && initializers.has(n.input[1]!) && initializers.has(n.input[2]!)), 'no Where between two initializers');
+  const readers = new Map<string, number>();
+  for (const n of switched.node) if (n.opType === 'Gather' && initializers.get(n.input[0]!)?.dims[0] === 2n) readers.set(n.input[0]!, (readers.get(n.input[0]!) ?? 0) + 1);
+  assert.ok(readers.size > 0 && [...readers.values()].some((count) => count > 1), 'a scalar read by several nodes: one stack, a Gather per reader');
+  const floats = (tensors: readonly { dataType: number }[]) => tensors.filter((t) => t.dataType === DataType.FLOAT).length;
+  assert.ok(floats(switched.initializer) <= floats(m.graph!.initializer), 'no exact or converted copy kept beside the stacks');
+});
