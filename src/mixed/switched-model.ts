@@ -135,13 +135,13 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   };
   /** Switch k as an int64 scalar (0 or 1), for Gathers that select a weight (see gatherSelectedWeights); placed as switchAt places it. */
   let intSwitches: Value | undefined;
+  const intSwitchVector = () => (intSwitches ??= add(main, 'Cast', [switchVector], 'float16_switches_int64', [castToAttribute(DataType.INT64, opset)]));
   const intSwitchAt = (k: number, graph: Graph): Value => {
     const home = switchHome(graph);
     const key = `${home.path}|${k}|int`;
     let value = switchValues.get(key);
     if (!value) {
-      intSwitches ??= add(main, 'Cast', [switchVector], 'float16_switches_int64', [castToAttribute(DataType.INT64, opset)]);
-      value = add(home, 'Gather', [intSwitches, switchIndex(k)], `float16_switch_${k}_int64`);
+      value = add(home, 'Gather', [intSwitchVector(), switchIndex(k)], `float16_switch_${k}_int64`);
       switchValues.set(key, value);
     }
     return value;
@@ -257,7 +257,7 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     }
   });
   twinPackedWeightNodes(main, selections, names, add);
-  gatherSelectedWeights(main, selections, names, add, intSwitchAt);
+  gatherSelectedWeights(main, selections, names, add, { intAt: intSwitchAt, intVector: intSwitchVector, home: switchHome });
   // Switches whose selections all became weight Gathers.
   for (const value of switchValues.values()) {
     if (value.uses.length > 0) continue;
@@ -362,38 +362,45 @@ interface Selection {
   slot: number;
 }
 
+/** Weights up to this many elements are gathered together with the other selected weights of their shape. */
+const SMALL_WEIGHT = 16384;
+
 /**
  * A selection between two initializers (a weight, exact or as the conversion writes it) becomes a
  * Gather from both stacked, at the switch as an int64 index: the same tensor, for about two thirds
  * of a Where and its boolean Gather (measured on onnxruntime-node 1.30, CPU, [16, 16] MatMul
- * weights). The initializers nothing reads any more are dropped.
+ * weights). Small weights of one shape (in one graph) go further: all of them stacked, one Gather
+ * takes every selected one at once (its indices from the switches), then one Gather per reader
+ * takes its own: one node per selection instead of two. The initializers nothing reads any more
+ * are dropped.
  */
 function gatherSelectedWeights(
   main: Graph,
   selections: ReadonlyMap<Value, Selection>,
   names: NameAllocator,
   add: (graph: Graph, opType: string, inputs: Value[], outputName: string) => Value,
-  intSwitchAt: (k: number, graph: Graph) => Value,
+  switches: { intAt: (k: number, graph: Graph) => Value; intVector: () => Value; home: (graph: Graph) => Graph },
 ): void {
   const ported = new Set([...graphTree(main)].flatMap((g) => g.outputs.map((port) => port.value)));
   const displaced = new Set<Value>();
-  /** One stack per weight, however many readers select it. */
-  const stacks = new Map<Value, Map<Value, Value>>();
-  for (const [selected, { rounded, exact, slot }] of selections) {
-    const where = selected.producer;
-    // Twinning removed it, or it selects something else than two initializers.
-    if (!where || !where.graph.nodes.includes(where) || !rounded.initializer || !exact.initializer) continue;
-    let stack = stacks.get(exact)?.get(rounded);
-    if (!stack) {
-      const stacked = stackedTensor(exact.initializer, rounded.initializer);
-      if (!stacked) continue;
-      stack = exact.graph.define(names.allocate(`${exact.name}_stacked`));
-      stack.initializer = withFields(stacked, { name: stack.name });
-      exact.graph.initializers.push(stack);
-      stacks.set(exact, (stacks.get(exact) ?? new Map<Value, Value>()).set(rounded, stack));
-    }
+  const int64 = (graph: Graph, name: string, values: number[], dims: number[]) => {
+    const value = graph.define(names.allocate(name));
+    value.initializer = create(TensorProtoSchema, { name: value.name, dataType: DataType.INT64, dims: dims.map(BigInt), int64Data: values.map(BigInt) });
+    graph.initializers.push(value);
+    return value;
+  };
+  const floats = (graph: Graph, name: string, dims: readonly bigint[], parts: Uint8Array[]) => {
+    const rawData = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
+    parts.reduce((at, part) => (rawData.set(part, at), at + part.byteLength), 0);
+    const value = graph.define(names.allocate(name));
+    value.initializer = create(TensorProtoSchema, { name: value.name, dataType: DataType.FLOAT, dims: [...dims], rawData });
+    graph.initializers.push(value);
+    return value;
+  };
+  interface Pick { selected: Value; where: Node; exact: Value; rounded: Value; slot: number; bytes: [Uint8Array, Uint8Array] }
+  const replace = (pick: Pick, gathered: Value) => {
+    const { selected, where } = pick;
     const graph = where.graph;
-    const gathered = add(graph, 'Gather', [stack, intSwitchAt(slot, graph)], `${selected.name}_gathered`);
     for (const use of [...selected.uses]) use.node.setInput(use.index, gathered);
     for (const g of graphTree(main)) for (const port of g.outputs) if (port.value === selected) port.value = gathered;
     graph.nodes.splice(graph.nodes.indexOf(where), 1);
@@ -401,7 +408,57 @@ function gatherSelectedWeights(
     const name = selected.name;
     graph.rename(selected, names.allocate(`${name}_where`));
     graph.rename(gathered, name);
-    displaced.add(exact).add(rounded);
+    displaced.add(pick.exact).add(pick.rounded);
+  };
+  const groups = new Map<string, Pick[]>();
+  for (const [selected, { rounded, exact, slot }] of selections) {
+    const where = selected.producer;
+    // Twinning removed it, or it selects something else than two initializers.
+    if (!where || !where.graph.nodes.includes(where) || !rounded.initializer || !exact.initializer) continue;
+    const bytes = [float32Bytes(exact.initializer), float32Bytes(rounded.initializer)] as const;
+    if (!bytes[0] || !bytes[1] || bytes[0].byteLength !== bytes[1].byteLength) continue;
+    const pick: Pick = { selected, where, exact, rounded, slot, bytes: [bytes[0], bytes[1]] };
+    const home = switches.home(where.graph);
+    const key = bytes[0].byteLength <= 4 * SMALL_WEIGHT ? `${home.path}|${exact.initializer.dims.join(',')}` : `${groups.size}`;
+    groups.set(key, [...(groups.get(key) ?? []), pick]);
+  }
+  for (const picks of groups.values()) {
+    // The distinct weights, each stacked once however many readers select it.
+    const weights = new Map<Value, Map<Value, number>>();
+    const order: Pick[] = [];
+    const indexOf = (pick: Pick) => {
+      let j = weights.get(pick.exact)?.get(pick.rounded);
+      if (j === undefined) {
+        j = order.length;
+        order.push(pick);
+        weights.set(pick.exact, (weights.get(pick.exact) ?? new Map<Value, number>()).set(pick.rounded, j));
+      }
+      return j;
+    };
+    const offsets = picks.map(indexOf);
+    const first = order[0]!;
+    const dims = first.exact.initializer!.dims;
+    if (picks.length === 1) {
+      const stack = floats(first.exact.graph, `${first.exact.name}_stacked`, [2n, ...dims], first.bytes);
+      replace(first, add(first.where.graph, 'Gather', [stack, switches.intAt(first.slot, first.where.graph)], `${first.selected.name}_gathered`));
+      continue;
+    }
+    if (picks.some((pick) => pick.exact.graph !== first.exact.graph)) {
+      // Weights of different graphs: one stack each.
+      for (const [j, weight] of order.entries()) {
+        const stack = floats(weight.exact.graph, `${weight.exact.name}_stacked`, [2n, ...dims], weight.bytes);
+        for (const [i, pick] of picks.entries()) if (offsets[i] === j) replace(pick, add(pick.where.graph, 'Gather', [stack, switches.intAt(pick.slot, pick.where.graph)], `${pick.selected.name}_gathered`));
+      }
+      continue;
+    }
+    const home = switches.home(first.where.graph);
+    const m = order.length;
+    const stack = floats(first.exact.graph, `float16_weights_${dims.join('x') || 'scalar'}_stacked`, [BigInt(2 * m), ...dims], [...order.map((w) => w.bytes[0]), ...order.map((w) => w.bytes[1])]);
+    // Selection i takes row offsets[i] (exact) or offsets[i] + m (converted).
+    const on = add(home, 'Gather', [switches.intVector(), int64(home, 'float16_weight_switches', picks.map((pick) => pick.slot), [picks.length])], 'float16_weight_switch_values');
+    const rows = add(home, 'Add', [add(home, 'Mul', [on, int64(home, 'float16_weight_count', [m], [])], 'float16_weight_converted_rows'), int64(home, 'float16_weight_rows', offsets, [picks.length])], 'float16_weight_rows_selected');
+    const selected = add(home, 'Gather', [stack, rows], `float16_weights_${dims.join('x') || 'scalar'}_selected`);
+    for (const [i, pick] of picks.entries()) replace(pick, add(pick.where.graph, 'Gather', [selected, int64(home, 'float16_weight_index', [i], [])], `${pick.selected.name}_gathered`));
   }
   for (const value of displaced) {
     if (value.uses.length > 0 || ported.has(value)) continue;
@@ -409,19 +466,10 @@ function gatherSelectedWeights(
   }
 }
 
-/** The float32 tensors `a` and `b` (same dims) stacked on a new first axis; undefined where a's data cannot be read here. */
-function stackedTensor(a: TensorProto, b: TensorProto) {
-  const bytesOf = (tensor: TensorProto) => {
-    const source = float32Source(tensor);
-    return source?.readSync ? readPayloadSync(source, tensor.name) : undefined;
-  };
-  const first = bytesOf(a);
-  const second = first && bytesOf(b);
-  if (!first || !second || first.byteLength !== second.byteLength) return undefined;
-  const rawData = new Uint8Array(first.byteLength * 2);
-  rawData.set(first);
-  rawData.set(second, first.byteLength);
-  return create(TensorProtoSchema, { dims: [2n, ...a.dims], dataType: DataType.FLOAT, rawData });
+/** A float32 tensor's little-endian bytes; undefined where its data cannot be read here. */
+function float32Bytes(tensor: TensorProto): Uint8Array | undefined {
+  const source = float32Source(tensor);
+  return source?.readSync ? readPayloadSync(source, tensor.name) : undefined;
 }
 
 function boolVectorType(length: number) {
