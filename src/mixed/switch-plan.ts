@@ -90,6 +90,8 @@ export class SwitchPlan {
   #modelSlots: Int32Array = new Int32Array(0);
   /** Node address -> the If/Loop/Scan nodes whose bodies hold it, innermost first. */
   readonly #owners = new Map<string, readonly string[]>();
+  /** Per group, its nodes as indices into `candidates` (what baseSwitches tests, per attempt). */
+  #groupIds: Int32Array[] = [];
 
   constructor(model: ModelProto, options: SwitchPlanOptions) {
     this.#options = options;
@@ -150,6 +152,8 @@ export class SwitchPlan {
     }
     this.#slots = slots;
     this.#groups = groups;
+    const index = new Map(this.candidates.map((address, i) => [address, i]));
+    this.#groupIds = groups.map((nodes) => Int32Array.from(nodes, (address) => index.get(address)!));
   }
 
   /**
@@ -319,10 +323,44 @@ export class SwitchPlan {
   /** One switch per group (or per point): what `slots` index. */
   baseSwitches(blockList: readonly string[]): Uint8Array {
     if (!this.#groups) return this.plannedSwitches(blockList);
+    const blockedCandidates = this.blockedCandidates(blockList);
+    if (blockedCandidates) {
+      const out = new Uint8Array(this.#groupIds.length);
+      this.#groupIds.forEach((ids, g) => {
+        let on = 1;
+        for (const i of ids) if (blockedCandidates[i]) on = 0;
+        out[g] = on;
+      });
+      return out;
+    }
     // A blocked If/Loop/Scan keeps its bodies float32, every node in them included.
     const blocked = new Set(blockList);
     for (const [address, owners] of this.#owners) if (owners.some((owner) => blocked.has(owner))) blocked.add(address);
     return Uint8Array.from(this.#groups, (nodes) => (nodes.some((address) => blocked.has(address)) ? 0 : 1));
+  }
+
+  /** Candidate index -> indices of the candidates whose bodies hold it. */
+  #candidateOwners: [number, number[]][] | undefined;
+  #candidateIndex: Map<string, number> | undefined;
+
+  /**
+   * Per candidate, whether `blockList` blocks it, a blocked If/Loop/Scan blocking its bodies' (what
+   * an attempt asks, done with indices); undefined when the list names a node that is no candidate.
+   */
+  blockedCandidates(blockList: readonly string[]): Uint8Array | undefined {
+    const index = (this.#candidateIndex ??= new Map(this.candidates.map((address, i) => [address, i])));
+    this.#candidateOwners ??= this.candidates.flatMap((address, i) => {
+      const owners = (this.#owners.get(address) ?? []).flatMap((owner) => (index.has(owner) ? [index.get(owner)!] : []));
+      return owners.length > 0 ? [[i, owners] as [number, number[]]] : [];
+    });
+    const blocked = new Uint8Array(this.candidates.length);
+    for (const address of blockList) {
+      const i = index.get(address);
+      if (i === undefined) return undefined;
+      blocked[i] = 1;
+    }
+    for (const [i, owners] of this.#candidateOwners) if (owners.some((owner) => blocked[owner])) blocked[i] = 1;
+    return blocked;
   }
 
   /** Per point, whether the conversion's plan for `blockList` rounds there (what the switches stand for). */
