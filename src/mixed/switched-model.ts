@@ -6,8 +6,13 @@
  * round are left out). onnxruntime cannot fold the switches away (they are inputs), so one session serves every
  * attempt of a search: an attempt is one run with another switch vector. Cast-mode points round
  * with a Cast pair, as the emulation of a converted model does (emulate.ts); constant-mode points
- * select the tensor the conversion itself would write (clipped, then rounded). Every float value
+ * select the tensor the conversion itself would write (clipped, then rounded), by a Gather from
+ * both stacked rather than a Where where that tensor is an initializer. Every float value
  * can also be exposed as an extra output (expose.ts) for the search's error attribution.
+ *
+ * An attempt costs what the extra nodes cost (onnxruntime CPU, small tensors: a Where about three
+ * times a Relu, a Gather of one switch or a Cast about one): per node of the model about one
+ * Where, one Gather of its switch and a Cast pair, which is what the SwitchPlan's slots minimise.
  */
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
