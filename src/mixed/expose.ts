@@ -114,6 +114,16 @@ interface Item {
  */
 export function exposeValues(main: Graph, names: NameAllocator, accept: (value: Value, key: string) => boolean, options: ExposeOptions = {}): Exposure {
   const loopBodies = options.loopBodies ?? true;
+  // One type for every exposed output, and one tensor per kind of Constant: shared, never edited.
+  const floatType = tensorTypeProto(DataType.FLOAT);
+  const constantValues = [0, 1].map((size) => create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: create(TensorProtoSchema, { dims: [BigInt(size)], dataType: DataType.FLOAT, floatData: new Array<number>(size).fill(0) }) }));
+  /** A Constant in `graph` holding a float tensor of 0 or 1 zeros (a placeholder, or a branch marker). */
+  const floatConstant = (graph: Graph, size: 0 | 1): Value => {
+    const name = names.allocate(size === 0 ? 'empty_float' : 'float_zero');
+    const node = createNode(graph, { opType: 'Constant', name: names.allocate(`${name}_Constant`), inputs: [], attributes: [constantValues[size]!], output: name });
+    graph.nodes.push(node);
+    return node.outputs[0]!;
+  };
   const outputValues = new Map<Graph, Set<Value>>();
   const addOutput = (graph: Graph, value: Value) => {
     let outputs = outputValues.get(graph);
@@ -126,7 +136,7 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
       output = node.outputs[0]!;
     }
     outputs.add(output);
-    graph.outputs.push({ value: output, info: create(ValueInfoProtoSchema, { name: output.name, type: tensorTypeProto(DataType.FLOAT) }) });
+    graph.outputs.push({ value: output, info: create(ValueInfoProtoSchema, { name: output.name, type: floatType }) });
   };
 
   /** Values of `graph` to route outward: its own node outputs and what its control-flow nodes expose. */
@@ -165,10 +175,10 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
     for (let k = 0; k < Math.max(thenItems.length, elseItems.length); k++) {
       const a = thenItems[k];
       const b = elseItems[k];
-      const value = shared(a?.value ?? floatConstant(thenBranch, names, 0), b?.value ?? floatConstant(elseBranch, names, 0), (a ?? b)!.value.name);
+      const value = shared(a?.value ?? floatConstant(thenBranch, 0), b?.value ?? floatConstant(elseBranch, 0), (a ?? b)!.value.name);
       items.push({ value, carried: { marker, then: a?.carried, else: b?.carried } });
     }
-    items.push({ value: shared(floatConstant(thenBranch, names, 0), floatConstant(elseBranch, names, 1), `${node.name || 'If'}_branch`), carried: marker });
+    items.push({ value: shared(floatConstant(thenBranch, 0), floatConstant(elseBranch, 1), `${node.name || 'If'}_branch`), carried: marker });
     return items;
   };
 
@@ -205,18 +215,4 @@ export function exposeValues(main: Graph, names: NameAllocator, accept: (value: 
     exposure.set(value.name, carried);
   }
   return exposure;
-}
-
-/** A Constant in `graph` holding a float tensor of `size` zeros (a placeholder, or a branch marker). */
-function floatConstant(graph: Graph, names: NameAllocator, size: number): Value {
-  const name = names.allocate(size === 0 ? 'empty_float' : 'float_zero');
-  const node = createNode(graph, {
-    opType: 'Constant',
-    name: names.allocate(`${name}_Constant`),
-    inputs: [],
-    attributes: [create(AttributeProtoSchema, { name: 'value', type: AttributeProto_AttributeType.TENSOR, t: create(TensorProtoSchema, { dims: [BigInt(size)], dataType: DataType.FLOAT, floatData: new Array<number>(size).fill(0) }) })],
-    output: name,
-  });
-  graph.nodes.push(node);
-  return node.outputs[0]!;
 }
