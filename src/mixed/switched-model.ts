@@ -34,7 +34,7 @@ import { resolveConvertOptions, type ConvertOptions } from '../convert/options.j
 import { constantNodeTensor } from '../convert/constant-data.js';
 import { constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';
-import { exposeValues } from './expose.js';
+import { exposeValues, Exposure } from './expose.js';
 import { ABSORBED, FIXED_OFF, FIXED_ON, PER_READER, type SwitchPlan } from './switch-plan.js';
 
 /**
@@ -47,8 +47,8 @@ export interface SwitchedModel {
   model: ModelProto;
   /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.modelSlots). */
   switchInput: string;
-  /** Exposed output name -> value key (`graph path|name`); empty unless asked for. */
-  exposed: Map<string, string>;
+  /** Exposed output name -> what it carries (a value key `graph path|name`, ...); empty unless asked for. */
+  exposed: Exposure;
   /** Whether values inside Loop or Scan bodies are among the exposed. */
   exposesLoopBodies: boolean;
 }
@@ -275,12 +275,12 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
 
   const exposed = options.expose
     ? exposeValues(main, names, isOriginalFloatValue, { loopBodies: options.exposeLoopBodies ?? true })
-    : new Map<string, string>();
+    : new Exposure();
   const proto = modelToProto(ir);
   const description = JSON.stringify({ input: switchInput, switches: plan.describeSwitches() });
   const metadata = [...proto.metadataProps.filter((e) => e.key !== SWITCHES_METADATA), create(StringStringEntryProtoSchema, { key: SWITCHES_METADATA, value: description })];
   const loopPaths = [...graphTree(main)].filter((g) => g.ownerNode && g.ownerNode.opType !== 'If').map((g) => g.path);
-  const exposesLoopBodies = [...exposed.values()].some((key) => loopPaths.some((path) => key.startsWith(`${path}|`) || key.startsWith(`${path}/`)));
+  const exposesLoopBodies = exposed.valueKeys().some((key) => loopPaths.some((path) => key.startsWith(`${path}|`) || key.startsWith(`${path}/`)));
   return { model: withFields(proto, { metadataProps: metadata }), switchInput, exposed, exposesLoopBodies };
 
 }
