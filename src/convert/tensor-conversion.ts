@@ -217,18 +217,44 @@ function float16Table(): Uint32Array {
  */
 export function convertedPayload(source: TensorPayload, target: number, bounds: ClampBounds | undefined, tensorName: string, sourceTensor?: TensorProto): TensorPayload {
   if (source.byteLength % 4 !== 0) throw new Error(`tensor "${tensorName}": float32 data of ${source.byteLength} bytes is not a whole number of elements`);
-  const bfloat16 = target === DataType.BFLOAT16;
-  const kernel = bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
-  const { lo, hi } = clampBits(bounds);
-  const wasm = wasmKernels();
+  return source.readSync ? new StreamingConvertedPayload(source, target, bounds, tensorName, sourceTensor) : new ConvertedPayload(source, target, bounds, tensorName, sourceTensor);
+}
+
+/** Reads float32 bytes at a byte offset of the source into `into`. */
+type ChunkReader = (at: number, into: Uint8Array) => void;
+
+/**
+ * Methods on a prototype, not closures: a model holds one converted payload per weight (tens of
+ * thousands of small ones in graph-heavy models), and each closure costs an allocation.
+ */
+class ConvertedPayload implements TensorPayload {
+  readonly byteLength: number;
+
+  constructor(
+    readonly source: TensorPayload,
+    readonly target: number,
+    readonly bounds: ClampBounds | undefined,
+    readonly tensorName: string,
+    readonly sourceTensor: TensorProto | undefined,
+  ) {
+    this.byteLength = source.byteLength / 2;
+  }
+
+  get origin(): string {
+    return `${this.source.origin}, converted to ${this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'}`;
+  }
+
   /**
-   * Converts `elements` float32 read by `readChunk` at float32 byte `at`, counting them into
+   * Converts `elements` float32 read at float32 byte `at` (from the source, or by `readChunk`), counting them into
    * `stats` if given; returns the halves (scratch memory, valid until the next call).
    */
-  const convertChunk = (at: number, elements: number, readChunk: (at: number, into: Uint8Array) => void, stats?: Float32StatsAccumulator): Uint16Array => {
+  convertChunk(at: number, elements: number, readChunk: ChunkReader | undefined, stats?: Float32StatsAccumulator): Uint16Array {
+    const bfloat16 = this.target === DataType.BFLOAT16;
+    const { lo, hi } = clampBits(this.bounds);
+    const wasm = wasmKernels();
     if (wasm) {
       // Read straight into the kernel's memory; the SIMD kernel does multiples of 4, JavaScript the tail.
-      readChunk(at, wasm.input.subarray(0, elements * 4));
+      this.readFloat32(at, wasm.input.subarray(0, elements * 4), readChunk);
       const simd = elements - (elements % 4);
       if (stats && !bfloat16) stats.addCounts(wasm.convertFloat16WithStats(simd, lo, hi));
       else {
@@ -236,53 +262,62 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
         if (stats) stats.addCounts(wasm.stats(simd, lo, hi));
       }
       if (simd < elements) {
-        kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
+        (bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16)(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
         stats?.add(wasm.inputBits.subarray(simd, elements));
       }
       return wasm.output.subarray(0, elements);
     }
     const { input, output } = scratch();
-    readChunk(at, input.subarray(0, elements * 4));
+    this.readFloat32(at, input.subarray(0, elements * 4), readChunk);
     const halves = output.subarray(0, elements);
     const bits = new Uint32Array(input.buffer, 0, elements);
-    kernel(bits, halves, lo, hi);
+    (bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16)(bits, halves, lo, hi);
     stats?.add(bits);
     return halves;
-  };
-  const chunkLimit = wasm ? WASM_CHUNK_ELEMENTS : CHUNK_ELEMENTS;
-  const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
-    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
+  }
+
+  readFloat32(at: number, into: Uint8Array, readChunk: ChunkReader | undefined): void {
+    if (readChunk) readChunk(at, into);
+    else readSync(this.source, at, into, this.tensorName);
+  }
+
+  convertInto(offset: number, out: Uint8Array, readChunk: ChunkReader | undefined): void {
+    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${this.tensorName}": unaligned read of converted data`);
+    const chunkLimit = wasmKernels() ? WASM_CHUNK_ELEMENTS : CHUNK_ELEMENTS;
     for (let done = 0; done < out.byteLength; ) {
       const elements = Math.min(chunkLimit, (out.byteLength - done) >>> 1);
-      const halves = convertChunk((offset + done) * 2, elements, readChunk);
+      const halves = this.convertChunk((offset + done) * 2, elements, readChunk);
       out.set(new Uint8Array(halves.buffer, halves.byteOffset, elements * 2), done);
       done += elements * 2;
     }
-  };
-  const readSource = (at: number, into: Uint8Array) => readSync(source, at, into, tensorName);
-  // The saving path: each chunk goes from the kernel's output to the writer, never copied.
-  const streamSync = (sink: (bytes: Uint8Array) => void) => {
+  }
+
+  readSync(offset: number, out: Uint8Array): void {
+    this.convertInto(offset, out, undefined);
+  }
+
+  async read(offset: number, out: Uint8Array): Promise<void> {
+    // Async sources (browser Blob): read the float32 range first, then convert synchronously.
+    const bytes = new Uint8Array(out.byteLength * 2);
+    if (this.source.readSync) this.source.readSync(offset * 2, bytes);
+    else await this.source.read(offset * 2, bytes);
+    this.convertInto(offset, out, (at, into) => into.set(bytes.subarray(at - offset * 2, at - offset * 2 + into.byteLength)));
+  }
+}
+
+/** Over a source that reads synchronously: it also streams (the saving path). */
+class StreamingConvertedPayload extends ConvertedPayload {
+  /** Each chunk goes from the kernel's output to the writer, never copied. */
+  streamSync(sink: (bytes: Uint8Array) => void): void {
+    const { sourceTensor, bounds } = this;
     const stats = sourceTensor && !memoizedStats(sourceTensor, bounds) ? new Float32StatsAccumulator(bounds) : undefined;
-    const count = source.byteLength / 4;
+    const count = this.source.byteLength / 4;
     for (let done = 0; done < count; ) {
       const elements = Math.min(STREAM_CHUNK_ELEMENTS, count - done);
-      const halves = convertChunk(done * 4, elements, readSource, stats);
+      const halves = this.convertChunk(done * 4, elements, undefined, stats);
       sink(new Uint8Array(halves.buffer, halves.byteOffset, elements * 2));
       done += elements;
     }
     if (stats) memoizeStats(sourceTensor!, bounds, stats.result());
-  };
-  return {
-    byteLength: source.byteLength / 2,
-    origin: `${source.origin}, converted to ${bfloat16 ? 'bfloat16' : 'float16'}`,
-    readSync: (offset, out) => convertInto(offset, out, readSource),
-    read: async (offset, out) => {
-      // Async sources (browser Blob): read the float32 range first, then convert synchronously.
-      const bytes = new Uint8Array(out.byteLength * 2);
-      if (source.readSync) source.readSync(offset * 2, bytes);
-      else await source.read(offset * 2, bytes);
-      convertInto(offset, out, (at, into) => into.set(bytes.subarray(at - offset * 2, at - offset * 2 + into.byteLength)));
-    },
-    ...(source.readSync ? { streamSync } : {}),
-  };
+  }
 }
