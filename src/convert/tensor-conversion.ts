@@ -45,6 +45,32 @@ export function float32Source(tensor: TensorProto): TensorPayload | undefined {
   return { byteLength: bytes.byteLength, origin: `tensor "${tensor.name}"`, readSync: (at, t) => t.set(bytes.subarray(at, at + t.byteLength)), read: async (at, t) => t.set(bytes.subarray(at, at + t.byteLength)) };
 }
 
+/**
+ * In-memory float32 tensors up to this size are measured and converted at once, unmemoized: that
+ * costs less than a memo entry or a lazy payload (graph-heavy models hold tens of thousands of them).
+ */
+const SMALL_TENSOR_BYTES = 4096;
+const smallBits = new Uint32Array(SMALL_TENSOR_BYTES / 4);
+const smallBytes = new Uint8Array(smallBits.buffer);
+const smallFloats = new Float32Array(smallBits.buffer);
+const smallHalves = new Uint16Array(SMALL_TENSOR_BYTES / 4);
+const smallHalfBytes = new Uint8Array(smallHalves.buffer);
+
+/** The values of a small FLOAT tensor held in memory, as float32 bits in scratch memory (valid until the next call); undefined for any other tensor. */
+function smallFloat32Bits(tensor: TensorProto): Uint32Array | undefined {
+  if (tensorPayload(tensor)) return undefined;
+  const raw = tensor.rawData;
+  if (raw.byteLength > 0) {
+    if (raw.byteLength > SMALL_TENSOR_BYTES || raw.byteLength % 4 !== 0) return undefined;
+    smallBytes.set(raw);
+    return smallBits.subarray(0, raw.byteLength >>> 2);
+  }
+  const floats = tensor.floatData;
+  if (floats.length === 0 || floats.length > smallFloats.length) return undefined;
+  smallFloats.set(floats);
+  return smallBits.subarray(0, floats.length);
+}
+
 function readSync(payload: TensorPayload, offset: number, target: Uint8Array, tensorName: string): void {
   if (!payload.readSync) {
     throw new Error(`tensor "${tensorName}": its data (${payload.origin}) can only be read asynchronously, which conversion does not support`);
@@ -101,6 +127,14 @@ export function withUnreadStatisticsAssumed<T>(run: () => T): T {
 
 /** Statistics of a FLOAT tensor under `bounds`, read in chunks (each reported to `onRead`); memoized per tensor data and bounds. */
 export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined, onRead?: (bytes: number) => void): Float32Stats {
+  const small = smallFloat32Bits(tensor);
+  if (small) {
+    if (assumingUnreadStatistics) return { count: small.length, clampedSmall: 0, clampedLarge: 0, beyondFloat16: 0, maxAbs: 0, nonFinite: 0 };
+    const accumulator = new Float32StatsAccumulator(bounds);
+    accumulator.add(small);
+    onRead?.(small.length * 4);
+    return accumulator.result();
+  }
   const cached = memoizedStats(tensor, bounds);
   if (cached) return cached;
   const source = float32Source(tensor);
@@ -137,13 +171,23 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
 
 /**
  * A copy of a FLOAT tensor as `target` (FLOAT16 or BFLOAT16), named `name`. Its data is a lazy
- * payload over the source, clipped with `bounds` then rounded to nearest even. External and typed
+ * payload over the source (a small in-memory source is converted at once), clipped with `bounds`
+ * then rounded to nearest even. External and typed
  * (float_data) sources become raw_data; the caller decides where it is saved.
  */
 export function convertFloatTensor(tensor: TensorProto, target: number, bounds: ClampBounds | undefined, name = tensor.name): TensorProto {
   const out = create(TensorProtoSchema, { name, dims: tensor.dims, dataType: target });
   for (const key of ['docString', 'metadataProps', 'segment'] as const) {
     if (Object.hasOwn(tensor, key)) (out as Record<string, unknown>)[key] = tensor[key];
+  }
+  const small = smallFloat32Bits(tensor);
+  if (small) {
+    const { lo, hi } = clampBits(bounds);
+    (target === DataType.BFLOAT16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16)(small, smallHalves.subarray(0, small.length), lo, hi);
+    // A copy of the scratch bytes: slicing allocates the array alone, where a fresh Uint16Array's buffer costs another object.
+    out.rawData = smallHalfBytes.slice(0, small.length * 2);
+    origins.set(out, { source: tensor, target, bounds });
+    return out;
   }
   const source = float32Source(tensor);
   if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name, tensor));
