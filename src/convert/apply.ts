@@ -63,6 +63,8 @@ export interface CastRecord {
 export interface ApplyResult {
   tensors: ConvertedTensorRecord[];
   casts: CastRecord[];
+  /** The nodes applying the plan made, rewired or gave attributes (the postcondition types them anew). */
+  edited: Set<Node>;
 }
 
 export function applyPlan(model: Model, plan: ConversionPlan, inference: TypeInference, options: ResolvedConvertOptions): ApplyResult {
@@ -71,7 +73,7 @@ export function applyPlan(model: Model, plan: ConversionPlan, inference: TypeInf
 
 class Applier {
   readonly names: NameAllocator;
-  readonly result: ApplyResult = { tensors: [], casts: [] };
+  readonly result: ApplyResult = { tensors: [], casts: [], edited: new Set() };
   /** New nodes, placed after the values they read once all are made. */
   readonly placement = new NodePlacement();
   /** Declared types, to give new values the shape of their source. */
@@ -125,6 +127,7 @@ class Applier {
   // 1. Attributes of low nodes -------------------------------------------------------------
 
   setDtypeAttribute(node: Node, name: string): void {
+    this.result.edited.add(node);
     node.setAttribute(create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(this.target) }));
   }
 
@@ -134,6 +137,7 @@ class Applier {
     for (const node of [...graph.nodes]) {
       const plan = this.plan.nodes.get(node)!;
       if (plan.flexible === undefined || plan.flexible === 'keep') continue;
+      this.result.edited.add(node);
       if (node.opType === 'Cast') {
         node.setAttribute(castToAttribute(this.target, this.defaultOpset()));
       } else if (node.opType === 'ConstantOfShape') {
@@ -181,7 +185,9 @@ class Applier {
     const originalType = this.inference.typeOf(original);
     replaceAllUses(original, replacement, (use) => {
       const wish = this.plan.nodes.get(use.node)?.inputs[use.index];
-      return wish !== undefined && wish !== FREE && !sameValueType(wish, originalType);
+      const rewired = wish !== undefined && wish !== FREE && !sameValueType(wish, originalType);
+      if (rewired) this.result.edited.add(use.node);
+      return rewired;
     });
     for (const port of outputPortsOf(original)) {
       if (!sameValueType(this.plan.outputTypes.get(port) ?? originalType, originalType)) port.value = replacement;
@@ -273,7 +279,10 @@ class Applier {
       for (const { type, uses } of groups.values()) {
         const home = this.castHome(value, uses.map((u) => u.node.graph));
         const cast = this.addCast(home, value, type);
-        for (const use of uses) use.node.setInput(use.index, cast);
+        for (const use of uses) {
+          use.node.setInput(use.index, cast);
+          this.result.edited.add(use.node);
+        }
       }
     }
   }
@@ -297,6 +306,7 @@ class Applier {
 
   /** Queues a new one-output node after `after`, and declares its output with the shape of `after`. */
   place(node: Node, after: Value): void {
+    this.result.edited.add(node);
     this.placement.insertAfter(after, node);
     const output = node.outputs[0]!;
     this.#created.add(output);

@@ -15,7 +15,8 @@ import type { ModelProto } from '../proto/onnx.js';
 import { rawPayloadOf } from '../proto/payload.js';
 import { forEachTensor } from '../proto/tensor-walk.js';
 import { checkTypes } from '../schema/check-types.js';
-import { inferTypes, type TypeInference } from '../schema/infer-types.js';
+import { inferTypes, inferTypesAfterEdit, type TypeInference } from '../schema/infer-types.js';
+import type { Node } from '../ir/node.js';
 import { schemaVersions } from '../schema/op-schema.js';
 import { elementTypeOf, formatValueType } from '../ir/value-type.js';
 import { describeMissingCast, ensureDefaultOpsetImport } from './default-opset.js';
@@ -138,9 +139,12 @@ export function convertModel(model: ModelProto, options: ConvertOptions = {}, ta
   for (const { name, why } of plan.keptIo) onWarning({ kind: 'io', message: `graph input/output "${name}" stays float32: ${why}` });
   const lowGain = lowGainWarning(keptNodes, lowFloatNodes, plan.castsAvailable, to, ir.opsetVersion(''));
   if (lowGain) onWarning(lowGain);
+  const opsets = ir.proto.opsetImport;
   const applied = applyPlan(ir, plan, inference, settings);
   if (applied.casts.length > 0) ensureDefaultOpsetImport(ir);
-  assertValid(ir);
+  // The input passed the same check with `inference`: what the edit left alone need not be typed or checked again.
+  const unchanged = !resolved.disableShapeInfer && ir.proto.opsetImport === opsets;
+  assertValid(ir, unchanged ? { inference, edited: applied.edited } : undefined);
   const converted = modelToProto(ir);
   progress?.finish();
   return {
@@ -258,9 +262,19 @@ function planChangesAnything(plan: ConversionPlan, inference: TypeInference): bo
   return false;
 }
 
-/** The postcondition: every node's types satisfy its schema (checked on the IR the output is written from). */
-function assertValid(ir: Model): void {
-  const violations = checkTypes(ir, inferTypes(ir));
+/**
+ * The postcondition: every node's types, inferred again, satisfy its schema (checked on the IR the
+ * output is written from). Given the inference of the input (which passed the same check) and the
+ * nodes the conversion edited, only nodes whose types may have changed are typed and checked again.
+ */
+function assertValid(ir: Model, before?: { inference: TypeInference; edited: ReadonlySet<Node> }): void {
+  let violations;
+  if (before) {
+    const after = inferTypesAfterEdit(ir, before.inference, before.edited);
+    violations = checkTypes(ir, after.inference, after.inferred);
+  } else {
+    violations = checkTypes(ir, inferTypes(ir));
+  }
   if (violations.length > 0) {
     throw new Error(
       `internal error: the converted model would be invalid (${violations.length} type error${violations.length === 1 ? '' : 's'}): ` +

@@ -114,6 +114,7 @@ function parameterEntry(params: TypeParameter[], param: string): TypeParameter {
 
 /** No groups of free slots (shared by nearly every node plan). */
 const NO_FREE_GROUPS: readonly (readonly number[])[] = Object.freeze([]);
+const NO_PORTS: readonly Port[] = [];
 /** No slots (shared, so that planning a node allocates no empty lists). */
 const NONE: readonly number[] = [];
 const FUNCTION_BODY: KeepReason = { kind: 'function' };
@@ -210,8 +211,9 @@ class Planner {
   planMainPorts(main: Graph): void {
     const keep = this.options.keepIoTypes;
     // Initializers that IR < 4 models also list as inputs are weights, not I/O: only a list naming them keeps them.
-    const initializerNames = new Set(main.initializers.map((v) => v.name));
-    const asked = (name: string) => (keep === true && !initializerNames.has(name)) || (keep instanceof Set && keep.has(name));
+    let initializerNames: Set<string> | undefined;
+    const isInitializer = (name: string) => (initializerNames ??= new Set(main.initializers.map((v) => v.name))).has(name);
+    const asked = (name: string) => (keep === true && !isInitializer(name)) || (keep instanceof Set && keep.has(name));
     const matched = new Set<string>();
     // Where a float value cannot be Cast (no Cast for the target at this opset; a container a
     // float32 node shares), the port stays float32 whatever keepIoTypes says.
@@ -267,21 +269,28 @@ class Planner {
     return undefined;
   }
 
+  /** The types of the node planNode is planning, slot by slot (reused: planning a node reads each type once). */
+  readonly #inputTypes: (ValueType | undefined)[] = [];
+  readonly #outputTypes: (ValueType | undefined)[] = [];
+
   planNode(node: Node): NodePlan {
     const reason = this.keepReason(node);
     if (reason) return this.keptAsIs(node, reason);
     // The first value of unknown type (inputs, then outputs), and whether any is float32.
     let unknown: Value | undefined;
     let touchesFloat = false;
-    for (const slots of [node.inputs, node.outputs]) {
+    const [inputTypes, outputTypes] = [this.#inputTypes, this.#outputTypes];
+    for (const [slots, types] of [[node.inputs, inputTypes], [node.outputs, outputTypes]] as const) {
+      types.length = 0;
       for (const value of slots) {
-        if (!value) continue;
         const type = this.typeOf(value);
+        types.push(type);
+        if (!value) continue;
         if (!type) unknown ??= value;
         else if (!touchesFloat && isFloat32Bearing(type)) touchesFloat = true;
       }
     }
-    if (!touchesFloat && !unknown) return this.lowPlan(node, new Array<SlotWish>(node.inputs.length).fill(undefined), NO_FREE_GROUPS, node.outputs.map((v) => this.typeOf(v)), false);
+    if (!touchesFloat && !unknown) return this.lowPlan(node, new Array<SlotWish>(node.inputs.length).fill(undefined), NO_FREE_GROUPS, outputTypes.slice(), false);
     const opsets = this.opsetsOf(node.graph);
     const lookup = lookupSchema(node.domain, node.opType, opsetVersion(opsets, node.domain));
     if (!lookup.schema) return this.keptAsIs(node, { kind: 'noSchema', detail: lookup.reason });
@@ -339,13 +348,14 @@ class Planner {
     const params: TypeParameter[] = [];
     const nodeInputs = node.inputs;
     const nodeOutputs = node.outputs;
+    const [inputTypes, outputTypes] = [this.#inputTypes, this.#outputTypes];
     for (let i = 0; i < nodeInputs.length; i++) {
       const value = nodeInputs[i];
       const formal = formalAt(schema.inputs, i);
       if (!value || !formal || formal.heterogeneous || !schema.typeConstraints.has(formal.type)) continue;
       const entry = parameterEntry(params, formal.type);
       entry.inputs.push(i);
-      entry.bound ??= this.typeOf(value);
+      entry.bound ??= inputTypes[i];
       if (pinned.includes(i)) {
         if (forced.includes(i)) entry.forced = true;
         else entry.pinned = true;
@@ -359,7 +369,7 @@ class Planner {
         if (fixedOutputs.includes(i) || (fixedByAttribute && i === 0)) continue;
         const entry = parameterEntry(params, formal.type);
         entry.outputs.push(i);
-        entry.bound ??= this.typeOf(value);
+        entry.bound ??= outputTypes[i];
       }
     }
 
@@ -374,13 +384,13 @@ class Planner {
         for (const i of entry.inputs) inputs[i] = FREE;
         if (entry.inputs.length > 1) freeGroups.push(entry.inputs);
       } else {
-        for (const i of entry.inputs) inputs[i] = retype(this.typeOf(nodeInputs[i])!, this.target);
+        for (const i of entry.inputs) inputs[i] = retype(inputTypes[i]!, this.target);
       }
     }
     const outputs: (ValueType | undefined)[] = new Array(nodeOutputs.length);
     for (let i = 0; i < nodeOutputs.length; i++) {
       const value = nodeOutputs[i];
-      const type = this.typeOf(value);
+      const type = outputTypes[i];
       outputs[i] = type;
       if (!value || !type) continue;
       const formal = formalAt(schema.outputs, i);
@@ -516,7 +526,7 @@ class Planner {
       if (wish === undefined || sameValueType(wish, original)) high = true;
       else low = true;
     }
-    for (const port of this.#outputPorts.get(value) ?? []) {
+    for (const port of this.#outputPorts.get(value) ?? NO_PORTS) {
       const wish = this.outputTypes.get(port) ?? original;
       if (sameValueType(wish, original)) high = true;
       else low = true;

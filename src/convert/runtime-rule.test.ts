@@ -102,3 +102,20 @@ test('the runtime option is validated, with a hint', () => {
   assert.throws(() => convertModel(m, { runtime: 'ort_cpu' as never }), /did you mean ort-cpu\?/);
   assert.throws(() => convertModel(m, { runtime: 3 as never }), /runtime must be one of .*, got 3$/);
 });
+
+test('nodes alike but for the attribute that picks the kernel are asked about each: of two ScatterND, the one reducing by add stays float32', () => {
+  const m = model(
+    graph({
+      nodes: [
+        node('ScatterND', ['x', 'idx', 'upd'], ['a'], { reduction: 'none' }, { name: 'plain' }),
+        node('ScatterND', ['a', 'idx', 'upd'], ['b'], { reduction: 'add' }, { name: 'adding' }),
+        node('ScatterND', ['b', 'idx', 'upd'], ['y'], {}, { name: 'default' }),
+      ],
+      inputs: [valueInfo('x', F, [4])],
+      outputs: [valueInfo('y', F, [4])],
+      initializers: [tensor('idx', [2, 1], [0, 2], DataType.INT64), tensor('upd', [2], [1, 2])],
+    }),
+    { opset: 18 },
+  );
+  assert.deepEqual(keptFor(convert(m, { runtime: 'ort-cpu' }).report), [['adding', 'runtime ort-cpu refused']]);
+});

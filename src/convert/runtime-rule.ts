@@ -12,6 +12,8 @@ import type { Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { topologicalOrder } from '../ir/topological-order.js';
 import type { Value } from '../ir/value.js';
+import type { OperatorSetIdProto } from '../proto/onnx.js';
+import { findAttribute } from '../schema/attributes.js';
 import type { TypeInference } from '../schema/infer-types.js';
 import { LoadTimeFolding } from '../schema/load-time.js';
 import { nodeRuntimeQuery, opsetsOfGraphs, runtimeSupport, type RuntimeName, type RuntimeQuery, type RuntimeVerdict } from '../schema/runtime-support.js';
@@ -22,21 +24,24 @@ import type { ConversionPlan, NodePlan } from './plan.js';
 /** The low nodes of `plan` that `runtime` would not run with their planned types, each with its reason. */
 export function runtimeKeeps(model: Model, inference: TypeInference, plan: ConversionPlan, runtime: RuntimeName, target: number): Map<Node, KeepReason> {
   const keeps = new Map<Node, KeepReason>();
-  const low = formatValueType(tensorType(target));
-  const verdicts = new VerdictCache(runtime);
+  const queries = new PlannedQueries(runtime, formatValueType(tensorType(target)));
   const opsetsOf = opsetsOfGraphs(model);
   const folding = new LoadTimeFolding(model.proto.irVersion);
   for (const graph of plan.graphs) {
+    const opsets = opsetsOf(graph);
     for (const node of topologicalOrder(graph)) {
       const nodePlan = plan.nodes.get(node);
       if (!nodePlan) continue;
-      const query = nodeRuntimeQuery(node, plannedTypes(plan, node, nodePlan), opsetsOf(graph), nodePlan.rewrite ? [nodePlan.rewrite.attribute] : []);
+      const converted = nodePlan.precision === 'low' && nodePlan.touchesFloat;
+      // Only a node loading may remove (folding follows constants through them) or a converted one needs its query.
+      const removable = folding.mayRemove(node);
+      if (!removable && !converted) continue;
+      const planned = queries.of(plan, node, nodePlan, opsets);
       // Folding runs on the CPU at load: a folded node never reaches the runtime.
-      if (folding.fate(node, query) !== 'kept' || !query) continue;
-      if (nodePlan.precision !== 'low' || !nodePlan.touchesFloat) continue;
-      if (!Object.values(query.bindings).includes(low)) continue;
-      const verdict = verdicts.of(query);
-      if (verdict.supported || !keepingHelps(runtime, query, nodeRuntimeQuery(node, inference, opsetsOf(graph)))) continue;
+      if (removable && folding.fate(node, planned.query) !== 'kept') continue;
+      if (!converted || !planned.query || !planned.readsLow) continue;
+      const verdict = planned.verdict!;
+      if (verdict.supported || !keepingHelps(runtime, planned.query, nodeRuntimeQuery(node, inference, opsets))) continue;
       keeps.set(node, { kind: 'runtime', runtime, outcome: verdict.outcome, detail: verdict.reason });
     }
   }
@@ -59,7 +64,7 @@ export function castRefusal(runtime: RuntimeName, target: number, opset: number)
   return undefined;
 }
 
-/** The types a node's values have once converted, as the runtime query reads them (one closure, no table: this runs for every node of every round). */
+/** The types a node's values have once converted, as the runtime query reads them. */
 function plannedTypes(plan: ConversionPlan, node: Node, nodePlan: NodePlan): { typeOf(value: Value): ValueType | undefined } {
   return {
     typeOf(value) {
@@ -71,13 +76,71 @@ function plannedTypes(plan: ConversionPlan, node: Node, nodePlan: NodePlan): { t
   };
 }
 
-/** runtimeSupport answers by query: most nodes of a model share a few operator and type combinations. */
-class VerdictCache {
-  readonly #verdicts = new Map<string, RuntimeVerdict>();
-  constructor(readonly runtime: RuntimeName) {}
+const utf8 = new TextDecoder();
 
-  of(query: RuntimeQuery): RuntimeVerdict {
-    // Built by hand: this runs for every converted node, and JSON.stringify showed in profiles.
+function reductionOf(node: Node): string | undefined {
+  const attribute = findAttribute(node.proto, 'reduction');
+  return attribute && utf8.decode(attribute.s);
+}
+
+/** A node's runtime query with its planned types, whether a binding is the target type, and (if so) the runtime's verdict. */
+interface PlannedQuery {
+  readonly query: RuntimeQuery | undefined;
+  readonly readsLow: boolean;
+  readonly verdict?: RuntimeVerdict;
+}
+
+/**
+ * Planned queries by what nodeRuntimeQuery reads of a node: its graph's opsets, domain, op type,
+ * the attributes that type it or choose its kernel, and each slot's planned type (interned, so
+ * compared by identity). The nodes of a model share a few of these: most nodes are answered
+ * without building a query, and every distinct query is asked once.
+ */
+class PlannedQueries {
+  readonly #root = new Map<unknown, unknown>();
+  #entries = 0;
+  readonly #key: unknown[] = [];
+  readonly #verdicts = new Map<string, RuntimeVerdict>();
+
+  constructor(
+    readonly runtime: RuntimeName,
+    /** The target type as bindings write it: `tensor(float16)`. */
+    readonly low: string,
+  ) {}
+
+  of(plan: ConversionPlan, node: Node, nodePlan: NodePlan, opsets: readonly OperatorSetIdProto[]): PlannedQuery {
+    const planned = plannedTypes(plan, node, nodePlan);
+    const added = nodePlan.rewrite?.attribute;
+    const key = this.#key;
+    key.length = 0;
+    key.push(opsets, node.domain, node.opType, added, findAttribute(node.proto, 'output_datatype') !== undefined, reductionOf(node), node.inputs.length);
+    for (const value of node.inputs) key.push(value && planned.typeOf(value));
+    for (const value of node.outputs) key.push(value && planned.typeOf(value));
+    let branch = this.#root;
+    for (let i = 0; i < key.length - 1; i++) {
+      let next = branch.get(key[i]) as Map<unknown, unknown> | undefined;
+      if (!next) {
+        // Types that are not interned (or attribute bytes) would make a branch each: stop caching past a bound.
+        if (this.#entries >= 10_000) return this.#ask(node, planned, opsets, added);
+        this.#entries++;
+        branch.set(key[i], (next = new Map()));
+      }
+      branch = next;
+    }
+    const last = key[key.length - 1];
+    let answer = branch.get(last) as PlannedQuery | undefined;
+    if (!answer) branch.set(last, (answer = this.#ask(node, planned, opsets, added)));
+    return answer;
+  }
+
+  #ask(node: Node, planned: Pick<TypeInference, 'typeOf'>, opsets: readonly OperatorSetIdProto[], added: string | undefined): PlannedQuery {
+    const query = nodeRuntimeQuery(node, planned, opsets, added ? [added] : []);
+    if (!query || !Object.values(query.bindings).includes(this.low)) return { query, readsLow: false };
+    return { query, readsLow: true, verdict: this.#verdict(query) };
+  }
+
+  /** runtimeSupport by query: different keys can make one query. */
+  #verdict(query: RuntimeQuery): RuntimeVerdict {
     let key = `${query.domain}\0${query.opType}\0${query.opset}\0${query.defaultOpset ?? ''}\0${query.reduction ?? ''}\0${query.inputParameters?.join(',') ?? '*'}\0${query.attributeTyped?.join(',') ?? ''}`;
     for (const parameter in query.bindings) key += `\0${parameter}=${query.bindings[parameter]}`;
     let verdict = this.#verdicts.get(key);

@@ -45,6 +45,32 @@ export function float32Source(tensor: TensorProto): TensorPayload | undefined {
   return { byteLength: bytes.byteLength, origin: `tensor "${tensor.name}"`, readSync: (at, t) => t.set(bytes.subarray(at, at + t.byteLength)), read: async (at, t) => t.set(bytes.subarray(at, at + t.byteLength)) };
 }
 
+/**
+ * In-memory float32 tensors up to this size are measured and converted at once, unmemoized: that
+ * costs less than a memo entry or a lazy payload (graph-heavy models hold tens of thousands of them).
+ */
+const SMALL_TENSOR_BYTES = 4096;
+const smallBits = new Uint32Array(SMALL_TENSOR_BYTES / 4);
+const smallBytes = new Uint8Array(smallBits.buffer);
+const smallFloats = new Float32Array(smallBits.buffer);
+const smallHalves = new Uint16Array(SMALL_TENSOR_BYTES / 4);
+const smallHalfBytes = new Uint8Array(smallHalves.buffer);
+
+/** The values of a small FLOAT tensor held in memory, as float32 bits in scratch memory (valid until the next call); undefined for any other tensor. */
+function smallFloat32Bits(tensor: TensorProto): Uint32Array | undefined {
+  if (tensorPayload(tensor)) return undefined;
+  const raw = tensor.rawData;
+  if (raw.byteLength > 0) {
+    if (raw.byteLength > SMALL_TENSOR_BYTES || raw.byteLength % 4 !== 0) return undefined;
+    smallBytes.set(raw);
+    return smallBits.subarray(0, raw.byteLength >>> 2);
+  }
+  const floats = tensor.floatData;
+  if (floats.length === 0 || floats.length > smallFloats.length) return undefined;
+  smallFloats.set(floats);
+  return smallBits.subarray(0, floats.length);
+}
+
 function readSync(payload: TensorPayload, offset: number, target: Uint8Array, tensorName: string): void {
   if (!payload.readSync) {
     throw new Error(`tensor "${tensorName}": its data (${payload.origin}) can only be read asynchronously, which conversion does not support`);
@@ -101,6 +127,14 @@ export function withUnreadStatisticsAssumed<T>(run: () => T): T {
 
 /** Statistics of a FLOAT tensor under `bounds`, read in chunks (each reported to `onRead`); memoized per tensor data and bounds. */
 export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefined, onRead?: (bytes: number) => void): Float32Stats {
+  const small = smallFloat32Bits(tensor);
+  if (small) {
+    if (assumingUnreadStatistics) return { count: small.length, clampedSmall: 0, clampedLarge: 0, beyondFloat16: 0, maxAbs: 0, nonFinite: 0 };
+    const accumulator = new Float32StatsAccumulator(bounds);
+    accumulator.add(small);
+    onRead?.(small.length * 4);
+    return accumulator.result();
+  }
   const cached = memoizedStats(tensor, bounds);
   if (cached) return cached;
   const source = float32Source(tensor);
@@ -137,13 +171,23 @@ export function float32Stats(tensor: TensorProto, bounds: ClampBounds | undefine
 
 /**
  * A copy of a FLOAT tensor as `target` (FLOAT16 or BFLOAT16), named `name`. Its data is a lazy
- * payload over the source, clipped with `bounds` then rounded to nearest even. External and typed
+ * payload over the source (a small in-memory source is converted at once), clipped with `bounds`
+ * then rounded to nearest even. External and typed
  * (float_data) sources become raw_data; the caller decides where it is saved.
  */
 export function convertFloatTensor(tensor: TensorProto, target: number, bounds: ClampBounds | undefined, name = tensor.name): TensorProto {
   const out = create(TensorProtoSchema, { name, dims: tensor.dims, dataType: target });
   for (const key of ['docString', 'metadataProps', 'segment'] as const) {
     if (Object.hasOwn(tensor, key)) (out as Record<string, unknown>)[key] = tensor[key];
+  }
+  const small = smallFloat32Bits(tensor);
+  if (small) {
+    const { lo, hi } = clampBits(bounds);
+    (target === DataType.BFLOAT16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16)(small, smallHalves.subarray(0, small.length), lo, hi);
+    // A copy of the scratch bytes: slicing allocates the array alone, where a fresh Uint16Array's buffer costs another object.
+    out.rawData = smallHalfBytes.slice(0, small.length * 2);
+    origins.set(out, { source: tensor, target, bounds });
+    return out;
   }
   const source = float32Source(tensor);
   if (source) bindLazyRawData(out, convertedPayload(source, target, bounds, tensor.name, tensor));
@@ -217,18 +261,44 @@ function float16Table(): Uint32Array {
  */
 export function convertedPayload(source: TensorPayload, target: number, bounds: ClampBounds | undefined, tensorName: string, sourceTensor?: TensorProto): TensorPayload {
   if (source.byteLength % 4 !== 0) throw new Error(`tensor "${tensorName}": float32 data of ${source.byteLength} bytes is not a whole number of elements`);
-  const bfloat16 = target === DataType.BFLOAT16;
-  const kernel = bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16;
-  const { lo, hi } = clampBits(bounds);
-  const wasm = wasmKernels();
+  return source.readSync ? new StreamingConvertedPayload(source, target, bounds, tensorName, sourceTensor) : new ConvertedPayload(source, target, bounds, tensorName, sourceTensor);
+}
+
+/** Reads float32 bytes at a byte offset of the source into `into`. */
+type ChunkReader = (at: number, into: Uint8Array) => void;
+
+/**
+ * Methods on a prototype, not closures: a model holds one converted payload per weight (tens of
+ * thousands of small ones in graph-heavy models), and each closure costs an allocation.
+ */
+class ConvertedPayload implements TensorPayload {
+  readonly byteLength: number;
+
+  constructor(
+    readonly source: TensorPayload,
+    readonly target: number,
+    readonly bounds: ClampBounds | undefined,
+    readonly tensorName: string,
+    readonly sourceTensor: TensorProto | undefined,
+  ) {
+    this.byteLength = source.byteLength / 2;
+  }
+
+  get origin(): string {
+    return `${this.source.origin}, converted to ${this.target === DataType.BFLOAT16 ? 'bfloat16' : 'float16'}`;
+  }
+
   /**
-   * Converts `elements` float32 read by `readChunk` at float32 byte `at`, counting them into
+   * Converts `elements` float32 read at float32 byte `at` (from the source, or by `readChunk`), counting them into
    * `stats` if given; returns the halves (scratch memory, valid until the next call).
    */
-  const convertChunk = (at: number, elements: number, readChunk: (at: number, into: Uint8Array) => void, stats?: Float32StatsAccumulator): Uint16Array => {
+  convertChunk(at: number, elements: number, readChunk: ChunkReader | undefined, stats?: Float32StatsAccumulator): Uint16Array {
+    const bfloat16 = this.target === DataType.BFLOAT16;
+    const { lo, hi } = clampBits(this.bounds);
+    const wasm = wasmKernels();
     if (wasm) {
       // Read straight into the kernel's memory; the SIMD kernel does multiples of 4, JavaScript the tail.
-      readChunk(at, wasm.input.subarray(0, elements * 4));
+      this.readFloat32(at, wasm.input.subarray(0, elements * 4), readChunk);
       const simd = elements - (elements % 4);
       if (stats && !bfloat16) stats.addCounts(wasm.convertFloat16WithStats(simd, lo, hi));
       else {
@@ -236,53 +306,62 @@ export function convertedPayload(source: TensorPayload, target: number, bounds: 
         if (stats) stats.addCounts(wasm.stats(simd, lo, hi));
       }
       if (simd < elements) {
-        kernel(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
+        (bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16)(wasm.inputBits.subarray(simd, elements), wasm.output.subarray(simd, elements), lo, hi);
         stats?.add(wasm.inputBits.subarray(simd, elements));
       }
       return wasm.output.subarray(0, elements);
     }
     const { input, output } = scratch();
-    readChunk(at, input.subarray(0, elements * 4));
+    this.readFloat32(at, input.subarray(0, elements * 4), readChunk);
     const halves = output.subarray(0, elements);
     const bits = new Uint32Array(input.buffer, 0, elements);
-    kernel(bits, halves, lo, hi);
+    (bfloat16 ? convertFloat32ToBfloat16 : convertFloat32ToFloat16)(bits, halves, lo, hi);
     stats?.add(bits);
     return halves;
-  };
-  const chunkLimit = wasm ? WASM_CHUNK_ELEMENTS : CHUNK_ELEMENTS;
-  const convertInto = (offset: number, out: Uint8Array, readChunk: (at: number, into: Uint8Array) => void) => {
-    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${tensorName}": unaligned read of converted data`);
+  }
+
+  readFloat32(at: number, into: Uint8Array, readChunk: ChunkReader | undefined): void {
+    if (readChunk) readChunk(at, into);
+    else readSync(this.source, at, into, this.tensorName);
+  }
+
+  convertInto(offset: number, out: Uint8Array, readChunk: ChunkReader | undefined): void {
+    if (offset % 2 !== 0 || out.byteLength % 2 !== 0) throw new Error(`tensor "${this.tensorName}": unaligned read of converted data`);
+    const chunkLimit = wasmKernels() ? WASM_CHUNK_ELEMENTS : CHUNK_ELEMENTS;
     for (let done = 0; done < out.byteLength; ) {
       const elements = Math.min(chunkLimit, (out.byteLength - done) >>> 1);
-      const halves = convertChunk((offset + done) * 2, elements, readChunk);
+      const halves = this.convertChunk((offset + done) * 2, elements, readChunk);
       out.set(new Uint8Array(halves.buffer, halves.byteOffset, elements * 2), done);
       done += elements * 2;
     }
-  };
-  const readSource = (at: number, into: Uint8Array) => readSync(source, at, into, tensorName);
-  // The saving path: each chunk goes from the kernel's output to the writer, never copied.
-  const streamSync = (sink: (bytes: Uint8Array) => void) => {
+  }
+
+  readSync(offset: number, out: Uint8Array): void {
+    this.convertInto(offset, out, undefined);
+  }
+
+  async read(offset: number, out: Uint8Array): Promise<void> {
+    // Async sources (browser Blob): read the float32 range first, then convert synchronously.
+    const bytes = new Uint8Array(out.byteLength * 2);
+    if (this.source.readSync) this.source.readSync(offset * 2, bytes);
+    else await this.source.read(offset * 2, bytes);
+    this.convertInto(offset, out, (at, into) => into.set(bytes.subarray(at - offset * 2, at - offset * 2 + into.byteLength)));
+  }
+}
+
+/** Over a source that reads synchronously: it also streams (the saving path). */
+class StreamingConvertedPayload extends ConvertedPayload {
+  /** Each chunk goes from the kernel's output to the writer, never copied. */
+  streamSync(sink: (bytes: Uint8Array) => void): void {
+    const { sourceTensor, bounds } = this;
     const stats = sourceTensor && !memoizedStats(sourceTensor, bounds) ? new Float32StatsAccumulator(bounds) : undefined;
-    const count = source.byteLength / 4;
+    const count = this.source.byteLength / 4;
     for (let done = 0; done < count; ) {
       const elements = Math.min(STREAM_CHUNK_ELEMENTS, count - done);
-      const halves = convertChunk(done * 4, elements, readSource, stats);
+      const halves = this.convertChunk(done * 4, elements, undefined, stats);
       sink(new Uint8Array(halves.buffer, halves.byteOffset, elements * 2));
       done += elements;
     }
     if (stats) memoizeStats(sourceTensor!, bounds, stats.result());
-  };
-  return {
-    byteLength: source.byteLength / 2,
-    origin: `${source.origin}, converted to ${bfloat16 ? 'bfloat16' : 'float16'}`,
-    readSync: (offset, out) => convertInto(offset, out, readSource),
-    read: async (offset, out) => {
-      // Async sources (browser Blob): read the float32 range first, then convert synchronously.
-      const bytes = new Uint8Array(out.byteLength * 2);
-      if (source.readSync) source.readSync(offset * 2, bytes);
-      else await source.read(offset * 2, bytes);
-      convertInto(offset, out, (at, into) => into.set(bytes.subarray(at - offset * 2, at - offset * 2 + into.byteLength)));
-    },
-    ...(source.readSync ? { streamSync } : {}),
-  };
+  }
 }

@@ -19,10 +19,12 @@ export function withFields<T extends object>(message: T, fields: Partial<T>): T 
   } else {
     for (const key of Object.keys(message)) copy[key] = (message as Record<string, unknown>)[key];
   }
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined && value !== (message as Record<string, unknown>)[key]) {
-      Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
-    }
+  for (const key in fields) {
+    const value = (fields as Record<string, unknown>)[key];
+    if (value === undefined || value === (message as Record<string, unknown>)[key]) continue;
+    // A tensor's field may be an accessor (lazy raw_data): replace it. Other copies hold plain fields, set faster.
+    if (isTensor) Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
+    else copy[key] = value;
   }
   if (isTensor) copyPayloadBinding(message as unknown as TensorProto, copy as unknown as TensorProto);
   return copy as T;

@@ -58,16 +58,22 @@ export function memoryPayload(bytes: Uint8Array, origin = 'memory'): TensorPaylo
  */
 export function bindLazyRawData(tensor: TensorProto, payload: TensorPayload): void {
   bindings.set(tensor, { payload, placement: 'raw' });
-  Object.defineProperty(tensor, 'rawData', {
-    configurable: true,
-    enumerable: true,
-    get: () => readPayloadSync(payload, tensor.name),
-    set: (value: Uint8Array) => {
-      Object.defineProperty(tensor, 'rawData', { value, writable: true, enumerable: true, configurable: true });
-      bindings.delete(tensor);
-    },
-  });
+  Object.defineProperty(tensor, 'rawData', LAZY_RAW_DATA);
 }
+
+/** One accessor pair for every lazy tensor (a conversion binds one per weight): it finds the payload by `this`. */
+const LAZY_RAW_DATA: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: TensorProto): Uint8Array {
+    const bound = bindings.get(this);
+    return bound ? readPayloadSync(bound.payload, this.name) : new Uint8Array(0);
+  },
+  set(this: TensorProto, value: Uint8Array) {
+    Object.defineProperty(this, 'rawData', { value, writable: true, enumerable: true, configurable: true });
+    bindings.delete(this);
+  },
+};
 
 /** Records where the data of an external tensor (`data_location: EXTERNAL`) can be read. */
 export function bindExternalData(tensor: TensorProto, payload: TensorPayload): void {

@@ -20,13 +20,13 @@ export interface TypeViolation {
   readonly message: string;
 }
 
-/** Checks every node of every graph (subgraphs and function bodies included). */
-export function checkTypes(model: Model, inference: TypeInference): TypeViolation[] {
+/** Checks every node of every graph (subgraphs and function bodies included), or only those of `nodes`. */
+export function checkTypes(model: Model, inference: TypeInference, nodes?: ReadonlySet<Node>): TypeViolation[] {
   const violations: TypeViolation[] = [];
   const functionOpsets = new Map(model.functions.map((fn) => [fn.body, fn.proto.opsetImport]));
   for (const graph of model.graphs()) {
     const opsets = functionOpsets.get(graph.root) ?? model.proto.opsetImport;
-    for (const node of graph.nodes) checkNode(node, inference, opsets, violations);
+    for (const node of graph.nodes) if (!nodes || nodes.has(node)) checkNode(node, inference, opsets, violations);
   }
   return violations;
 }

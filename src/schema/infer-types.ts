@@ -54,7 +54,23 @@ export interface InferTypesOptions {
 
 /** Infers the type of every value of every graph of `model`. */
 export function inferTypes(model: Model, options: InferTypesOptions = {}): TypeInference {
-  const inference = new Inference(model, options.useDeclared ?? true, options.declaredOnly ?? false);
+  return inferModel(new Inference(model, options.useDeclared ?? true, options.declaredOnly ?? false));
+}
+
+/**
+ * Types `model` again after an edit, as inferTypes would, given `previous` (inferTypes of the same
+ * model before the edit, default options): a node the edit did not touch (not in `edited`), without
+ * subgraphs, typed by its schema, whose every input has the very type it had in `previous`, keeps
+ * the output types inferred there, as inference reads nothing else of such a node. `inferred`: the
+ * nodes typed anew. Warnings are those of the nodes typed anew.
+ */
+export function inferTypesAfterEdit(model: Model, previous: TypeInference, edited: ReadonlySet<Node>): { inference: TypeInference; inferred: ReadonlySet<Node> } {
+  const reuse = { previous, edited, inferred: new Set<Node>() };
+  return { inference: inferModel(new Inference(model, true, false, reuse)), inferred: reuse.inferred };
+}
+
+function inferModel(inference: Inference): Inference {
+  const model = inference.model;
   if (model.graph) inference.inferGraph(model.graph, model.proto.opsetImport);
   for (const fn of model.functions) {
     // A function not yet reached from a call: its inputs stay as unknown.
@@ -89,6 +105,7 @@ class Inference implements TypeInference {
     readonly model: Model,
     readonly useDeclared: boolean,
     readonly declaredOnly: boolean,
+    readonly reuse?: { previous: TypeInference; edited: ReadonlySet<Node>; inferred: Set<Node> },
   ) {
     for (const fn of model.functions) this.#functions.set(`${fn.proto.domain}\u0000${fn.proto.name}`, fn);
   }
@@ -127,7 +144,25 @@ class Inference implements TypeInference {
     for (const value of graph.localValues()) {
       if (value.isUnresolved) this.record(value, { type: undefined, source: 'unknown', reason: `"${value.name}" is not defined in the graph` });
     }
-    for (const node of topologicalOrder(graph)) this.inferNode(node, opsets);
+    for (const node of topologicalOrder(graph)) {
+      if (this.reuse && this.reused(node, this.reuse.previous, this.reuse.edited)) continue;
+      this.inferNode(node, opsets);
+      this.reuse?.inferred.add(node);
+    }
+  }
+
+  /** Gives the node's outputs their types in `previous` where nothing inference reads of the node changed since (see inferTypesAfterEdit). */
+  reused(node: Node, previous: TypeInference, edited: ReadonlySet<Node>): boolean {
+    if (edited.has(node) || node.subgraphs.size > 0 || node.opType === 'Gradient') return false;
+    if (this.#functions.size > 0 && this.#functions.has(`${node.domain}\u0000${node.opType}`)) return false;
+    for (const value of node.inputs) {
+      if (!value) continue;
+      const type = previous.typeOf(value);
+      if (!type || this.values.get(value)?.type !== type) return false;
+    }
+    for (const value of node.outputs) if (value && previous.info(value).source !== 'inferred') return false;
+    for (const value of node.outputs) if (value) this.record(value, previous.info(value));
+    return true;
   }
 
   inferNode(node: Node, opsets: readonly OperatorSetIdProto[]): void {

@@ -45,7 +45,7 @@ export class LoadTimeFolding {
   fate(node: Node, query: RuntimeQuery | undefined): LoadTimeFate {
     if (!query) return 'kept';
     const standard = isDefaultDomain(node.domain);
-    if (standard && node.opType === 'Identity' && !node.outputs.some((value) => value && this.#outputsOf(node.graph).has(value))) {
+    if (this.#eliminable(node)) {
       if (node.inputs[0] && this.isConstant(node.inputs[0])) this.#markConstant(node);
       return 'eliminated';
     }
@@ -55,6 +55,16 @@ export class LoadTimeFolding {
       return standard && node.opType === 'Constant' ? 'kept' : 'folded';
     }
     return 'kept';
+  }
+
+  /** Whether the node's fate may be other than `kept`, whatever its query (when not, `fate` only says `kept`): the node need not be asked about. */
+  mayRemove(node: Node): boolean {
+    return this.#eliminable(node) || this.#foldable(node);
+  }
+
+  /** An Identity whose output is not a graph output. */
+  #eliminable(node: Node): boolean {
+    return isDefaultDomain(node.domain) && node.opType === 'Identity' && !node.outputs.some((value) => value && this.#outputsOf(node.graph).has(value));
   }
 
   #markConstant(node: Node): void {
