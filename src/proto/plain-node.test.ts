@@ -43,3 +43,14 @@ test('attributes, metadata, non-ASCII text, unknown fields and truncated bytes a
   assert.equal(decodePlainNode(bytes, 0, bytes.length - 1), undefined);
   assert.equal(decodePlainNode(bytes, 0, 1), undefined);
 });
+
+test('the empty lists of a plain node are shared and frozen: pushing onto one throws instead of changing every node', () => {
+  const bytes = toBinary(NodeProtoSchema, create(NodeProtoSchema, { opType: 'Constant', output: ['c'] }));
+  const a = decodePlainNode(bytes, 0, bytes.length)!;
+  const b = decodePlainNode(bytes, 0, bytes.length)!;
+  assert.equal(a.attribute, b.metadataProps);
+  assert.equal(a.input, b.deviceConfigurations);
+  assert.ok(Object.isFrozen(a.attribute));
+  assert.throws(() => (a.attribute as unknown[]).push(1), TypeError);
+  assert.notEqual(a.output, b.output, 'lists with elements are each node\'s own');
+});

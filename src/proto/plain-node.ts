@@ -3,7 +3,9 @@
  * outputs, name, op_type, domain, overload, doc_string), all ASCII. Anything else (attributes,
  * metadata, unknown fields, non-ASCII text, malformed bytes) is declined, and @bufbuild/protobuf
  * decodes that node. The message equals `fromBinary`'s (same prototype, same own fields, lists
- * sized exactly), at a fraction of the time, and every node has one object layout.
+ * sized exactly), at a fraction of the time, and every node has one object layout. Its empty lists
+ * are one shared frozen array: replace a list of a decoded node, never push onto it (the library
+ * never mutates a message it did not create).
  */
 import { create } from '@bufbuild/protobuf';
 import { NodeProtoSchema, type NodeProto } from './onnx.js';
@@ -16,14 +18,20 @@ interface PlainNodeConstructor {
   new (input: string[], output: string[]): NodeProto;
 }
 
+/**
+ * The empty lists of every plain node: one frozen array, not three fresh ones a node (a third of a
+ * Relu node's memory). Frozen, so that pushing onto one throws instead of filling every node's.
+ */
+const NONE: never[] = Object.freeze([]) as never[];
+
 /** A constructor (not Object.create) so that V8 gives every node one layout with its fields in-object. */
 const PlainNode = function (this: Record<string, unknown>, input: string[], output: string[]) {
   this.$typeName = 'onnx.NodeProto';
   this.input = input;
   this.output = output;
-  this.attribute = [];
-  this.metadataProps = [];
-  this.deviceConfigurations = [];
+  this.attribute = NONE;
+  this.metadataProps = NONE;
+  this.deviceConfigurations = NONE;
 } as unknown as PlainNodeConstructor;
 PlainNode.prototype = NODE_PROTOTYPE as NodeProto;
 
@@ -40,8 +48,12 @@ const OVERLOAD = 0x42;
 const inputs: string[] = [];
 const outputs: string[] = [];
 
-/** The node encoded in `bytes[start, end)`, or undefined when it holds anything but ASCII string fields. */
-export function decodePlainNode(bytes: Uint8Array, start: number, end: number): NodeProto | undefined {
+/**
+ * The node encoded in `bytes[start, end)`, or undefined when it holds anything but ASCII string
+ * fields. `names`, when given, makes equal input and output names one string (a value's name is
+ * written once by its producer and again by each reader).
+ */
+export function decodePlainNode(bytes: Uint8Array, start: number, end: number, names?: Map<string, string>): NodeProto | undefined {
   inputs.length = 0;
   outputs.length = 0;
   let name: string | undefined;
@@ -69,10 +81,10 @@ export function decodePlainNode(bytes: Uint8Array, start: number, end: number): 
     at = stringEnd;
     switch (tag) {
       case INPUT:
-        inputs.push(text);
+        inputs.push(names ? intern(names, text) : text);
         break;
       case OUTPUT:
-        outputs.push(text);
+        outputs.push(names ? intern(names, text) : text);
         break;
       case NAME:
         name = text;
@@ -94,7 +106,7 @@ export function decodePlainNode(bytes: Uint8Array, start: number, end: number): 
     }
   }
   if (at !== end) return undefined;
-  const node = new PlainNode(inputs.slice(), outputs.slice());
+  const node = new PlainNode(inputs.length > 0 ? inputs.slice() : NONE, outputs.length > 0 ? outputs.slice() : NONE);
   // Only the fields the bytes hold become own properties, as fromBinary sets them (proto2 presence).
   if (name !== undefined) node.name = name;
   if (opType !== undefined) node.opType = internOpType(opType);
@@ -102,6 +114,13 @@ export function decodePlainNode(bytes: Uint8Array, start: number, end: number): 
   if (overload !== undefined) node.overload = overload;
   if (docString !== undefined) node.docString = docString;
   return node;
+}
+
+function intern(names: Map<string, string>, text: string): string {
+  const known = names.get(text);
+  if (known !== undefined) return known;
+  names.set(text, text);
+  return text;
 }
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
