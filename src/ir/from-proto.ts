@@ -9,14 +9,15 @@ import type { AttributeProto, FunctionProto, GraphProto, ModelProto, NodeProto, 
 import { Graph, type GraphKind, type Port } from './graph.js';
 import { Model, type ModelFunction } from './model.js';
 import { Node } from './node.js';
-import type { Value } from './value.js';
+import { nextValueId, type Value } from './value.js';
 import { internShape, shapeFromProto } from './value-type.js';
 
 /** Builds the IR of a model. The ModelProto is not modified; the IR shares its sub-messages. */
 export function modelFromProto(proto: ModelProto): Model {
+  const firstValueId = nextValueId();
   const graph = proto.graph && graphFromProto(proto.graph, 'main', undefined, undefined, '');
   const functions = proto.functions.map((fn) => functionFromProto(fn));
-  return new Model(proto, graph, functions);
+  return new Model(proto, graph, functions, firstValueId);
 }
 
 function functionFromProto(proto: FunctionProto): ModelFunction {

@@ -24,7 +24,17 @@ interface RareFields {
   shape?: Shape | undefined;
 }
 
+/** The id the next Value gets. */
+let nextId = 0;
+
+/** The id the next Value will get: values made from now on have ids at least this. */
+export function nextValueId(): number {
+  return nextId;
+}
+
 export class Value {
+  /** Numbers values in the order they are made (in the whole process): a pass keeps per-value data in an array by id, not a Map. */
+  readonly id = nextId++;
   /** The node whose output this is; undefined for graph inputs, initializers and unresolved names. */
   producer: Node | undefined = undefined;
   /** One use kept as its node (and #useIndex): most values have one reader and need no Use object; several as a list. */
