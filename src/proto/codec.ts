@@ -35,7 +35,11 @@ export function tooDeepMessage(label: string): string {
   return `${label}: messages nested deeper than ${MAX_MESSAGE_DEPTH} levels (subgraphs about ${Math.floor(MAX_MESSAGE_DEPTH / 3)} deep), which is refused`;
 }
 
-/** Decodes a model from its bytes. `raw_data` fields are views into `bytes`. */
+/**
+ * Decodes a model from its bytes. `raw_data` fields are views into `bytes`. The main graph's
+ * empty node lists (attributes of a Relu, ...) may be one shared frozen array: give a node a
+ * new list rather than pushing onto its old one.
+ */
 export function decodeModel(bytes: Uint8Array, label = 'model'): ModelProto {
   const model = decodeModelStructure(bytes, label);
   assertTensorSizes(model, label);
