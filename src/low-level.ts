@@ -28,6 +28,7 @@ export { ALWAYS_FLOAT_INPUTS } from './convert/options.js';
 export { emulateLowPrecision } from './mixed/emulate.js';
 export { allClose } from './mixed/validate.js';
 export { tensorFromProto } from './runtime/tensor-from-proto.js';
+export { npzEntries, NpzFormatError, type NpzEntry } from './runtime/npz.js';
 
 // Runtime capabilities: which onnxruntime providers run an operator in float16 (from onnxruntime's kernel tables).
 export { RUNTIME_NAMES, runtimeSupport, type RuntimeQuery, type RuntimeVerdict } from './schema/runtime-support.js';

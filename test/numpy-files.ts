@@ -27,36 +27,52 @@ export interface ZipOptions {
 
 /** A zip (an `.npz`) holding one entry `name`. */
 export function zipFile(name: string, content: Uint8Array, options: ZipOptions = {}): Uint8Array {
-  const method = options.deflate ? 8 : 0;
-  const stored = options.deflate ? new Uint8Array(deflateRawSync(content)) : content;
-  const nameBytes = new TextEncoder().encode(name);
-  const local = new Uint8Array(30 + nameBytes.length);
-  const lv = new DataView(local.buffer);
-  lv.setUint32(0, 0x04034b50, true);
-  lv.setUint16(8, method, true);
-  lv.setUint32(18, stored.length, true);
-  lv.setUint32(22, content.length, true);
-  lv.setUint16(26, nameBytes.length, true);
-  local.set(nameBytes, 30);
-  const central = new Uint8Array(46 + nameBytes.length);
-  const cv = new DataView(central.buffer);
-  cv.setUint32(0, 0x02014b50, true);
-  cv.setUint16(10, method, true);
-  cv.setUint32(20, stored.length, true);
-  cv.setUint32(24, (options.declaredSize ?? content.length) >>> 0, true);
-  cv.setUint16(28, nameBytes.length, true);
-  central.set(nameBytes, 46);
+  return zipArchive([{ name, content, ...options }]);
+}
+
+/** A zip of several entries, in order: local headers and data, then the central directory and its end record. */
+export function zipArchive(entries: readonly ({ name: string; content: Uint8Array } & ZipOptions)[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const directory: Uint8Array[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const method = entry.deflate ? 8 : 0;
+    const stored = entry.deflate ? new Uint8Array(deflateRawSync(entry.content)) : entry.content;
+    const nameBytes = new TextEncoder().encode(entry.name);
+    const local = new Uint8Array(30 + nameBytes.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(8, method, true);
+    lv.setUint32(18, stored.length, true);
+    lv.setUint32(22, entry.content.length, true);
+    lv.setUint16(26, nameBytes.length, true);
+    local.set(nameBytes, 30);
+    const central = new Uint8Array(46 + nameBytes.length);
+    const cv = new DataView(central.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(10, method, true);
+    cv.setUint32(20, stored.length, true);
+    cv.setUint32(24, (entry.declaredSize ?? entry.content.length) >>> 0, true);
+    cv.setUint16(28, nameBytes.length, true);
+    cv.setUint32(42, offset, true);
+    central.set(nameBytes, 46);
+    parts.push(local, stored);
+    directory.push(central);
+    offset += local.length + stored.length;
+  }
   const end = new Uint8Array(22);
   const ev = new DataView(end.buffer);
   ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, 1, true);
-  ev.setUint16(10, 1, true);
-  ev.setUint32(12, central.length, true);
-  ev.setUint32(16, local.length + stored.length, true);
-  const out = new Uint8Array(local.length + stored.length + central.length + end.length);
-  out.set(local, 0);
-  out.set(stored, local.length);
-  out.set(central, local.length + stored.length);
-  out.set(end, local.length + stored.length + central.length);
+  ev.setUint16(8, entries.length, true);
+  ev.setUint16(10, entries.length, true);
+  ev.setUint32(12, directory.reduce((n, d) => n + d.length, 0), true);
+  ev.setUint32(16, offset, true);
+  const all = [...parts, ...directory, end];
+  const out = new Uint8Array(all.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of all) {
+    out.set(part, at);
+    at += part.length;
+  }
   return out;
 }

@@ -50,7 +50,7 @@ const LOW_LEVEL_EXPORTS = [
   'float32BitsToFloat16Bits', 'float16BitsToFloat32Bits', 'convertFloat32ToFloat16', 'float32BitsToBfloat16Bits', 'bfloat16BitsToFloat32Bits',
   'convertFloat32ToBfloat16',
   // conversion and mixed-precision pieces
-  'ALWAYS_FLOAT_INPUTS', 'emulateLowPrecision', 'allClose', 'tensorFromProto', 'convertAndSave',
+  'ALWAYS_FLOAT_INPUTS', 'emulateLowPrecision', 'allClose', 'tensorFromProto', 'npzEntries', 'NpzFormatError', 'convertAndSave',
   // runtime capabilities
   'RUNTIME_NAMES', 'runtimeSupport',
   // inspection of a large model without a list of every value

@@ -5,7 +5,7 @@
  * files (the tensor's name, else input_N.pb is the N-th input). All files together form one set.
  */
 import { parseNpy, type Feeds, type ModelProto, type TensorLike } from '../src/index.js';
-import { decodeTensor, tensorFromProto } from '../src/low-level.js';
+import { decodeTensor, npzEntries, NpzFormatError, tensorFromProto, type NpzEntry } from '../src/low-level.js';
 
 export async function readFeedFiles(files: readonly File[], model: ModelProto): Promise<Feeds> {
   const initializers = new Set(model.graph?.initializer.map((t) => t.name));
@@ -37,33 +37,22 @@ export async function readFeedFiles(files: readonly File[], model: ModelProto): 
   return feeds;
 }
 
-/** The entries of a zip archive (as numpy's savez and savez_compressed write: stored or deflated), from its central directory. */
+/** The .npz's entries, inflated (stored or deflated, as numpy writes them). */
 async function readZip(bytes: Uint8Array, label: string): Promise<Map<string, Uint8Array>> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let end = bytes.length - 22;
-  while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end--;
-  if (end < 0) throw new Error(`${label}: not a .npz (zip) file`);
-  const count = view.getUint16(end + 10, true);
-  let at = view.getUint32(end + 16, true);
-  const entries = new Map<string, Uint8Array>();
-  for (let i = 0; i < count; i++) {
-    if (view.getUint32(at, true) !== 0x02014b50) throw new Error(`${label}: damaged zip directory`);
-    const method = view.getUint16(at + 10, true);
-    const compressedSize = view.getUint32(at + 20, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    const localHeader = view.getUint32(at + 42, true);
-    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
-    if (compressedSize === 0xffffffff || localHeader === 0xffffffff) throw new Error(`${label}: zip64 archives are not supported`);
-    const dataStart = localHeader + 30 + view.getUint16(localHeader + 26, true) + view.getUint16(localHeader + 28, true);
-    const stored = bytes.subarray(dataStart, dataStart + compressedSize);
-    if (method === 0) entries.set(name, stored);
-    else if (method === 8) entries.set(name, await inflateRaw(stored));
-    else throw new Error(`${label}: entry ${name} uses zip compression method ${method}`);
-    at += 46 + nameLength + extraLength + commentLength;
+  let entries: NpzEntry[];
+  try {
+    entries = npzEntries(bytes);
+  } catch (error) {
+    if (!(error instanceof NpzFormatError)) throw error;
+    throw new Error(error.kind === 'notZip' ? `${label}: not a .npz (zip) file` : `${label}: not a valid .npz: ${error.message}`);
   }
-  return entries;
+  const inflated = new Map<string, Uint8Array>();
+  for (const { name, method, stored } of entries) {
+    if (method === 0) inflated.set(name, stored);
+    else if (method === 8) inflated.set(name, await inflateRaw(stored));
+    else throw new Error(`${label}: entry ${name} uses zip compression method ${method}`);
+  }
+  return inflated;
 }
 
 async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {

@@ -445,7 +445,7 @@ function showAutoResult(message: AutoDoneMessage): void {
     byId('options-heading').scrollIntoView();
   });
   byId('auto-result').replaceChildren(
-    h('p', {}, `${result.attempts} model runs (${result.strategy}) on ${message.runtime}, ${(result.elapsedMs / 1000).toFixed(2)} s: ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32.`),
+    h('p', {}, `${result.runs} model runs, ${result.attempts} attempts (${result.strategy}) on ${message.runtime}, ${(result.elapsedMs / 1000).toFixed(2)} s: ${result.nodeBlockList.length} of ${result.candidates} candidate nodes blocked, ${message.keptNodes} nodes kept float32 in all.`),
     h('p', {}, 'Node block list: ', h('code', { 'data-testid': 'block-list' }, result.nodeBlockList.join(', ') || '(empty)')),
     h('div', { class: 'downloads' }, downloadLink(new Blob([json], { type: 'application/json' }), `${stem}_block_list.json`, 'download-block-list', 'Download', 'auto'), ...outputLinks(message.output, 'download-mixed', 'auto'), useButton),
     h('ul', {}, ...result.finalErrors.map((e) => h('li', {}, `${e.output}: max abs error ${e.maxAbsError.toPrecision(3)}, max rel error ${e.maxRelError.toPrecision(3)}`))),

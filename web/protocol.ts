@@ -96,6 +96,8 @@ export interface ConvertedMessage {
 export interface AutoDoneMessage {
   type: 'auto-done';
   result: BlockListResult;
+  /** Nodes the converted model keeps float32: the block list, the bodies of blocked If/Loop/Scan nodes, and nodes kept for their own reasons. */
+  keptNodes: number;
   runtime: string;
   output: Output;
 }

@@ -266,8 +266,8 @@ async function auto(job: AutoJob): Promise<void> {
       post({ type: 'attempt', event });
     },
   });
-  const converted = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList, runtime: job.runtime }, to).model;
+  const { model: converted, report } = convertModel(model, { keepIoTypes: job.keepIoTypes, nodeBlockList: result.nodeBlockList, runtime: job.runtime }, to);
   const output = await write(model, converted, job.outputName, false, undefined, (done, total) => progress(`Writing ${job.outputName}`, 0.9 + (0.1 * done) / total));
   progress('Done', 1);
-  post({ type: 'auto-done', result, runtime: runtime.name, output });
+  post({ type: 'auto-done', result, keptNodes: report.keptNodes.length, runtime: runtime.name, output });
 }

@@ -88,7 +88,7 @@ export async function autoCommand(args: string[], io: CliStreams): Promise<numbe
     out(JSON.stringify({ input, output, ...result, keptNodes: report.keptNodes, casts: report.casts.length }, null, 2));
   } else {
     err(`${input} -> ${output}`);
-    err(`  ${result.runs} model runs, ${result.attempts} attempts (${result.strategy}), ${(result.elapsedMs / 1000).toFixed(2)} s; ${result.nodeBlockList.length} of ${result.candidates} candidate nodes kept float32`);
+    err(`  ${result.runs} model runs, ${result.attempts} attempts (${result.strategy}), ${(result.elapsedMs / 1000).toFixed(2)} s; ${keptSummary(result.nodeBlockList.length, result.candidates, report.keptNodes.length)}`);
     if (result.analysisFailure) err(`  note: the guided analysis run failed (${result.analysisFailure}); candidates were tried in graph order`);
     if (result.nodeBlockList.length > 0) err(`  nodeBlockList: ${result.nodeBlockList.join(', ')}`);
     err('  final error per output:');
@@ -111,4 +111,10 @@ function parse(args: string[]) {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
+}
+
+/** Blocked candidates and the nodes kept float32 in all (a blocked If/Loop/Scan keeps its bodies, other nodes stay for their own reasons). */
+function keptSummary(blocked: number, candidates: number, kept: number): string {
+  const summary = `${blocked} of ${candidates} candidate nodes blocked`;
+  return kept === blocked ? `${summary} (kept float32)` : `${summary}, ${kept} nodes kept float32 in all`;
 }

@@ -136,6 +136,10 @@ test('convert: default output name, JSON report, node block list from a file sav
   assert.equal(auto.code, 0, auto.stderr);
   const found = JSON.parse(auto.stdout);
   assert.deepEqual([...found.nodeBlockList].sort(), ['div', 'mm']);
+  // The summary counts the blocked candidates and every node the result keeps float32 (here Div, by op type).
+  const summary = await run('auto', join(dir, 'net.onnx'), '-o', join(dir, 'mixed.onnx'), '--feeds', join(dir, 'feeds.json'), '--rtol', '1e-2', '--atol', '1e-2', '--keep-io-types', '--op-block-list', 'Div');
+  assert.equal(summary.code, 0, summary.stderr);
+  assert.match(summary.stderr, /s; 1 of 1 candidate nodes blocked, 2 nodes kept float32 in all\n/);
   const again = await run('convert', join(dir, 'net.onnx'), '-o', join(dir, 'again.onnx'), '--keep-io-types', '--node-block-list', `@${join(dir, 'block.json')}`, '--json');
   assert.deepEqual(JSON.parse(again.stdout).keptNodes.map((k: { name: string }) => k.name).sort(), ['div', 'mm']);
   writeFileSync(join(dir, 'broken.json'), '["mm",');

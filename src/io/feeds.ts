@@ -16,6 +16,7 @@ import { isLibraryError, OptionsError } from '../errors.js';
 import { DataType } from '../dtype.js';
 import type { ModelProto, ValueInfoProto } from '../proto/onnx.js';
 import { parseNpy } from '../runtime/npy.js';
+import { npzEntries, NpzFormatError, type NpzEntry } from '../runtime/npz.js';
 import type { Feeds, TensorLike } from '../runtime/runtime.js';
 import { readTestDataFeeds } from './test-data.js';
 
@@ -103,36 +104,21 @@ function readBounded(path: string, limit: number): Uint8Array {
  */
 function readNpz(path: string, model: ModelProto): Feeds {
   const bytes = readBounded(path, MAX_FEED_BYTES);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const invalid = (why: string) => new OptionsError(`feeds: ${path} is not a valid .npz archive: ${why}`);
-  // The central directory's end record: the last "PK\5\6" in the file.
-  let end = -1;
-  for (let i = bytes.length - 22; i >= 0; i--) if (view.getUint32(i, true) === 0x06054b50) { end = i; break; }
-  if (end < 0) throw new OptionsError(`feeds: ${path} is not a .npz (zip) archive`);
-  const entries = view.getUint16(end + 10, true);
-  let at = view.getUint32(end + 16, true);
+  let entries: NpzEntry[];
+  try {
+    entries = npzEntries(bytes);
+  } catch (error) {
+    if (!(error instanceof NpzFormatError)) throw error;
+    throw new OptionsError(error.kind === 'notZip' ? `feeds: ${path} is not a .npz (zip) archive` : `feeds: ${path} is not a valid .npz archive: ${error.message}`, { cause: error });
+  }
   const feeds: Feeds = {};
-  for (let e = 0; e < entries; e++) {
-    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw invalid(`central directory entry ${e} is out of place`);
-    const method = view.getUint16(at + 10, true);
-    const compressed = view.getUint32(at + 20, true);
-    const uncompressed = view.getUint32(at + 24, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    const local = view.getUint32(at + 42, true);
-    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
+  for (const { name, method, uncompressedSize, stored } of entries) {
     const input = inputNamed(model, name.replace(/\.npy$/, ''), `${path}:${name}`);
     const limit = feedByteLimit(input);
-    if (uncompressed > limit) throw new OptionsError(`feeds: ${path}: entry ${name} inflates to ${uncompressed} bytes, more than input "${input.name}" can hold (${limit} bytes)`);
-    if (local + 30 > bytes.length) throw invalid(`entry ${name} points past the end of the file`);
-    const dataStart = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-    if (dataStart + compressed > bytes.length) throw invalid(`entry ${name} runs past the end of the file`);
-    const raw = bytes.subarray(dataStart, dataStart + compressed);
-    const data = method === 0 ? raw : method === 8 ? inflateBounded(raw, uncompressed, `${path}:${name}`) : undefined;
+    if (uncompressedSize > limit) throw new OptionsError(`feeds: ${path}: entry ${name} inflates to ${uncompressedSize} bytes, more than input "${input.name}" can hold (${limit} bytes)`);
+    const data = method === 0 ? stored : method === 8 ? inflateBounded(stored, uncompressedSize, `${path}:${name}`) : undefined;
     if (!data) throw new OptionsError(`feeds: ${path}: entry ${name} uses an unsupported compression`);
     feeds[input.name] = parseNpy(data, `${path}:${name}`);
-    at += 46 + nameLength + extraLength + commentLength;
   }
   return feeds;
 }

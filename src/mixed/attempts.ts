@@ -76,7 +76,7 @@ export async function switchedRunner(model: ModelProto, plan: SwitchPlan, option
       return run(blocked, feeds, expose);
     }
     const result: AttemptOutputs = { outputs: options.outputNames.map((name) => outputs[name]!) };
-    if (expose) result.exposed = new Map(exposedNames.flatMap((name) => (outputs[name] ? [[switched.exposed.get(name)!, outputs[name]!] as const] : [])));
+    if (expose) result.exposed = switched.exposed.read(outputs);
     return result;
   };
   return { run, release: () => session.release() };

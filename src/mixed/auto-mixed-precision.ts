@@ -14,7 +14,8 @@
  * 3. every candidate float32 (If/Loop/Scan nodes included), the I/O as the conversion leaves
  *    it: if that fails, no block list can pass, and the search stops at once with the reason;
  *    where the model has If/Loop/Scan nodes, one more run says whether the other nodes suffice
- *    (then the search leaves the control-flow nodes unblocked);
+ *    (then the search leaves the control-flow nodes unblocked): bisect makes it first, guided
+ *    only where the first nodes of its ranking do not suffice (guided-search.ts);
  * 4. the search: "guided" (default: rank the candidates from the intermediates of runs 2 and 3,
  *    then guided-search.ts) or "bisect" (onnxconverter-common's search, decision for decision).
  * Attempts are memoized by block list; an attempt whose model fails to load or run counts as failed.
@@ -26,7 +27,7 @@ import { rejectUnknownKeys, type ConvertOptions } from '../convert/options.js';
 import { encodeModel } from '../proto/codec.js';
 import type { ModelProto } from '../proto/onnx.js';
 import type { Feeds, Runtime, TensorLike } from '../runtime/runtime.js';
-import { rankCandidates } from './attribution.js';
+import { rankCandidates, type NodeSuspicion } from './attribution.js';
 import { castFeeds, convertingRunner, switchedRunner, type AttemptOutputs, type AttemptRunner } from './attempts.js';
 import { guidedSearch } from './guided-search.js';
 import { bisect, segmentCounts, type Segment } from './segments.js';
@@ -241,28 +242,37 @@ class Search {
     const kept = await this.attempt(runner, candidates, 'float32', runner === analysis);
     if (!kept.passed) throw new ValidationError(this.unreachable(kept));
     // A blocked If/Loop/Scan keeps its whole bodies float32: such nodes are searched only where
-    // blocking every other node does not suffice (one more run, for models that have them).
-    let searched = candidates;
-    if (plan.controlFlow.size > 0) {
-      const bodies = candidates.filter((address) => !plan.controlFlow.has(address));
-      if ((await this.attempt(runner, bodies, 'float32', false)).passed) searched = bodies;
-    }
+    // blocking every other node does not suffice (one more run, for models that have them; the
+    // guided search makes it only where it needs to know).
+    const bodies = plan.controlFlow.size > 0 ? candidates.filter((address) => !plan.controlFlow.has(address)) : undefined;
+    const bodiesPass = async () => (await this.attempt(runner, bodies!, 'float32', false)).passed;
     if (this.strategy === 'bisect') {
+      const searched = bodies && (await bodiesPass()) ? bodies : candidates;
       const blockList = await bisect(searched, async (blocked, segments, current) => (await this.attempt(runner, blocked, 'bisect', false, { segments, current })).passed);
       return { seeds: [], blockList };
     }
     const reference = kept.exposed ?? (analysis ? await this.analysisRun(analysis, candidates) : undefined);
     const low = lowered.exposed ?? (analysis ? await this.analysisRun(analysis, []) : undefined);
-    const ranking = reference && low ? rankCandidates(plan.ir, searched, reference, low, this.target) : searched.map((address) => ({ address, outOfRange: false, jump: 0 }));
+    const rank = (searched: readonly string[]) => (reference && low ? rankCandidates(plan.ir, searched, reference, low, this.target) : searched.map((address) => ({ address, outOfRange: false, jump: 0 })));
     // The intermediates have served: the memo need not hold them for the rest of the search.
     delete lowered.exposed;
     delete kept.exposed;
     let phase: AttemptEvent['phase'] = 'prefix';
-    const blockList = await guidedSearch(
-      ranking.map((r) => r.address),
-      async (blocked) => (await this.attempt(runner, blocked, phase, false)).passed,
-      () => (phase = 'minimise'),
-    );
+    const guided = (ranking: NodeSuspicion[], wholePasses?: () => Promise<boolean>) =>
+      guidedSearch(
+        ranking.map((r) => r.address),
+        async (blocked) => (await this.attempt(runner, blocked, phase, false)).passed,
+        () => (phase = 'minimise'),
+        wholePasses,
+      );
+    let ranking = rank(bodies ?? candidates);
+    let blockList = await guided(ranking, bodies && bodiesPass);
+    if (!blockList) {
+      // The bodies alone do not suffice: search every candidate.
+      phase = 'prefix';
+      ranking = rank(candidates);
+      blockList = (await guided(ranking))!;
+    }
     return { seeds: ranking.filter((r) => r.outOfRange || r.jump > 0).slice(0, 20).map((r) => r.address), blockList };
   }
 

@@ -33,7 +33,7 @@ import { inferTypes } from '../schema/infer-types.js';
 import { castTarget } from '../schema/attributes.js';
 import { relativeError } from './attribution.js';
 import { emulateLowPrecision } from './emulate.js';
-import { exposeValues } from './expose.js';
+import { exposeValues, type Exposure } from './expose.js';
 import { keyOf } from './switch-plan.js';
 import { allClose, numbers, resolveValidation } from './validate.js';
 
@@ -137,7 +137,7 @@ export async function compareModels(a: ModelProto, b: ModelProto, feeds: Feeds, 
     outputsA = await run(runtime, exposedA.model, feeds, 'A');
     const intermediatesB = await run(runtime, exposedB.model, feeds, 'B');
     outputsB = emulate ? intermediatesB : await run(runtime, b, feeds, 'B', outputNames);
-    located = locate(modelFromProto(a), keyed(outputsA, exposedA.keys), keyed(intermediatesB, exposedB.keys), lowType ?? DataType.FLOAT16);
+    located = locate(modelFromProto(a), exposedA.keys.read(outputsA), exposedB.keys.read(intermediatesB), lowType ?? DataType.FLOAT16);
   } else {
     outputsA = await run(runtime, a, feeds, 'A', outputNames);
     outputsB = await run(runtime, runnableB, feeds, 'B', outputNames);
@@ -233,8 +233,8 @@ async function run(runtime: Runtime, model: ModelProto, feeds: Feeds, which: 'A'
   }
 }
 
-/** The model with every float32 node output exposed; output name -> value key. */
-function exposeFloatValues(model: ModelProto): { model: ModelProto; keys: Map<string, string> } {
+/** The model with every float32 node output exposed, and what its outputs carry. */
+function exposeFloatValues(model: ModelProto): { model: ModelProto; keys: Exposure } {
   const ir = modelFromProto(model);
   const types = inferTypes(ir);
   const keys = exposeValues(ir.graph!, NameAllocator.forModel(ir), (value) => {
@@ -242,10 +242,6 @@ function exposeFloatValues(model: ModelProto): { model: ModelProto; keys: Map<st
     return type?.kind === 'tensor' && type.elemType === DataType.FLOAT;
   });
   return { model: modelToProto(ir), keys };
-}
-
-function keyed(outputs: Record<string, TensorLike>, keys: ReadonlyMap<string, string>): Map<string, TensorLike> {
-  return new Map([...keys].flatMap(([name, key]) => (outputs[name] ? [[key, outputs[name]!] as const] : [])));
 }
 
 /** Walks A's nodes in topological order (graph by graph) and names the first where B departs. */

@@ -10,7 +10,7 @@ async function search(ranked: number[], needed: number[]) {
     tried.add([...blocked].sort((a, b) => a - b).join(','));
     return needed.every((n) => blocked.includes(n));
   };
-  const result = await guidedSearch(ranked, passes);
+  const result = (await guidedSearch(ranked, passes))!;
   return { result: result.sort((a, b) => a - b), runs: tried.size };
 }
 
@@ -37,4 +37,19 @@ test('guided search: with the needed nodes ranked first it costs about one run p
   await bisect(Array.from({ length: n }, (_, i) => i), async (blocked) => (bisectRuns++, needed.every((x) => blocked.includes(x))));
   assert.ok(runs <= 2 * needed.length + 2, `${runs} runs`);
   assert.ok(runs < bisectRuns / 4, `${runs} runs against bisection's ${bisectRuns}`);
+});
+
+test('guided search with the whole ranking not known to pass: asked only once the prefixes of 1 and 2 fail; undefined where it fails', async () => {
+  const ranked = Array.from({ length: 20 }, (_, i) => i);
+  let asked = 0;
+  const wholePasses = async () => (asked++, true);
+  const passes = (needed: number[]) => async (blocked: readonly number[]) => needed.every((n) => blocked.includes(n));
+  assert.deepEqual(await guidedSearch(ranked, passes([0, 1]), undefined, wholePasses), [1, 0]);
+  assert.equal(asked, 0, 'a prefix of 2 passes: the whole ranking is never tried');
+  assert.deepEqual(await guidedSearch(ranked, passes([2]), undefined, wholePasses), [2]);
+  assert.equal(asked, 1, 'prefixes of 1 and 2 fail: asked before the prefix of 4');
+  assert.deepEqual(await guidedSearch([0, 1, 2], passes([2]), undefined, wholePasses), [2]);
+  assert.equal(asked, 2, 'no shorter prefix passes: asked once more');
+  assert.equal(await guidedSearch(ranked, passes([20]), undefined, async () => false), undefined, 'no prefix passes, the whole ranking included');
+  assert.equal(await guidedSearch([], passes([20]), undefined, async () => false), undefined, 'an empty ranking that does not pass');
 });

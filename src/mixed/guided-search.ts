@@ -10,21 +10,37 @@
  *
  * When blocking more nodes never hurts (monotonicity), the result is minimal: removing any one
  * node fails. With a good ranking the needed nodes lead it, and each costs about one run.
- * `passes(prefixAll)` must be known true and `passes([])` false before the call (the caller's
- * first two attempts); attempts are memoized by the caller.
+ * `passes([])` must be known false before the call, and `passes(ranked)` true (the caller's
+ * first two attempts) unless `wholePasses` is given: then whether the whole ranking passes is
+ * asked only once the prefixes of 1 and 2 nodes have failed (with a good ranking they often
+ * pass, and the question is saved; where it is not, few runs are spent before asking), and
+ * where it does not pass the search returns undefined. Attempts are memoized by the caller.
  */
-export async function guidedSearch<T>(ranked: readonly T[], passes: (blocked: readonly T[]) => Promise<boolean>, onMinimise?: () => void): Promise<T[]> {
-  if (ranked.length === 0) return [];
+export async function guidedSearch<T>(
+  ranked: readonly T[],
+  passes: (blocked: readonly T[]) => Promise<boolean>,
+  onMinimise?: () => void,
+  wholePasses?: () => Promise<boolean>,
+): Promise<T[] | undefined> {
+  if (ranked.length === 0) return wholePasses && !(await wholePasses()) ? undefined : [];
   // 1. Smallest passing prefix: prefix `failing` fails, prefix `passing` passes.
   let failing = 0;
   let passing = ranked.length;
-  for (let k = 1; k < passing; k *= 2) {
+  let wholeKnown = !wholePasses;
+  const wholeFails = async () => {
+    if (wholeKnown) return false;
+    wholeKnown = true;
+    return !(await wholePasses!());
+  };
+  for (let k = 1; k < ranked.length; k *= 2) {
+    if (k > 2 && (await wholeFails())) return undefined;
     if (await passes(ranked.slice(0, k))) {
       passing = k;
       break;
     }
     failing = k;
   }
+  if (passing === ranked.length && (await wholeFails())) return undefined;
   while (passing - failing > 1) {
     const middle = (failing + passing) >>> 1;
     if (await passes(ranked.slice(0, middle))) passing = middle;

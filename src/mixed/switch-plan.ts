@@ -49,6 +49,8 @@ export const FIXED_OFF = -1;
 export const FIXED_ON = -2;
 /** Model slot of a read point that its value's selection already makes (see SwitchPlan.modelSlots). */
 export const ABSORBED = -3;
+/** Model slot of a value point whose readers each make its selection (see SwitchPlan.modelSlots). */
+export const PER_READER = -4;
 
 export interface SwitchPlanOptions {
   convertOptions?: Omit<ConvertOptions, 'nodeBlockList' | 'keepIoTypes'> | undefined;
@@ -88,6 +90,8 @@ export class SwitchPlan {
   #modelSlots: Int32Array = new Int32Array(0);
   /** Node address -> the If/Loop/Scan nodes whose bodies hold it, innermost first. */
   readonly #owners = new Map<string, readonly string[]>();
+  /** Per group, its nodes as indices into `candidates` (what baseSwitches tests, per attempt). */
+  #groupIds: Int32Array[] = [];
 
   constructor(model: ModelProto, options: SwitchPlanOptions) {
     this.#options = options;
@@ -148,6 +152,8 @@ export class SwitchPlan {
     }
     this.#slots = slots;
     this.#groups = groups;
+    const index = new Map(this.candidates.map((address, i) => [address, i]));
+    this.#groupIds = groups.map((nodes) => Int32Array.from(nodes, (address) => index.get(address)!));
   }
 
   /**
@@ -155,9 +161,11 @@ export class SwitchPlan {
    * value's own selection can make costs no node of its own. Where(r, R, Where(v, R, e)) is
    * Where(r or v, R, e): for a value with one reader (most values), the value's selection takes
    * the switch "r or v" and the read point is ABSORBED; for a value that always rounds, the read
-   * selects between two equal values and is ABSORBED too. Only a value's single reader sees the
-   * difference (graph outputs and other readers keep the rule), and runs with every switch on or
-   * every switch off (the analysis runs that expose values) see none.
+   * selects between two equal values and is ABSORBED too. A value with several readers, each
+   * rounding it where it reads it, has no selection of its own (PER_READER): each read selects
+   * from the exact value with "r or v". Only the value's readers see the difference (graph
+   * outputs and other readers keep the rule), and runs with every switch on or every switch off
+   * (the analysis runs that expose values) see none.
    */
   fuseReads(): void {
     const base = this.#slots;
@@ -165,6 +173,21 @@ export class SwitchPlan {
     this.#ors = [];
     const orIndex = new Map<string, number>();
     const baseCount = this.#groups ? this.#groups.length : this.points.length;
+    const groups = this.#groups;
+    /** The switch "a or b": one of them where the other implies it (a group's nodes among the other's), else a fused switch. */
+    const either = (a: number, b: number): number => {
+      if (a === b) return a;
+      if (groups && groups[b]!.every((node) => groups[a]!.includes(node))) return b;
+      if (groups && groups[a]!.every((node) => groups[b]!.includes(node))) return a;
+      const key = `${Math.min(a, b)},${Math.max(a, b)}`;
+      let index = orIndex.get(key);
+      if (index === undefined) {
+        index = baseCount + this.#ors.length;
+        this.#ors.push([Math.min(a, b), Math.max(a, b)]);
+        orIndex.set(key, index);
+      }
+      return index;
+    };
     const valuePoints = new Map<Value, number>();
     const roundingReads = new Map<Node, Map<number, number[]>>();
     this.points.forEach((point, k) => {
@@ -177,34 +200,35 @@ export class SwitchPlan {
     });
     const ported = new Set<Value>();
     for (const graph of this.ir.graph ? graphTree(this.ir.graph) : []) for (const port of graph.outputs) ported.add(port.value);
-    for (const [node, byInput] of roundingReads) {
-      for (const [input, reads] of byInput) {
-        // Two rounding reads on one input stack in order: left as they are.
-        if (reads.length !== 1) continue;
-        const k = reads[0]!;
-        const read = this.points[k] as Extract<SwitchPoint, { kind: 'read' }>;
-        const value = node.inputs[input]!;
-        const v = valuePoints.get(value);
-        if (v === undefined || (this.points[v] as Extract<SwitchPoint, { kind: 'value' }>).mode !== read.mode) continue;
-        if (base[v] === FIXED_OFF) continue;
-        if (base[v] === FIXED_ON) {
-          model[k] = ABSORBED;
-          continue;
-        }
-        if (value.uses.length !== 1 || ported.has(value)) continue;
-        model[k] = ABSORBED;
-        if (base[k] === FIXED_ON) model[v] = FIXED_ON;
-        else if (base[k] !== base[v]) {
-          const pair = [Math.min(base[v]!, base[k]!), Math.max(base[v]!, base[k]!)] as const;
-          let index = orIndex.get(`${pair[0]},${pair[1]}`);
-          if (index === undefined) {
-            index = baseCount + this.#ors.length;
-            this.#ors.push(pair);
-            orIndex.set(`${pair[0]},${pair[1]}`, index);
-          }
-          model[v] = index;
-        }
+    /** The one read point that rounds `value` where `node` reads it at `input`, if its mode is the value's. */
+    const soleRead = (node: Node, input: number, mode: RoundingMode): number | undefined => {
+      const reads = roundingReads.get(node)?.get(input);
+      // Two rounding reads on one input stack in order: left as they are.
+      if (reads?.length !== 1) return undefined;
+      return (this.points[reads[0]!] as Extract<SwitchPoint, { kind: 'read' }>).mode === mode ? reads[0] : undefined;
+    };
+    for (const [value, v] of valuePoints) {
+      const point = this.points[v] as Extract<SwitchPoint, { kind: 'value' }>;
+      if (base[v] === FIXED_OFF) continue;
+      const reads = value.uses.map((use) => soleRead(use.node, use.index, point.mode));
+      if (base[v] === FIXED_ON) {
+        for (const k of reads) if (k !== undefined) model[k] = ABSORBED;
+        continue;
       }
+      if (ported.has(value) || reads.length === 0 || reads.some((k) => k === undefined)) continue;
+      if (reads.length === 1) {
+        const k = reads[0]!;
+        model[k] = ABSORBED;
+        model[v] = base[k] === FIXED_ON ? FIXED_ON : either(base[v]!, base[k]!);
+        continue;
+      }
+      // Per reader only where the switches stand for nodes (an all-off run then has every read
+      // off too) and, for a node's output, one read in its graph switches (its selection takes the
+      // value's name, for exposure).
+      if (!groups) continue;
+      if (value.producer && !value.uses.some((use, i) => use.node.graph === value.graph && base[reads[i]!]! >= 0)) continue;
+      model[v] = PER_READER;
+      for (const k of reads) model[k!] = base[k!] === FIXED_ON ? FIXED_ON : either(base[v]!, base[k!]!);
     }
     this.#modelSlots = model;
   }
@@ -219,7 +243,7 @@ export class SwitchPlan {
     return this.#slots;
   }
 
-  /** Per point, what the switched model does: FIXED_OFF, FIXED_ON, ABSORBED or the index of its switch in `switches()`. */
+  /** Per point, what the switched model does: FIXED_OFF, FIXED_ON, ABSORBED, PER_READER or the index of its switch in `switches()`. */
   get modelSlots(): Int32Array {
     return this.#modelSlots;
   }
@@ -299,10 +323,44 @@ export class SwitchPlan {
   /** One switch per group (or per point): what `slots` index. */
   baseSwitches(blockList: readonly string[]): Uint8Array {
     if (!this.#groups) return this.plannedSwitches(blockList);
+    const blockedCandidates = this.blockedCandidates(blockList);
+    if (blockedCandidates) {
+      const out = new Uint8Array(this.#groupIds.length);
+      this.#groupIds.forEach((ids, g) => {
+        let on = 1;
+        for (const i of ids) if (blockedCandidates[i]) on = 0;
+        out[g] = on;
+      });
+      return out;
+    }
     // A blocked If/Loop/Scan keeps its bodies float32, every node in them included.
     const blocked = new Set(blockList);
     for (const [address, owners] of this.#owners) if (owners.some((owner) => blocked.has(owner))) blocked.add(address);
     return Uint8Array.from(this.#groups, (nodes) => (nodes.some((address) => blocked.has(address)) ? 0 : 1));
+  }
+
+  /** Candidate index -> indices of the candidates whose bodies hold it. */
+  #candidateOwners: [number, number[]][] | undefined;
+  #candidateIndex: Map<string, number> | undefined;
+
+  /**
+   * Per candidate, whether `blockList` blocks it, a blocked If/Loop/Scan blocking its bodies' (what
+   * an attempt asks, done with indices); undefined when the list names a node that is no candidate.
+   */
+  blockedCandidates(blockList: readonly string[]): Uint8Array | undefined {
+    const index = (this.#candidateIndex ??= new Map(this.candidates.map((address, i) => [address, i])));
+    this.#candidateOwners ??= this.candidates.flatMap((address, i) => {
+      const owners = (this.#owners.get(address) ?? []).flatMap((owner) => (index.has(owner) ? [index.get(owner)!] : []));
+      return owners.length > 0 ? [[i, owners] as [number, number[]]] : [];
+    });
+    const blocked = new Uint8Array(this.candidates.length);
+    for (const address of blockList) {
+      const i = index.get(address);
+      if (i === undefined) return undefined;
+      blocked[i] = 1;
+    }
+    for (const [i, owners] of this.#candidateOwners) if (owners.some((owner) => blocked[owner])) blocked[i] = 1;
+    return blocked;
   }
 
   /** Per point, whether the conversion's plan for `blockList` rounds there (what the switches stand for). */

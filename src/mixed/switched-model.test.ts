@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import { DataType } from '../dtype.js';
 import { convertModel } from '../convert/convert-model.js';
 import { decodeModel, encodeModel } from '../proto/codec.js';
-import type { ModelProto } from '../proto/onnx.js';
+import type { GraphProto, ModelProto } from '../proto/onnx.js';
 import { nodeRuntime } from '../runtime/node-runtime.js';
 import type { Feeds, Runtime, TensorLike } from '../runtime/runtime.js';
-import { ifWithTroubleInside, longChain, loopWithTroubleInside, ones, overflowMlp, underflowChain, weightsBeyondClip } from '../../test/mixed-precision-models.js';
+import { ifWithTroubleInside, longChain, loopWithTroubleInside, ones, overflowMlp, transformerFeeds, transformerLike, underflowChain, weightsBeyondClip } from '../../test/mixed-precision-models.js';
 import { cpuRuntime, RUNTIME_SKIP } from '../../test/runtime-helpers.js';
 import { graph, model, node, tensor, valueInfo } from '../../test/model-builder.js';
 import { SHARED_MODELS_SKIP, sharedModel, SILERO_MODELS } from '../../test/testdata.js';
@@ -88,6 +88,7 @@ const known: [string, () => ModelProto, Feeds][] = [
   ['an If branch', ifWithTroubleInside, { ...ones(4), c: { type: 'bool', data: Uint8Array.of(1), dims: [] } }],
   ['a Loop body', loopWithTroubleInside, ones(4)],
   ['weights beyond maxFiniteVal and below minPositiveVal (clipped as the conversion clips)', weightsBeyondClip, ones(4)],
+  ['transformer-like blocks (values and scalars read by several nodes, a node reading one value twice)', () => transformerLike(60), transformerFeeds()],
 ];
 
 for (const [name, build, feeds] of known) {
@@ -166,4 +167,53 @@ test('Loop and Scan body values are exposed, stacked over iterations (with a sca
   const result = await runtime.run(encodeModel(scanSwitched.model), { ...feeds, [scanSwitched.switchInput]: { type: 'bool', data: all, dims: [all.length] } }, [scaled, 'ys']);
   assert.deepEqual(result[scaled]!.dims, [3, 4]);
   assert.deepEqual(Array.from(numbers(result[scaled]!)), Array.from({ length: 12 }, (_, i) => 2 * i));
+});
+
+test('a value that several low nodes read has no selection of its own: each reader selects between its rounded and exact value, a node reading it twice once', async () => {
+  // y = Relu(x) is read by Add(y, y) and by Mul(y, w): per reader one Where, none for y itself.
+  const m = model(
+    graph({
+      nodes: [node('Relu', ['x'], ['y'], {}, { name: 'relu' }), node('Add', ['y', 'y'], ['sum'], {}, { name: 'add' }), node('Mul', ['y', 'w'], ['product'], {}, { name: 'mul' })],
+      inputs: [valueInfo('x', DataType.FLOAT, [4])],
+      outputs: [valueInfo('sum', DataType.FLOAT, [4]), valueInfo('product', DataType.FLOAT, [4])],
+      initializers: [tensor('w', [4], [1, 2, 3, 4])],
+    }),
+    { opset: 17 },
+  );
+  const plan = new SwitchPlan(m, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const switched = buildSwitchedModel(m, plan, { target: DataType.FLOAT16 }).model;
+  const wheres = switched.graph!.node.filter((n) => n.opType === 'Where');
+  const readsOfY = wheres.filter((n) => n.input[2] === switched.graph!.node.find((r) => r.opType === 'Relu')!.output[0]);
+  assert.equal(readsOfY.length, 2, 'one selection of y for add (both its inputs), one for mul');
+  const add = switched.graph!.node.find((n) => n.opType === 'Add')!;
+  assert.equal(add.input[0], add.input[1]);
+});
+
+test('a switch read only inside an If branch is taken inside that branch (it costs nothing when the other branch runs), never inside a Loop body', () => {
+  const gathers = (g: GraphProto) => g.node.filter((n) => n.opType === 'Gather').length;
+  const subgraphs = (proto: ModelProto) => proto.graph!.node.flatMap((n) => n.attribute.flatMap((a) => (a.g ? [a.g] : [])));
+  const ifModel = ifWithTroubleInside();
+  const ifPlan = new SwitchPlan(ifModel, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const ifSwitched = buildSwitchedModel(ifModel, ifPlan, { target: DataType.FLOAT16 }).model;
+  assert.ok(subgraphs(ifSwitched).every((branch) => gathers(branch) > 0 || !branch.node.some((n) => n.opType === 'Where')), 'each branch with selections takes its own switches');
+  const loop = loopWithTroubleInside();
+  const loopPlan = new SwitchPlan(loop, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const loopSwitched = buildSwitchedModel(loop, loopPlan, { target: DataType.FLOAT16 }).model;
+  const bodies = subgraphs(loopSwitched);
+  assert.ok(bodies.some((body) => body.node.some((n) => n.opType === 'Where')), 'the body has selections');
+  assert.ok(bodies.every((body) => gathers(body) === 0), 'their switches are taken once per run, outside the body');
+});
+
+test('selected weights of one shape are stacked together (exact, then converted) and taken by one Gather at indices from the switches; their lone initializers are dropped', () => {
+  const m = transformerLike(60);
+  const plan = new SwitchPlan(m, { keepIoTypes: true, target: DataType.FLOAT16 });
+  const switched = buildSwitchedModel(m, plan, { target: DataType.FLOAT16 }).model.graph!;
+  const initializers = new Map(switched.initializer.map((t) => [t.name, t]));
+  assert.ok(!switched.node.some((n) => n.opType === 'Where' && initializers.has(n.input[1]!) && initializers.has(n.input[2]!)), 'no Where between two initializers');
+  const matrices = m.graph!.initializer.filter((t) => t.dims.length === 2).length;
+  const stacks = switched.initializer.filter((t) => t.dims.length === 3);
+  assert.deepEqual(stacks.map((t) => t.dims), [[BigInt(2 * matrices), 16n, 16n]], 'one stack of every [16, 16] weight, exact and converted');
+  assert.equal(switched.node.filter((n) => n.opType === 'Gather' && n.input[0] === stacks[0]!.name).length, 1, 'taken by one Gather');
+  const floats = (tensors: readonly { dataType: number }[]) => tensors.filter((t) => t.dataType === DataType.FLOAT).length;
+  assert.ok(floats(switched.initializer) < floats(m.graph!.initializer), 'no exact or converted copy kept beside the stacks');
 });

@@ -6,12 +6,18 @@
  * round are left out). onnxruntime cannot fold the switches away (they are inputs), so one session serves every
  * attempt of a search: an attempt is one run with another switch vector. Cast-mode points round
  * with a Cast pair, as the emulation of a converted model does (emulate.ts); constant-mode points
- * select the tensor the conversion itself would write (clipped, then rounded). Every float value
+ * select the tensor the conversion itself would write (clipped, then rounded), by a Gather from
+ * both stacked rather than a Where where that tensor is an initializer. Every float value
  * can also be exposed as an extra output (expose.ts) for the search's error attribution.
+ *
+ * An attempt costs what the extra nodes cost (onnxruntime CPU, small tensors: a Where about three
+ * times a Relu, a Gather of one switch or a Cast about one): per node of the model about one
+ * Where, one Gather of its switch and a Cast pair, which is what the SwitchPlan's slots minimise.
  */
 import { create } from '@bufbuild/protobuf';
 import { DataType } from '../dtype.js';
-import { convertFloatTensor } from '../convert/tensor-conversion.js';
+import { convertFloatTensor, float32Source } from '../convert/tensor-conversion.js';
+import { readPayloadSync } from '../proto/payload.js';
 import { modelFromProto } from '../ir/from-proto.js';
 import type { Graph, Port } from '../ir/graph.js';
 import { graphTree } from '../ir/model.js';
@@ -20,7 +26,7 @@ import { Node } from '../ir/node.js';
 import { modelToProto } from '../ir/to-proto.js';
 import type { Value } from '../ir/value.js';
 import { withFields } from '../proto/message-copy.js';
-import { StringStringEntryProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto } from '../proto/onnx.js';
+import { StringStringEntryProtoSchema, TensorProtoSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto, type TensorProto } from '../proto/onnx.js';
 import { findAttribute } from '../schema/attributes.js';
 import { castToAttribute, createNode } from '../ir/edit.js';
 import { isDefaultDomain, opsetVersion } from '../ir/domain.js';
@@ -28,8 +34,8 @@ import { resolveConvertOptions, type ConvertOptions } from '../convert/options.j
 import { constantNodeTensor } from '../convert/constant-data.js';
 import { constantProducerOf } from './emulation-facts.js';
 import { widenTensor } from './emulate.js';
-import { exposeValues } from './expose.js';
-import { ABSORBED, FIXED_OFF, FIXED_ON, type SwitchPlan } from './switch-plan.js';
+import { exposeValues, Exposure } from './expose.js';
+import { ABSORBED, FIXED_OFF, FIXED_ON, PER_READER, type SwitchPlan } from './switch-plan.js';
 
 /**
  * The metadata key under which a switched model says what its switches do: JSON of
@@ -41,8 +47,8 @@ export interface SwitchedModel {
   model: ModelProto;
   /** The boolean vector input, `plan.switches(blockList)`: about one switch per candidate node (SwitchPlan.modelSlots). */
   switchInput: string;
-  /** Exposed output name -> value key (`graph path|name`); empty unless asked for. */
-  exposed: Map<string, string>;
+  /** Exposed output name -> what it carries (a value key `graph path|name`, ...); empty unless asked for. */
+  exposed: Exposure;
   /** Whether values inside Loop or Scan bodies are among the exposed. */
   exposesLoopBodies: boolean;
 }
@@ -100,16 +106,48 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     graph.nodes.push(node);
     return node.outputs[0]!;
   };
-  /** Switch k as a scalar boolean: one Gather per switch, shared by its points. */
-  const switchValues = new Map<number, Value>();
-  const switchAt = (k: number): Value => {
-    let value = switchValues.get(k);
-    if (!value) {
-      const index = main.define(names.allocate(`float16_switch_${k}_index`));
+  /**
+   * Switch k as a scalar boolean for selections in `graph`: one Gather per switch and graph it is
+   * read in, shared by its points. The Gather sits in the innermost If branch on the way there
+   * (it runs only when the branch does), never inside a Loop or Scan body (it would run per iteration).
+   */
+  const switchValues = new Map<string, Value>();
+  const switchHome = (graph: Graph): Graph => {
+    let home = graph;
+    for (let g: Graph | undefined = graph; g?.ownerNode; g = g.parent) if (g.ownerNode.opType !== 'If' || !isDefaultDomain(g.ownerNode.domain)) home = g.parent!;
+    return home;
+  };
+  const switchIndices = new Map<number, Value>();
+  const switchIndex = (k: number): Value => {
+    let index = switchIndices.get(k);
+    if (!index) {
+      index = main.define(names.allocate(`float16_switch_${k}_index`));
       index.initializer = create(TensorProtoSchema, { name: index.name, dataType: DataType.INT64, int64Data: [BigInt(k)] });
       main.initializers.push(index);
-      value = add(main, 'Gather', [switchVector, index], `float16_switch_${k}`);
-      switchValues.set(k, value);
+      switchIndices.set(k, index);
+    }
+    return index;
+  };
+  const switchAt = (k: number, graph: Graph): Value => {
+    const home = switchHome(graph);
+    const key = `${home.path}|${k}`;
+    let value = switchValues.get(key);
+    if (!value) {
+      value = add(home, 'Gather', [switchVector, switchIndex(k)], `float16_switch_${k}`);
+      switchValues.set(key, value);
+    }
+    return value;
+  };
+  /** Switch k as an int64 scalar (0 or 1), for Gathers that select a weight (see gatherSelectedWeights); placed as switchAt places it. */
+  let intSwitches: Value | undefined;
+  const intSwitchVector = () => (intSwitches ??= add(main, 'Cast', [switchVector], 'float16_switches_int64', [castToAttribute(DataType.INT64, opset)]));
+  const intSwitchAt = (k: number, graph: Graph): Value => {
+    const home = switchHome(graph);
+    const key = `${home.path}|${k}|int`;
+    let value = switchValues.get(key);
+    if (!value) {
+      value = add(home, 'Gather', [intSwitchVector(), switchIndex(k)], `float16_switch_${k}_int64`);
+      switchValues.set(key, value);
     }
     return value;
   };
@@ -148,14 +186,22 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   /** Selected (or always rounded) value -> the exact value it stands for. */
   const exactOf = new Map<Value, Value>();
   /** Where outputs -> their switch and branches. */
-  const selections = new Map<Value, { cond: Value; rounded: Value; exact: Value }>();
+  const selections = new Map<Value, Selection>();
+  /** One selection per switch, rounded and exact value, in one graph: readers whose reads agree share it. */
+  const selectionOf = new Map<string, Value>();
+  const ids = new Map<Value, number>();
+  const idOf = (value: Value) => ids.get(value) ?? ids.set(value, ids.size).size - 1;
   const select = (graph: Graph, k: number, rounded: Value, exact: Value, name: string) => {
     // A point that always rounds takes the rounded value as it is.
     let selected = rounded;
     if (slots[k] !== FIXED_ON) {
-      const cond = switchAt(slots[k]!);
+      const key = `${graph.path}|${slots[k]}|${idOf(rounded)}|${idOf(exact)}`;
+      const shared = selectionOf.get(key);
+      if (shared) return shared;
+      const cond = switchAt(slots[k]!, graph);
       selected = add(graph, 'Where', [cond, rounded, exact], name);
-      selections.set(selected, { cond, rounded, exact });
+      selections.set(selected, { cond, rounded, exact, slot: slots[k]! });
+      selectionOf.set(key, selected);
     }
     if (!exactOf.has(selected)) exactOf.set(selected, exact);
     return selected;
@@ -167,8 +213,10 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
   };
 
   const slots = plan.modelSlots;
+  /** Node outputs whose readers each select (PER_READER) and whose name no selection has taken yet. */
+  const unnamed = new Set(points.flatMap((point, k) => (point.kind === 'value' && slots[k] === PER_READER && point.value!.producer ? [point.value!] : [])));
   points.forEach((point, k) => {
-    if (slots[k] === FIXED_OFF || slots[k] === ABSORBED) return;
+    if (slots[k] === FIXED_OFF || slots[k] === ABSORBED || slots[k] === PER_READER) return;
     if (point.kind === 'value') {
       const value = point.value!;
       const graph = value.graph;
@@ -190,7 +238,16 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
       const current = node.inputs[point.input!]!;
       const exact = exactBehind(current);
       const rounded = point.mode === 'constant' ? convertedConstant(exact) : roundedOf(exact);
-      node.setInput(point.input!, select(node.graph, k, rounded, current, `${current.name}_read`));
+      const selected = select(node.graph, k, rounded, current, `${current.name}_read`);
+      node.setInput(point.input!, selected);
+      // The value itself is selected nowhere: a switched read in its graph takes its name (what
+      // exposure reads, right in runs with every switch on or off).
+      if (unnamed.has(current) && slots[k] !== FIXED_ON && node.graph === current.graph) {
+        unnamed.delete(current);
+        const name = current.name;
+        current.graph.rename(current, names.allocate(`${name}_exact`));
+        current.graph.rename(selected, name);
+      }
     } else {
       const graph = point.graph!;
       const port = graph.outputs[point.port!]!;
@@ -205,17 +262,25 @@ export function buildSwitchedModel(original: ModelProto, plan: SwitchPlan, optio
     }
   });
   twinPackedWeightNodes(main, selections, names, add);
+  gatherSelectedWeights(main, selections, names, add, { intAt: intSwitchAt, intVector: intSwitchVector, home: switchHome });
+  // Switches whose selections all became weight Gathers.
+  for (const value of switchValues.values()) {
+    if (value.uses.length > 0) continue;
+    const gather = value.producer!;
+    gather.graph.nodes.splice(gather.graph.nodes.indexOf(gather), 1);
+    gather.inputs.forEach((_, i) => gather.setInput(i, undefined));
+  }
   // value_info may describe renamed values: drop it (optional).
   for (const graph of graphTree(main)) graph.valueInfo.length = 0;
 
   const exposed = options.expose
     ? exposeValues(main, names, isOriginalFloatValue, { loopBodies: options.exposeLoopBodies ?? true })
-    : new Map<string, string>();
+    : new Exposure();
   const proto = modelToProto(ir);
   const description = JSON.stringify({ input: switchInput, switches: plan.describeSwitches() });
   const metadata = [...proto.metadataProps.filter((e) => e.key !== SWITCHES_METADATA), create(StringStringEntryProtoSchema, { key: SWITCHES_METADATA, value: description })];
   const loopPaths = [...graphTree(main)].filter((g) => g.ownerNode && g.ownerNode.opType !== 'If').map((g) => g.path);
-  const exposesLoopBodies = [...exposed.values()].some((key) => loopPaths.some((path) => key.startsWith(`${path}|`) || key.startsWith(`${path}/`)));
+  const exposesLoopBodies = exposed.valueKeys().some((key) => loopPaths.some((path) => key.startsWith(`${path}|`) || key.startsWith(`${path}/`)));
   return { model: withFields(proto, { metadataProps: metadata }), switchInput, exposed, exposesLoopBodies };
 
 }
@@ -244,7 +309,7 @@ function twinnable(node: Node, weight: Value | undefined): boolean {
  */
 function twinPackedWeightNodes(
   main: Graph,
-  selections: ReadonlyMap<Value, { cond: Value; rounded: Value; exact: Value }>,
+  selections: ReadonlyMap<Value, Selection>,
   names: NameAllocator,
   add: (graph: Graph, opType: string, inputs: Value[], outputName: string) => Value,
 ): void {
@@ -292,6 +357,124 @@ function twinPackedWeightNodes(
       }
     }
   }
+}
+
+interface Selection {
+  cond: Value;
+  rounded: Value;
+  exact: Value;
+  /** The switch (index into the switch vector). */
+  slot: number;
+}
+
+/** Weights up to this many elements are gathered together with the other selected weights of their shape. */
+const SMALL_WEIGHT = 16384;
+
+/**
+ * A selection between two initializers (a weight, exact or as the conversion writes it) becomes a
+ * Gather from both stacked, at the switch as an int64 index: the same tensor, for about two thirds
+ * of a Where and its boolean Gather (measured on onnxruntime-node 1.30, CPU, [16, 16] MatMul
+ * weights). Small weights of one shape (in one graph) go further: all of them stacked, one Gather
+ * takes every selected one at once (its indices from the switches), then one Gather per reader
+ * takes its own: one node per selection instead of two. The initializers nothing reads any more
+ * are dropped.
+ */
+function gatherSelectedWeights(
+  main: Graph,
+  selections: ReadonlyMap<Value, Selection>,
+  names: NameAllocator,
+  add: (graph: Graph, opType: string, inputs: Value[], outputName: string) => Value,
+  switches: { intAt: (k: number, graph: Graph) => Value; intVector: () => Value; home: (graph: Graph) => Graph },
+): void {
+  const ported = new Set([...graphTree(main)].flatMap((g) => g.outputs.map((port) => port.value)));
+  const displaced = new Set<Value>();
+  const int64 = (graph: Graph, name: string, values: number[], dims: number[]) => {
+    const value = graph.define(names.allocate(name));
+    value.initializer = create(TensorProtoSchema, { name: value.name, dataType: DataType.INT64, dims: dims.map(BigInt), int64Data: values.map(BigInt) });
+    graph.initializers.push(value);
+    return value;
+  };
+  const floats = (graph: Graph, name: string, dims: readonly bigint[], parts: Uint8Array[]) => {
+    const rawData = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
+    parts.reduce((at, part) => (rawData.set(part, at), at + part.byteLength), 0);
+    const value = graph.define(names.allocate(name));
+    value.initializer = create(TensorProtoSchema, { name: value.name, dataType: DataType.FLOAT, dims: [...dims], rawData });
+    graph.initializers.push(value);
+    return value;
+  };
+  interface Pick { selected: Value; where: Node; exact: Value; rounded: Value; slot: number; bytes: [Uint8Array, Uint8Array] }
+  const replace = (pick: Pick, gathered: Value) => {
+    const { selected, where } = pick;
+    const graph = where.graph;
+    for (const use of [...selected.uses]) use.node.setInput(use.index, gathered);
+    for (const g of graphTree(main)) for (const port of g.outputs) if (port.value === selected) port.value = gathered;
+    graph.nodes.splice(graph.nodes.indexOf(where), 1);
+    where.inputs.forEach((_, i) => where.setInput(i, undefined));
+    const name = selected.name;
+    graph.rename(selected, names.allocate(`${name}_where`));
+    graph.rename(gathered, name);
+    displaced.add(pick.exact).add(pick.rounded);
+  };
+  const groups = new Map<string, Pick[]>();
+  for (const [selected, { rounded, exact, slot }] of selections) {
+    const where = selected.producer;
+    // Twinning removed it, or it selects something else than two initializers.
+    if (!where || !where.graph.nodes.includes(where) || !rounded.initializer || !exact.initializer) continue;
+    const bytes = [float32Bytes(exact.initializer), float32Bytes(rounded.initializer)] as const;
+    if (!bytes[0] || !bytes[1] || bytes[0].byteLength !== bytes[1].byteLength) continue;
+    const pick: Pick = { selected, where, exact, rounded, slot, bytes: [bytes[0], bytes[1]] };
+    const home = switches.home(where.graph);
+    const key = bytes[0].byteLength <= 4 * SMALL_WEIGHT ? `${home.path}|${exact.initializer.dims.join(',')}` : `${groups.size}`;
+    groups.set(key, [...(groups.get(key) ?? []), pick]);
+  }
+  for (const picks of groups.values()) {
+    // The distinct weights, each stacked once however many readers select it.
+    const weights = new Map<Value, Map<Value, number>>();
+    const order: Pick[] = [];
+    const indexOf = (pick: Pick) => {
+      let j = weights.get(pick.exact)?.get(pick.rounded);
+      if (j === undefined) {
+        j = order.length;
+        order.push(pick);
+        weights.set(pick.exact, (weights.get(pick.exact) ?? new Map<Value, number>()).set(pick.rounded, j));
+      }
+      return j;
+    };
+    const offsets = picks.map(indexOf);
+    const first = order[0]!;
+    const dims = first.exact.initializer!.dims;
+    if (picks.length === 1) {
+      const stack = floats(first.exact.graph, `${first.exact.name}_stacked`, [2n, ...dims], first.bytes);
+      replace(first, add(first.where.graph, 'Gather', [stack, switches.intAt(first.slot, first.where.graph)], `${first.selected.name}_gathered`));
+      continue;
+    }
+    if (picks.some((pick) => pick.exact.graph !== first.exact.graph)) {
+      // Weights of different graphs: one stack each.
+      for (const [j, weight] of order.entries()) {
+        const stack = floats(weight.exact.graph, `${weight.exact.name}_stacked`, [2n, ...dims], weight.bytes);
+        for (const [i, pick] of picks.entries()) if (offsets[i] === j) replace(pick, add(pick.where.graph, 'Gather', [stack, switches.intAt(pick.slot, pick.where.graph)], `${pick.selected.name}_gathered`));
+      }
+      continue;
+    }
+    const home = switches.home(first.where.graph);
+    const m = order.length;
+    const stack = floats(first.exact.graph, `float16_weights_${dims.join('x') || 'scalar'}_stacked`, [BigInt(2 * m), ...dims], [...order.map((w) => w.bytes[0]), ...order.map((w) => w.bytes[1])]);
+    // Selection i takes row offsets[i] (exact) or offsets[i] + m (converted).
+    const on = add(home, 'Gather', [switches.intVector(), int64(home, 'float16_weight_switches', picks.map((pick) => pick.slot), [picks.length])], 'float16_weight_switch_values');
+    const rows = add(home, 'Add', [add(home, 'Mul', [on, int64(home, 'float16_weight_count', [m], [])], 'float16_weight_converted_rows'), int64(home, 'float16_weight_rows', offsets, [picks.length])], 'float16_weight_rows_selected');
+    const selected = add(home, 'Gather', [stack, rows], `float16_weights_${dims.join('x') || 'scalar'}_selected`);
+    for (const [i, pick] of picks.entries()) replace(pick, add(pick.where.graph, 'Gather', [selected, int64(home, 'float16_weight_index', [i], [])], `${pick.selected.name}_gathered`));
+  }
+  for (const value of displaced) {
+    if (value.uses.length > 0 || ported.has(value)) continue;
+    value.graph.initializers.splice(value.graph.initializers.indexOf(value), 1);
+  }
+}
+
+/** A float32 tensor's little-endian bytes; undefined where its data cannot be read here. */
+function float32Bytes(tensor: TensorProto): Uint8Array | undefined {
+  const source = float32Source(tensor);
+  return source?.readSync ? readPayloadSync(source, tensor.name) : undefined;
 }
 
 function boolVectorType(length: number) {

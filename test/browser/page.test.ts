@@ -18,6 +18,7 @@ import { TensorProtoSchema } from '../../src/low-level.js';
 import { convertModel, DataType, decodeModel, DEFAULT_OP_BLOCK_LIST, encodeModel, loadModel, saveModel, summarizeModel, type ConvertOptions } from '../../src/node.js';
 import { longChain, overflowMlp } from '../mixed-precision-models.js';
 import { graph, model, node, tensor, valueInfo } from '../model-builder.js';
+import { zipFile } from '../numpy-files.js';
 import { serveStatic } from '../../scripts/serve-web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -222,6 +223,15 @@ describe('the browser page in Chromium', { skip }, () => {
     const pb = join(work, 'input_0.pb');
     writeFileSync(pb, toBinary(TensorProtoSchema, tensor('', [1, 8], new Array(8).fill(1))));
     await page.setInputFiles('[data-testid=feed-input]', [pb]);
+    await page.click('[data-testid=auto-start]');
+    await page.waitForSelector('#auto-result:not([hidden]) [data-testid=block-list], [data-testid=error]:not([hidden])', { timeout: 120_000 });
+    if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
+    assert.deepEqual(((await page.textContent('[data-testid=block-list]')) ?? '').split(', ').sort(), ['div', 'mm1']);
+
+    // And as a deflated .npz (numpy's savez_compressed), which the page inflates itself.
+    const npz = join(work, 'feeds.npz');
+    writeFileSync(npz, zipFile('x.npy', npy(new Float32Array(8).fill(1), [1, 8]), { deflate: true }));
+    await page.setInputFiles('[data-testid=feed-input]', [npz]);
     await page.click('[data-testid=auto-start]');
     await page.waitForSelector('#auto-result:not([hidden]) [data-testid=block-list], [data-testid=error]:not([hidden])', { timeout: 120_000 });
     if (await page.locator('[data-testid=error]:not([hidden])').count()) assert.fail(`the page reports: ${await page.textContent('[data-testid=error]')}`);
