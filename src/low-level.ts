@@ -33,5 +33,8 @@ export { npzEntries, NpzFormatError, type NpzEntry } from './runtime/npz.js';
 // Runtime capabilities: which onnxruntime providers run an operator in float16 (from onnxruntime's kernel tables).
 export { RUNTIME_NAMES, runtimeSupport, type RuntimeQuery, type RuntimeVerdict } from './schema/runtime-support.js';
 
+// listValueTypes walked instead of listed: a million-node model without a million entries at once.
+export { valueTypes, type ValueTypeWalk } from './inspect/list-value-types.js';
+
 // Conversion straight to a file, each float32 weight read once (what the command line does).
 export { convertAndSave, type ConvertedAndSaved } from './convert/convert-and-save.js';

@@ -53,6 +53,8 @@ const LOW_LEVEL_EXPORTS = [
   'ALWAYS_FLOAT_INPUTS', 'emulateLowPrecision', 'allClose', 'tensorFromProto', 'npzEntries', 'NpzFormatError', 'convertAndSave',
   // runtime capabilities
   'RUNTIME_NAMES', 'runtimeSupport',
+  // inspection of a large model without a list of every value
+  'valueTypes',
 ];
 /** What a browser page built on the main entry calls: these must stay there. */
 const BROWSER_PAGE_NEEDS = [

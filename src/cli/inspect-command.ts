@@ -2,11 +2,11 @@
  * `onnx-float16 inspect MODEL [--json]`: the model's summary, as text on stdout or as JSON.
  */
 import { statSync } from 'node:fs';
-import { listValueTypes, loadModel, runtimeReport, summarizeModel, type ModelSummary, type RuntimeName, type RuntimeReport, type TensorTypeSummary, type TypeWarning, type ValueTypeEntry } from '../node.js';
-import { RUNTIME_NAMES } from '../low-level.js';
+import { listValueTypes, loadModel, runtimeReport, summarizeModel, type ModelSummary, type RuntimeName, type RuntimeReport, type TensorTypeSummary, type ValueTypeEntry } from '../node.js';
+import { RUNTIME_NAMES, valueTypes, type ValueTypeWalk } from '../low-level.js';
 import { formatBytes, formatOp, formatShape, formatTable } from './format.js';
 import { parseCommandArgs } from './parse-command-args.js';
-import { writeLine, type CliStreams } from './streams.js';
+import { writeLine, type CliStreams, type TextStream } from './streams.js';
 import { UsageError } from './usage-error.js';
 
 export const INSPECT_HELP = `Usage: onnx-float16 inspect MODEL [--types] [--runtime NAME] [--json]
@@ -40,13 +40,16 @@ export async function inspectCommand(args: string[], io: CliStreams): Promise<nu
   const model = await loadModel(path);
   const summary = summarizeModel(model);
   const fileBytes = statSync(path).size;
-  const types = values.types ? listValueTypes(model) : undefined;
-  const runtime = runtimeChoice && runtimeReport(model, runtimeChoice);
   if (values.json) {
+    const types = values.types ? listValueTypes(model) : undefined;
+    const runtime = runtimeChoice && runtimeReport(model, runtimeChoice);
     out(JSON.stringify({ file: path, fileBytes, ...summary, ...(types ? { values: types.values, typeWarnings: types.warnings } : {}), ...(runtime ? { runtime } : {}) }, null, 2));
   } else {
+    // The type list is written as it is walked: one line per tensor, never all of them at once.
+    const types = values.types ? valueTypes(model) : undefined;
+    const runtime = runtimeChoice && runtimeReport(model, runtimeChoice);
     out(formatSummary(path, fileBytes, summary));
-    if (types) out(formatTypes(types.values, types.warnings));
+    if (types) writeTypes(io.stdout, types);
     if (runtime) out(formatRuntimeReport(runtime));
   }
   return 0;
@@ -113,27 +116,49 @@ function formatSummary(path: string, fileBytes: number, s: ModelSummary): string
   return lines.join('\n');
 }
 
-function formatTypes(values: readonly ValueTypeEntry[], warnings: readonly TypeWarning[]): string {
-  const lines: string[] = [''];
-  const unknown = values.filter((v) => v.source === 'unknown').length;
-  lines.push(`Tensor types: ${values.length} values, ${unknown} unknown`);
+/**
+ * The type list: one table per graph, as formatTable would lay it out (names and types padded to
+ * their column's width), written in pieces: a first walk measures the columns, a second writes.
+ */
+function writeTypes(stream: TextStream, types: ValueTypeWalk): void {
+  let count = 0;
+  let unknown = 0;
+  // Per run of values of one graph (a table): the widths of its name and type columns.
+  const widths: [number, number][] = [];
   let graph: string | undefined;
-  let rows: string[][] = [];
-  const flush = () => {
-    if (graph !== undefined && rows.length > 0) lines.push(`${graph === '' ? 'main graph' : graph}:`, formatTable(rows));
-    rows = [];
-  };
-  for (const v of values) {
-    if (v.graph !== graph) {
-      flush();
+  for (const v of types.entries()) {
+    count++;
+    if (v.source === 'unknown') unknown++;
+    if (v.graph !== graph || widths.length === 0) {
       graph = v.graph;
+      widths.push([0, 0]);
     }
-    const type = v.elemType === null ? '?' : v.kind ? `${v.kind}(${v.elemType})` : v.elemType;
-    rows.push([v.name, type, v.source + (v.reason ? `: ${v.reason}` : '')]);
+    const width = widths[widths.length - 1]!;
+    width[0] = Math.max(width[0], v.name.length);
+    width[1] = Math.max(width[1], typeCell(v).length);
   }
-  flush();
-  for (const w of warnings) lines.push(`warning: ${w.message}`);
-  return lines.join('\n');
+  let text = `\nTensor types: ${count} values, ${unknown} unknown`;
+  let table = -1;
+  graph = undefined;
+  for (const v of types.entries()) {
+    if (v.graph !== graph || table < 0) {
+      graph = v.graph;
+      table++;
+      text += `\n${graph === '' ? 'main graph' : graph}:`;
+    }
+    const [nameWidth, typeWidth] = widths[table]!;
+    text += `\n  ${v.name.padEnd(nameWidth)}  ${typeCell(v).padEnd(typeWidth)}  ${v.source}${v.reason ? `: ${v.reason}` : ''}`;
+    if (text.length >= 1 << 16) {
+      stream.write(text);
+      text = '';
+    }
+  }
+  for (const w of types.warnings) text += `\nwarning: ${w.message}`;
+  stream.write(`${text}\n`);
+}
+
+function typeCell(v: ValueTypeEntry): string {
+  return v.elemType === null ? '?' : v.kind ? `${v.kind}(${v.elemType})` : v.elemType;
 }
 
 function formatPort(port: TensorTypeSummary): string[] {

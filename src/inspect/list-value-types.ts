@@ -29,21 +29,35 @@ export interface ValueTypeList {
 
 /** Every tensor of `proto` (subgraphs and functions included) with its element type and its source. */
 export function listValueTypes(proto: ModelProto): ValueTypeList {
+  const types = valueTypes(proto);
+  return { values: [...types.entries()], warnings: types.warnings };
+}
+
+/** The value types of a model, to be walked (more than once) without a list of them all: a million-node graph's list is most of the memory. */
+export interface ValueTypeWalk {
+  /** Every tensor as listValueTypes lists it, in the same order; each call walks them afresh. */
+  entries(): IterableIterator<ValueTypeEntry>;
+  warnings: TypeWarning[];
+}
+
+/** Types the model once; `entries()` then walks its values. */
+export function valueTypes(proto: ModelProto): ValueTypeWalk {
   const model = modelFromProto(proto);
   const inference = inferTypes(model);
-  const values: ValueTypeEntry[] = [];
-  for (const graph of model.graphs()) {
-    for (const value of graph.localValues()) {
-      const info = inference.info(value);
-      const elem = elementTypeOf(info.type);
-      const entry: ValueTypeEntry = { graph: graph.path, name: value.name, elemType: elem === undefined ? null : dataTypeName(elem), source: info.source };
-      const kind = containerKind(info.type);
-      if (kind) entry.kind = kind;
-      if (info.reason) entry.reason = info.reason;
-      values.push(entry);
+  function* entries(): IterableIterator<ValueTypeEntry> {
+    for (const graph of model.graphs()) {
+      for (const value of graph.localValues()) {
+        const info = inference.info(value);
+        const elem = elementTypeOf(info.type);
+        const entry: ValueTypeEntry = { graph: graph.path, name: value.name, elemType: elem === undefined ? null : dataTypeName(elem), source: info.source };
+        const kind = containerKind(info.type);
+        if (kind) entry.kind = kind;
+        if (info.reason) entry.reason = info.reason;
+        yield entry;
+      }
     }
   }
-  return { values, warnings: [...inference.warnings] };
+  return { entries, warnings: [...inference.warnings] };
 }
 
 function containerKind(type: ValueType | undefined): string | undefined {

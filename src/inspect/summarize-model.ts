@@ -5,10 +5,8 @@
  */
 import { dataTypeBits, dataTypeName } from '../dtype.js';
 import { normalizeDomain } from '../ir/domain.js';
-import type { Port } from '../ir/graph.js';
-import { graphTree } from '../ir/model.js';
-import { modelFromProto } from '../ir/from-proto.js';
-import { TensorProto_DataLocation, type ModelProto, type TensorProto, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
+import { internShape, shapeFromProto, type Shape } from '../ir/value-type.js';
+import { TensorProto_DataLocation, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type TypeProto, type ValueInfoProto } from '../proto/onnx.js';
 import { tensorPayload } from '../proto/payload.js';
 import { forEachTensor } from '../proto/tensor-walk.js';
 
@@ -53,14 +51,14 @@ export interface ModelSummary {
 }
 
 export function summarizeModel(proto: ModelProto): ModelSummary {
-  const model = modelFromProto(proto);
+  // Walks the protos: an IR of a million-node model would cost more than the summary it serves.
   const ops = new Map<string, { domain: string; opType: string; count: number }>();
   let nodeCount = 0;
   let subgraphCount = 0;
-  if (model.graph) {
-    for (const graph of graphTree(model.graph)) {
-      if (graph.kind === 'subgraph') subgraphCount++;
-      for (const node of graph.nodes) {
+  if (proto.graph) {
+    forEachNodeList(proto.graph.node, (nodes, subgraph) => {
+      if (subgraph) subgraphCount++;
+      for (const node of nodes) {
         nodeCount++;
         const domain = normalizeDomain(node.domain);
         const key = `${domain}\u0000${node.opType}`;
@@ -68,15 +66,16 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
         entry.count++;
         ops.set(key, entry);
       }
-    }
+    });
   }
-  const functions = model.functions.map((fn) => {
+  const functions = proto.functions.map((fn) => {
     let count = 0;
-    for (const graph of graphTree(fn.body)) count += graph.nodes.length;
-    return { domain: fn.proto.domain, name: fn.proto.name, nodeCount: count };
+    forEachNodeList(fn.node, (nodes) => (count += nodes.length));
+    return { domain: fn.domain, name: fn.name, nodeCount: count };
   });
 
   const initializerNames = new Set(proto.graph?.initializer.map((t) => t.name));
+  const ports = proto.graph ? declaredPorts(proto.graph) : { inputs: [], outputs: [] };
   return {
     irVersion: Number(proto.irVersion),
     opsets: proto.opsetImport.map((o) => ({ domain: o.domain, version: Number(o.version) })),
@@ -89,8 +88,8 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
     subgraphCount,
     functions,
     ops: [...ops.values()].sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType)),
-    inputs: (model.graph?.inputs ?? []).filter((port) => !initializerNames.has(port.value.name)).map(summarizePort),
-    outputs: (model.graph?.outputs ?? []).map(summarizePort),
+    inputs: ports.inputs.filter((port) => !initializerNames.has(port.info.name)).map(summarizePort),
+    outputs: ports.outputs.map(summarizePort),
     initializers: summarizeTensors(proto, 'initializer'),
     constants: summarizeTensors(proto, 'attribute'),
     externalData: summarizeExternalData(proto),
@@ -98,13 +97,83 @@ export function summarizeModel(proto: ModelProto): ModelSummary {
   };
 }
 
+
+/**
+ * A node list and those of all subgraphs nested in it, parents first and children in node and
+ * attribute order, as the IR's graphTree visits them (a later graph attribute of the same name
+ * takes an earlier one's place, as in the IR).
+ */
+function forEachNodeList(root: readonly NodeProto[], visit: (nodes: readonly NodeProto[], subgraph: boolean) => void): void {
+  const stack: { nodes: readonly NodeProto[]; subgraph: boolean }[] = [{ nodes: root, subgraph: false }];
+  while (stack.length > 0) {
+    const { nodes, subgraph } = stack.pop()!;
+    visit(nodes, subgraph);
+    const children: GraphProto[] = [];
+    for (const node of nodes) {
+      if (node.attribute.length === 0) continue;
+      const byName = new Map<string, readonly GraphProto[]>();
+      for (const attr of node.attribute) {
+        if (attr.g) byName.set(attr.name, [attr.g]);
+        else if (attr.graphs.length > 0) byName.set(attr.name, attr.graphs);
+      }
+      for (const graphs of byName.values()) children.push(...graphs);
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ nodes: children[i]!.node, subgraph: true });
+  }
+}
+
+/** A main graph input or output with what the IR would know of its value: the shape declared for it. */
+interface DeclaredPort {
+  info: ValueInfoProto;
+  value: { shape: Shape | undefined };
+}
+
+/**
+ * The main graph's inputs and outputs with their values' shapes, as ir/from-proto.ts gives them:
+ * names resolve to the last definition (initializer, input, node output), an initializer's dims
+ * come first, then the first declaration (inputs, outputs, value_info) with a rank. Only names
+ * some port declares are tracked, not every node output.
+ */
+function declaredPorts(graph: GraphProto): { inputs: DeclaredPort[]; outputs: DeclaredPort[] } {
+  const portNames = new Set<string>();
+  for (const list of [graph.input, graph.output, graph.valueInfo]) for (const info of list) portNames.add(info.name);
+  const scope = new Map<string, { shape: Shape | undefined; initializer?: TensorProto }>();
+  const define = (name: string) => {
+    const value: { shape: Shape | undefined; initializer?: TensorProto } = { shape: undefined };
+    scope.set(name, value);
+    return value;
+  };
+  const initializers = graph.initializer.map((tensor) => {
+    const value = define(tensor.name);
+    value.initializer = tensor;
+    return value;
+  });
+  for (const sparse of graph.sparseInitializer) {
+    const name = sparse.values?.name ?? '';
+    if (name) define(name);
+  }
+  const inputs = graph.input.map((info) => {
+    const existing = scope.get(info.name);
+    return { info, value: existing?.initializer ? existing : define(info.name) };
+  });
+  for (const node of graph.node) for (const name of node.output) if (name !== '' && portNames.has(name)) define(name);
+  const resolve = (info: ValueInfoProto) => ({ info, value: scope.get(info.name) ?? define(info.name) });
+  const outputs = graph.output.map(resolve);
+  const valueInfo = graph.valueInfo.map(resolve);
+  for (const value of initializers) value.shape = internShape(value.initializer!.dims.map(Number));
+  for (const ports of [inputs, outputs, valueInfo]) {
+    for (const port of ports) if (port.value.shape === undefined) port.value.shape = shapeFromProto(port.info.type);
+  }
+  return { inputs, outputs };
+}
+
 export function summarizeValueInfo(info: ValueInfoProto): TensorTypeSummary {
   return { name: info.name, ...summarizeType(info.type) };
 }
 
-/** A main graph input or output: its declared type, and for a tensor the shape its Value carries. */
-function summarizePort(port: Port): TensorTypeSummary {
-  const summary = port.info ? summarizeValueInfo(port.info) : { name: port.value.name, kind: null, elemType: null, shape: null };
+/** A main graph input or output: its declared type, and for a tensor the shape its value carries. */
+function summarizePort(port: DeclaredPort): TensorTypeSummary {
+  const summary = summarizeValueInfo(port.info);
   if (summary.kind === 'tensor' || summary.kind === 'sparse_tensor') summary.shape = port.value.shape ? [...port.value.shape] : null;
   return summary;
 }

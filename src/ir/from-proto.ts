@@ -9,14 +9,15 @@ import type { AttributeProto, FunctionProto, GraphProto, ModelProto, NodeProto, 
 import { Graph, type GraphKind, type Port } from './graph.js';
 import { Model, type ModelFunction } from './model.js';
 import { Node } from './node.js';
-import type { Value } from './value.js';
+import { nextValueId, type Value } from './value.js';
 import { internShape, shapeFromProto } from './value-type.js';
 
 /** Builds the IR of a model. The ModelProto is not modified; the IR shares its sub-messages. */
 export function modelFromProto(proto: ModelProto): Model {
+  const firstValueId = nextValueId();
   const graph = proto.graph && graphFromProto(proto.graph, 'main', undefined, undefined, '');
   const functions = proto.functions.map((fn) => functionFromProto(fn));
-  return new Model(proto, graph, functions);
+  return new Model(proto, graph, functions, firstValueId);
 }
 
 function functionFromProto(proto: FunctionProto): ModelFunction {
@@ -54,16 +55,15 @@ export function graphFromProto(proto: GraphProto, kind: GraphKind, parent: Graph
 
 function buildNodes(graph: Graph, protos: readonly NodeProto[]): void {
   // Every output is defined before any input is resolved, so the node order does not matter.
-  const outputs = protos.map((proto) => proto.output.map((name) => (name === '' ? undefined : graph.define(name))));
-  const nodes = protos.map((proto, i) => {
+  const nodes = protos.map((proto) => {
     const node = new Node(proto, graph);
-    node.setSlots(
-      proto.input.map((name) => (name === '' ? undefined : resolve(graph, name))),
-      outputs[i]!,
-    );
-    graph.nodes.push(node);
+    node.setOutputSlots(proto.output.map((name) => (name === '' ? undefined : graph.define(name))));
     return node;
   });
+  for (const node of nodes) node.setInputSlots(node.proto.input.map((name) => (name === '' ? undefined : resolve(graph, name))));
+  // The list map() sized exactly becomes the graph's (a function body's or subgraph's is empty until now).
+  if (graph.nodes.length === 0) graph.nodes = nodes;
+  else for (const node of nodes) graph.nodes.push(node);
   nodes.forEach((node, index) => {
     for (const attr of node.proto.attribute) buildSubgraphs(node, attr, index);
   });

@@ -18,7 +18,8 @@ export interface Port {
 export type GraphKind = 'main' | 'subgraph' | 'function' | 'training';
 
 export class Graph {
-  readonly nodes: Node[] = [];
+  /** Replaced only while the graph is built (from-proto.ts); passes edit the list. */
+  nodes: Node[] = [];
   readonly inputs: Port[] = [];
   readonly outputs: Port[] = [];
   readonly valueInfo: Port[] = [];

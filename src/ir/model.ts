@@ -19,6 +19,8 @@ export class Model {
     public proto: ModelProto,
     readonly graph: Graph | undefined,
     readonly functions: ModelFunction[],
+    /** The smallest Value id of the model as built (ir/from-proto.ts); values added later have larger ids. */
+    readonly firstValueId = 0,
   ) {}
 
   /** Every graph: the main graph, function bodies and all subgraphs, parents before children. */

@@ -17,6 +17,8 @@ export class Node {
   #inputs: (Value | undefined)[] = [];
   #outputs: (Value | undefined)[] = [];
   #subgraphs: Map<string, Graph | Graph[]> | undefined = undefined;
+  /** Scratch for topological-order.ts: the number of the last order check that placed this node. */
+  placedInWalk = 0;
 
   constructor(
     /** The proto this node came from (or was built as); its input/output names are rewritten on export. */
@@ -77,13 +79,18 @@ export class Node {
   }
 
   /**
-   * Sets all inputs and outputs of a node that has none yet (building the IR): the lists are
-   * kept as given, sized exactly, where growing empty lists slot by slot would reserve room for 17.
+   * Sets the outputs, then the inputs, of a node that has none yet (building the IR): the lists
+   * are kept as given, sized exactly, where growing empty lists slot by slot would reserve room for 17.
    */
-  setSlots(inputs: (Value | undefined)[], outputs: (Value | undefined)[]): void {
-    if (this.#inputs.length > 0 || this.#outputs.length > 0) throw new Error(`internal error: setSlots on ${this.describe()}, which has slots already`);
+  setOutputSlots(outputs: (Value | undefined)[]): void {
+    if (this.#outputs.length > 0) throw new Error(`internal error: setOutputSlots on ${this.describe()}, which has outputs already`);
     this.#outputs = outputs;
     for (const value of outputs) if (value) value.producer = this;
+  }
+
+  /** See setOutputSlots. */
+  setInputSlots(inputs: (Value | undefined)[]): void {
+    if (this.#inputs.length > 0) throw new Error(`internal error: setInputSlots on ${this.describe()}, which has inputs already`);
     this.#inputs = inputs;
     for (let i = 0; i < inputs.length; i++) inputs[i]?.addUse(this, i);
   }

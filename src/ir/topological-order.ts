@@ -29,17 +29,20 @@ export function topologicalOrder(graph: Graph, memo = new Map<Graph, Set<Value>>
   return isSorted(graph, memo) ? [...graph.nodes] : sortedNodes(graph, memo);
 }
 
+/** Numbers the walks of isSorted: a node stamped with the current one is placed (no Set of a million nodes a walk). */
+let walks = 0;
+
 /** Whether every node of `graph` comes after the producers it depends on (most models are stored so). */
 function isSorted(graph: Graph, memo: Map<Graph, Set<Value>>): boolean {
-  const placed = new Set<Node>();
+  const walk = ++walks;
   const ready = (value: Value | undefined) => {
     const producer = value?.producer;
-    return !producer || producer.graph !== graph || placed.has(producer);
+    return !producer || producer.graph !== graph || producer.placedInWalk === walk;
   };
   for (const node of graph.nodes) {
     for (const value of node.inputs) if (!ready(value)) return false;
     for (const sub of node.allSubgraphs()) for (const value of capturedValues(sub, memo)) if (!ready(value)) return false;
-    placed.add(node);
+    node.placedInWalk = walk;
   }
   return true;
 }

@@ -17,26 +17,35 @@ export interface Use {
 /** Shared by every value nothing reads yet, so that none allocates an empty list. */
 const NO_USES: readonly Use[] = Object.freeze([]);
 
+/** What few values have: kept out of line, so that a million plain values do not carry three empty fields each. */
+interface RareFields {
+  initializer?: TensorProto | undefined;
+  sparseInitializer?: SparseTensorProto | undefined;
+  shape?: Shape | undefined;
+}
+
+/** The id the next Value gets. */
+let nextId = 0;
+
+/** The id the next Value will get: values made from now on have ids at least this. */
+export function nextValueId(): number {
+  return nextId;
+}
+
 export class Value {
+  /** Numbers values in the order they are made (in the whole process): a pass keeps per-value data in an array by id, not a Map. */
+  readonly id = nextId++;
   /** The node whose output this is; undefined for graph inputs, initializers and unresolved names. */
   producer: Node | undefined = undefined;
-  /** One use kept as itself (most values have one reader), several as a list. */
-  #uses: Use | Use[] | undefined = undefined;
-  /** The initializer that holds this value's data, when it is one. */
-  initializer: TensorProto | undefined = undefined;
-  /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
-  sparseInitializer: SparseTensorProto | undefined = undefined;
+  /** One use kept as its node (and #useIndex): most values have one reader and need no Use object; several as a list. */
+  #uses: Node | Use[] | undefined = undefined;
+  #useIndex = 0;
   /**
    * The value's type where known: set by type inference, then by passes that change it (the
    * conversion leaves every value with its final type). Undefined: unknown.
    */
   type: ValueType | undefined = undefined;
-  /**
-   * The tensor's shape where the model declares it (graph input, output or value_info, or an
-   * initializer's dims); undefined where the rank is unknown or the value is no tensor. Shared
-   * between values of the same shape: never mutate it, assign another.
-   */
-  shape: Shape | undefined = undefined;
+  #rare: RareFields | undefined = undefined;
 
   constructor(
     /** The name in the model; unique in its scope. */
@@ -45,20 +54,52 @@ export class Value {
     readonly graph: Graph,
   ) {}
 
+  /** The initializer that holds this value's data, when it is one. */
+  get initializer(): TensorProto | undefined {
+    return this.#rare?.initializer;
+  }
+
+  set initializer(tensor: TensorProto | undefined) {
+    if (tensor !== undefined || this.#rare) (this.#rare ??= {}).initializer = tensor;
+  }
+
+  /** The sparse initializer that defines this value (graph.sparse_initializer), kept as found. */
+  get sparseInitializer(): SparseTensorProto | undefined {
+    return this.#rare?.sparseInitializer;
+  }
+
+  set sparseInitializer(sparse: SparseTensorProto | undefined) {
+    if (sparse !== undefined || this.#rare) (this.#rare ??= {}).sparseInitializer = sparse;
+  }
+
+  /**
+   * The tensor's shape where the model declares it (graph input, output or value_info, or an
+   * initializer's dims); undefined where the rank is unknown or the value is no tensor. Shared
+   * between values of the same shape: never mutate it, assign another.
+   */
+  get shape(): Shape | undefined {
+    return this.#rare?.shape;
+  }
+
+  set shape(shape: Shape | undefined) {
+    if (shape !== undefined || this.#rare) (this.#rare ??= {}).shape = shape;
+  }
+
   /** Every node input that reads this value, subgraph nodes included (`Node.setInput` keeps it exact). */
   get uses(): readonly Use[] {
     const uses = this.#uses;
     if (uses === undefined) return NO_USES;
-    return Array.isArray(uses) ? uses : [uses];
+    return Array.isArray(uses) ? uses : [{ node: uses, index: this.#useIndex }];
   }
 
   /** Records that `node.inputs[index]` reads this value; for Node.setInput. */
   addUse(node: Node, index: number): void {
     const uses = this.#uses;
-    const use = { node, index };
-    if (uses === undefined) this.#uses = use;
-    else if (Array.isArray(uses)) uses.push(use);
-    else this.#uses = [uses, use];
+    if (uses === undefined) {
+      this.#uses = node;
+      this.#useIndex = index;
+    } else if (Array.isArray(uses)) uses.push({ node, index });
+    else this.#uses = [{ node: uses, index: this.#useIndex }, { node, index }];
   }
 
   /** Forgets that `node.inputs[index]` reads this value; for Node.setInput. */
@@ -66,7 +107,7 @@ export class Value {
     const uses = this.#uses;
     if (uses === undefined) return;
     if (!Array.isArray(uses)) {
-      if (uses.node === node && uses.index === index) this.#uses = undefined;
+      if (uses === node && this.#useIndex === index) this.#uses = undefined;
       return;
     }
     const at = uses.findIndex((use) => use.node === node && use.index === index);

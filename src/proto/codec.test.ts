@@ -89,3 +89,14 @@ test('a model over protobuf\'s 2 GB limit is refused with the way out, before an
   assert.equal(encodeModelParts(m).byteLength > 2 ** 31, true, 'sizes are known without reading');
   assert.throws(() => encodeModel(m), /over protobuf's 2 GiB limit: save it with external data/);
 });
+
+test('a graph of many nodes is encoded in several parts whose bytes are those of one toBinary', () => {
+  const count = 20_000;
+  const nodes = Array.from({ length: count }, (_, i) => node('Relu', [`v${i}`], [`v${i + 1}`]));
+  const m = model(graph({ name: 'chain', nodes, inputs: [valueInfo('v0', DataType.FLOAT, [2])], outputs: [valueInfo(`v${count}`, DataType.FLOAT, [2])] }));
+  m.metadataProps.push(create(StringStringEntryProtoSchema, { key: 'k', value: 'v' }));
+  const { parts, byteLength } = encodeModelParts(m);
+  assert.ok(parts.length > 3, `${parts.length} parts`);
+  assert.deepEqual(encodeModel(m), toBinary(ModelProtoSchema, m));
+  assert.equal(byteLength, toBinary(ModelProtoSchema, m).byteLength);
+});

@@ -35,7 +35,11 @@ export function tooDeepMessage(label: string): string {
   return `${label}: messages nested deeper than ${MAX_MESSAGE_DEPTH} levels (subgraphs about ${Math.floor(MAX_MESSAGE_DEPTH / 3)} deep), which is refused`;
 }
 
-/** Decodes a model from its bytes. `raw_data` fields are views into `bytes`. */
+/**
+ * Decodes a model from its bytes. `raw_data` fields are views into `bytes`. The main graph's
+ * empty node lists (attributes of a Relu, ...) may be one shared frozen array: give a node a
+ * new list rather than pushing onto its old one.
+ */
 export function decodeModel(bytes: Uint8Array, label = 'model'): ModelProto {
   const model = decodeModelStructure(bytes, label);
   assertTensorSizes(model, label);
@@ -131,6 +135,13 @@ const TENSOR_CARRIERS = new Set([
 
 const RAW_DATA_FIELD = 9;
 
+/**
+ * Nodes encoded per part: a graph with more nodes is encoded in parts of this many (the same
+ * bytes), where one `toBinary` of a million-node graph would grow its buffer by doubling
+ * (about three times the model in garbage) and copy it once more at the end.
+ */
+const NODES_PER_PART = 8192;
+
 type AnyMessage = Record<string, unknown> & { $unknown?: unknown[] };
 
 class ChunkedEncoder {
@@ -171,6 +182,11 @@ class ChunkedEncoder {
         }
         let start = 0;
         for (let i = 0; i < list.length; i++) {
+          if (i - start >= NODES_PER_PART) {
+            addLight(name, list.slice(start, i));
+            flush();
+            start = i;
+          }
           const inner = this.encodeHeavy(field.message, list[i] as object);
           if (!inner) continue;
           if (i > start) addLight(name, list.slice(start, i));
@@ -218,6 +234,7 @@ class ChunkedEncoder {
     if (carriers === undefined) return false;
     if (desc.typeName === 'onnx.TensorProto') return this.largeRawData(message as TensorProto) !== undefined;
     const msg = message as AnyMessage;
+    if (desc.typeName === 'onnx.GraphProto' && (msg.node as unknown[]).length > NODES_PER_PART) return true;
     // Most messages (a node without attributes) have no carrier set: nothing to remember for them.
     let children = 0;
     for (const field of carriers) {

@@ -30,10 +30,16 @@ function compactFunction(fn: FunctionProto): void {
 /** Operator names are few: one string each, not one per node. */
 const opTypes = new Map<string, string>();
 
+/** The one string kept for an operator name (up to 10,000 names; others are their own). */
+export function internOpType(opType: string): string {
+  const known = opTypes.get(opType);
+  if (known !== undefined) return known;
+  if (opTypes.size < 10_000) opTypes.set(opType, opType);
+  return opType;
+}
+
 export function compactNode(node: NodeProto): void {
-  const opType = opTypes.get(node.opType);
-  if (opType !== undefined) node.opType = opType;
-  else if (opTypes.size < 10_000) opTypes.set(node.opType, node.opType);
+  if (Object.hasOwn(node, 'opType')) node.opType = internOpType(node.opType);
   if (node.input.length > 0) node.input = node.input.slice();
   if (node.output.length > 0) node.output = node.output.slice();
   for (const attr of node.attribute) compactAttribute(attr);

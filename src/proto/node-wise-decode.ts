@@ -3,12 +3,15 @@
  * repeated field from empty, reserving room for 17 elements, so decoding a million-node graph in
  * one call holds ~650 bytes a node before anything can trim them; decoded node by node, each is
  * trimmed (compact-lists.ts) while its spare room is still young garbage, and the peak falls to
- * what the model keeps (~400 bytes a Relu node). The result equals `fromBinary`'s: fields other
- * than the nodes are merged in file order, raw_data stays a view into `bytes`.
+ * what the model keeps. Plain nodes (plain-node.ts) skip the generic decoder: ~230 bytes a Relu
+ * node, its empty lists shared and its input the same string as its producer's output. The result
+ * equals `fromBinary`'s: fields other than the nodes are merged in file order, raw_data stays a
+ * view into `bytes`.
  */
 import { create, fromBinary, mergeFromBinary } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, type ModelProto } from './onnx.js';
+import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, type ModelProto, type NodeProto } from './onnx.js';
 import { compactNode } from './compact-lists.js';
+import { decodePlainNode } from './plain-node.js';
 import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './varint.js';
 
 const MODEL_GRAPH_FIELD = 7;
@@ -30,22 +33,34 @@ interface FieldSpan {
 export function decodeModelNodeWise(bytes: Uint8Array, recursionLimit: number): ModelProto | undefined {
   const modelFields = scanFields(bytes, 0, bytes.length);
   if (!modelFields) return undefined;
-  const graphFields = modelFields.filter((f) => f.number === MODEL_GRAPH_FIELD);
-  if (graphFields.length !== 1 || graphFields[0]!.payload < 0) return undefined;
-  const graphField = graphFields[0]!;
-  const nodeFields = scanFields(bytes, graphField.payload, graphField.end);
-  if (!nodeFields) return undefined;
+  const graphFieldList = modelFields.filter((f) => f.number === MODEL_GRAPH_FIELD);
+  if (graphFieldList.length !== 1 || graphFieldList[0]!.payload < 0) return undefined;
+  const graphField = graphFieldList[0]!;
+  // The nodes are decoded as the scan meets them; only the graph's other fields are listed.
+  const nodes: NodeProto[] = [];
+  const names = new Map<string, string>();
+  let failed = false;
+  const decodeNode = (start: number, end: number) => {
+    if (failed) return;
+    try {
+      let node = decodePlainNode(bytes, start, end, names);
+      if (!node) {
+        node = fromBinary(NodeProtoSchema, bytes.subarray(start, end), { recursionLimit: recursionLimit - 2 });
+        compactNode(node);
+      }
+      nodes.push(node);
+    } catch {
+      failed = true;
+    }
+  };
+  const graphFields = scanFields(bytes, graphField.payload, graphField.end, GRAPH_NODE_FIELD, decodeNode);
+  if (!graphFields || failed) return undefined;
   try {
     const model = create(ModelProtoSchema);
     mergeRuns(bytes, modelFields, MODEL_GRAPH_FIELD, (run) => mergeFromBinary(ModelProtoSchema, model, run, { recursionLimit }));
     const graph = create(GraphProtoSchema);
-    mergeRuns(bytes, nodeFields, GRAPH_NODE_FIELD, (run) => mergeFromBinary(GraphProtoSchema, graph, run, { recursionLimit: recursionLimit - 1 }));
-    for (const field of nodeFields) {
-      if (field.number !== GRAPH_NODE_FIELD || field.payload < 0) continue;
-      const node = fromBinary(NodeProtoSchema, bytes.subarray(field.payload, field.end), { recursionLimit: recursionLimit - 2 });
-      compactNode(node);
-      graph.node.push(node);
-    }
+    mergeRuns(bytes, graphFields, GRAPH_NODE_FIELD, (run) => mergeFromBinary(GraphProtoSchema, graph, run, { recursionLimit: recursionLimit - 1 }));
+    graph.node = nodes;
     model.graph = graph;
     return model;
   } catch {
@@ -53,24 +68,33 @@ export function decodeModelNodeWise(bytes: Uint8Array, recursionLimit: number): 
   }
 }
 
-/** Merges each run of consecutive fields other than (length-delimited) `skipped`, in order. */
+/** Merges each run of consecutive listed fields other than (length-delimited) `skipped`, in order. */
 function mergeRuns(bytes: Uint8Array, fields: readonly FieldSpan[], skipped: number, merge: (run: Uint8Array) => void): void {
   let runStart = -1;
   let runEnd = -1;
+  const flush = () => {
+    if (runStart >= 0) merge(bytes.subarray(runStart, runEnd));
+    runStart = -1;
+  };
   for (const field of fields) {
+    // A gap: fields the scan passed on (nodes) lie between.
+    if (field.start !== runEnd) flush();
     if (field.number === skipped && field.payload >= 0) {
-      if (runStart >= 0) merge(bytes.subarray(runStart, runEnd));
-      runStart = -1;
+      flush();
       continue;
     }
     if (runStart < 0) runStart = field.start;
     runEnd = field.end;
   }
-  if (runStart >= 0) merge(bytes.subarray(runStart, runEnd));
+  flush();
 }
 
-/** The fields in `[start, end)`; undefined for groups or a field running past the end. */
-function scanFields(bytes: Uint8Array, start: number, end: number): FieldSpan[] | undefined {
+/**
+ * The fields in `[start, end)`; undefined for groups or a field running past the end. Length-delimited
+ * fields numbered `passed` go to `pass` (payload start and end) instead of the list, so that a
+ * million nodes do not make a million spans.
+ */
+function scanFields(bytes: Uint8Array, start: number, end: number, passed = 0, pass?: (payload: number, end: number) => void): FieldSpan[] | undefined {
   const fields: FieldSpan[] = [];
   let at = start;
   while (at < end) {
@@ -94,7 +118,8 @@ function scanFields(bytes: Uint8Array, start: number, end: number): FieldSpan[] 
       at = length.next + length.value;
     } else return undefined;
     if (at > end || number === 0) return undefined;
-    fields.push({ number, start: fieldStart, payload, end: at });
+    if (number === passed && payload >= 0) pass!(payload, at);
+    else fields.push({ number, start: fieldStart, payload, end: at });
   }
   return fields;
 }

@@ -11,7 +11,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Model, ModelFunction } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
 import { topologicalOrder } from '../ir/topological-order.js';
-import type { Value } from '../ir/value.js';
+import { nextValueId, type Value } from '../ir/value.js';
 import type { OperatorSetIdProto } from '../proto/onnx.js';
 import { intAttribute } from './attributes.js';
 import { isDefaultDomain, normalizeDomain, opKey, opsetVersion } from '../ir/domain.js';
@@ -40,7 +40,7 @@ export interface TypeInference {
   /** The type of a value as inferred (also written to `value.type`, which passes may change; this stays). */
   typeOf(value: Value): ValueType | undefined;
   info(value: Value): ValueTypeInfo;
-  /** Every typed value, in the order they were visited (graph by graph). */
+  /** Every typed value, in the order they were visited (graph by graph); made on each read (for tests and reports, not for lookups). */
   readonly values: ReadonlyMap<Value, ValueTypeInfo>;
   readonly warnings: readonly TypeWarning[];
 }
@@ -95,7 +95,17 @@ function knownInfo(type: ValueType, source: 'declared' | 'inferred'): ValueTypeI
 }
 
 class Inference implements TypeInference {
-  readonly values = new Map<Value, ValueTypeInfo>();
+  /**
+   * What is known of each value, at `value.id - base`: one array slot a value, where a Map costs
+   * several times more (and leaves its outgrown tables behind). Values older than the model (none
+   * from modelFromProto) go to `#older`.
+   */
+  readonly #infos: (ValueTypeInfo | undefined)[];
+  readonly #base: number;
+  readonly #older = new Map<Value, ValueTypeInfo>();
+  /** The typed values in the order first typed: `#typedCount` of them (sized as #infos, so it seldom grows). */
+  readonly #typed: Value[];
+  #typedCount = 0;
   readonly warnings: TypeWarning[] = [];
   readonly instantiated = new Set<ModelFunction>();
   readonly #functions = new Map<string, ModelFunction>();
@@ -107,21 +117,37 @@ class Inference implements TypeInference {
     readonly declaredOnly: boolean,
     readonly reuse?: { previous: TypeInference; edited: ReadonlySet<Node>; inferred: Set<Node> },
   ) {
+    this.#base = model.firstValueId;
+    // Sized once for every value the model has now; values added later extend it.
+    this.#infos = new Array<ValueTypeInfo | undefined>(Math.max(0, nextValueId() - this.#base));
+    this.#typed = new Array<Value>(this.#infos.length);
     for (const fn of model.functions) this.#functions.set(`${fn.proto.domain}\u0000${fn.proto.name}`, fn);
   }
 
-  typeOf(value: Value): ValueType | undefined {
-    return this.values.get(value)?.type;
+  get values(): ReadonlyMap<Value, ValueTypeInfo> {
+    return new Map(this.#typed.slice(0, this.#typedCount).map((value) => [value, this.#get(value)!]));
   }
 
-  /** Records what is known of a value, and gives the Value its type (passes may change `value.type` later; this map keeps the inferred one). */
+  #get(value: Value): ValueTypeInfo | undefined {
+    const index = value.id - this.#base;
+    return index >= 0 ? this.#infos[index] : this.#older.get(value);
+  }
+
+  typeOf(value: Value): ValueType | undefined {
+    return this.#get(value)?.type;
+  }
+
+  /** Records what is known of a value, and gives the Value its type (passes may change `value.type` later; this record keeps the inferred one). */
   record(value: Value, info: ValueTypeInfo): void {
-    this.values.set(value, info);
+    if (this.#get(value) === undefined) this.#typed[this.#typedCount++] = value;
+    const index = value.id - this.#base;
+    if (index >= 0) this.#infos[index] = info;
+    else this.#older.set(value, info);
     value.type = info.type;
   }
 
   info(value: Value): ValueTypeInfo {
-    return this.values.get(value) ?? UNKNOWN_INPUT;
+    return this.#get(value) ?? UNKNOWN_INPUT;
   }
 
   /** Types a graph; values of its inputs already set by the caller (loop bodies) are kept. */
@@ -131,7 +157,7 @@ class Inference implements TypeInference {
       if (declared) this.#declared.set(port.value, declared);
     }
     for (const port of graph.inputs) {
-      if (this.values.has(port.value)) continue;
+      if (this.#get(port.value) !== undefined) continue;
       const declared = typeFromProto(port.info?.type);
       this.record(port.value, declared ? knownInfo(declared, 'declared') : UNKNOWN_INPUT);
     }
@@ -139,7 +165,7 @@ class Inference implements TypeInference {
       if (value.sparseInitializer?.values) this.record(value, knownInfo(tensorType(value.sparseInitializer.values.dataType), 'declared'));
     }
     for (const value of graph.initializers) {
-      if (!this.values.get(value)?.type) this.record(value, knownInfo(tensorType(value.initializer!.dataType), 'declared'));
+      if (!this.#get(value)?.type) this.record(value, knownInfo(tensorType(value.initializer!.dataType), 'declared'));
     }
     for (const value of graph.localValues()) {
       if (value.isUnresolved) this.record(value, { type: undefined, source: 'unknown', reason: `"${value.name}" is not defined in the graph` });
@@ -175,7 +201,7 @@ class Inference implements TypeInference {
     const inputs: (ValueType | undefined)[] = new Array(nodeInputs.length);
     for (let i = 0; i < nodeInputs.length; i++) {
       const value = nodeInputs[i];
-      inputs[i] = value && this.values.get(value)?.type;
+      inputs[i] = value && this.#get(value)?.type;
     }
     const opset = opsetVersion(opsets, node.domain);
     let types: (ValueType | undefined)[] = [];
