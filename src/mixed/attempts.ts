@@ -15,7 +15,7 @@ import type { ConvertOptions } from '../convert/options.js';
 import { ConvertedWeights } from './converted-weights.js';
 import { emulateLowPrecision } from './emulate.js';
 import type { SwitchPlan } from './switch-plan.js';
-import { buildSwitchedModel, SWITCHED_MODEL_MIN_OPSET } from './switched-model.js';
+import { buildSwitchedModel, SWITCHED_MODEL_MIN_OPSET, type SwitchedModel } from './switched-model.js';
 import { opsetVersion } from '../ir/domain.js';
 
 export interface AttemptOutputs {
@@ -49,37 +49,74 @@ export async function openSession(runtime: Runtime, bytes: Uint8Array, options?:
   return { run: (feeds, outputNames) => runtime.run(bytes, feeds, outputNames), release: async () => undefined };
 }
 
-/** The switched model in one session; undefined where the model's opset predates Where. */
+interface OpenSwitched {
+  switched: SwitchedModel;
+  session: RuntimeSession;
+  /** Building, encoding and loading it, ms. */
+  openMs: number;
+}
+
+/**
+ * The switched model in a session; undefined where the model's opset predates Where. With
+ * `expose`, runs that fetch no intermediates still pay for the exposed outputs (onnxruntime keeps
+ * every exposed value, If branches carry them out: FastestDet 15-25% a run): once such runs have
+ * cost as much as opening the exposing session did, a lean session (nothing exposed, the same
+ * switches) takes them over, and the exposing one is released until a run asks for intermediates.
+ */
 export async function switchedRunner(model: ModelProto, plan: SwitchPlan, options: RunnerOptions): Promise<AttemptRunner | undefined> {
   if ((opsetVersion(model.opsetImport, '') ?? 1) < SWITCHED_MODEL_MIN_OPSET) return undefined;
-  const build = (exposeLoopBodies: boolean) => buildSwitchedModel(model, plan, { target: options.target, convertOptions: options.convertOptions, expose: options.expose, exposeLoopBodies });
-  let switched = build(true);
-  let session = await openSession(options.runtime, encodeModel(switched.model), UNOPTIMIZED);
-  let exposedNames = [...switched.exposed.keys()];
-  let retried = false;
-  const run = async (blocked: readonly string[], feeds: Feeds, expose: boolean): Promise<AttemptOutputs> => {
+  let exposeLoopBodies = true;
+  const open = async (expose: boolean): Promise<OpenSwitched> => {
+    const started = performance.now();
+    const switched = buildSwitchedModel(model, plan, { target: options.target, convertOptions: options.convertOptions, expose, exposeLoopBodies });
+    const session = await openSession(options.runtime, encodeModel(switched.model), UNOPTIMIZED);
+    return { switched, session, openMs: performance.now() - started };
+  };
+  let exposing: OpenSwitched | undefined = await open(options.expose);
+  let lean: OpenSwitched | undefined = options.expose ? undefined : exposing;
+  /** Time that runs fetching no intermediates spent on the exposing session, ms. */
+  let unexposedMs = 0;
+  const exposingOpenMs = exposing.openMs;
+  const runOn = (opened: OpenSwitched, blocked: readonly string[], feeds: Feeds, fetch: readonly string[]) => {
     const switches = plan.switches(blocked);
-    const inputs = { ...feeds, [switched.switchInput]: { type: 'bool', data: switches, dims: [switches.length] } };
-    const fetch = expose ? [...new Set([...options.outputNames, ...exposedNames])] : options.outputNames;
+    return opened.session.run({ ...feeds, [opened.switched.switchInput]: { type: 'bool', data: switches, dims: [switches.length] } }, fetch);
+  };
+  const ordered = (outputs: Record<string, TensorLike>) => options.outputNames.map((name) => outputs[name]!);
+  const run = async (blocked: readonly string[], feeds: Feeds, expose: boolean): Promise<AttemptOutputs> => {
+    if (!expose && !lean && unexposedMs > exposingOpenMs) {
+      lean = await open(false);
+      await exposing?.session.release();
+      exposing = undefined;
+    }
+    if (!expose && lean) return { outputs: ordered(await runOn(lean, blocked, feeds, options.outputNames)) };
+    exposing ??= await open(true);
+    const current = exposing;
+    const fetch = expose ? [...new Set([...options.outputNames, ...current.switched.exposed.keys()])] : options.outputNames;
     let outputs: Record<string, TensorLike>;
+    const started = performance.now();
     try {
-      outputs = await session.run(inputs, fetch);
+      outputs = await runOn(current, blocked, feeds, fetch);
     } catch (error) {
       // A Loop or Scan body value that changes shape between iterations cannot be stacked (the
       // whole graph runs whatever is fetched): once, rebuild without exposing loop bodies.
-      if (retried || !switched.exposesLoopBodies) throw error;
-      retried = true;
-      await session.release();
-      switched = build(false);
-      session = await openSession(options.runtime, encodeModel(switched.model), UNOPTIMIZED);
-      exposedNames = [...switched.exposed.keys()];
+      if (!exposeLoopBodies || !current.switched.exposesLoopBodies) throw error;
+      exposeLoopBodies = false;
+      await current.session.release();
+      exposing = await open(true);
       return run(blocked, feeds, expose);
     }
-    const result: AttemptOutputs = { outputs: options.outputNames.map((name) => outputs[name]!) };
-    if (expose) result.exposed = switched.exposed.read(outputs);
+    if (!expose) unexposedMs += performance.now() - started;
+    const result: AttemptOutputs = { outputs: ordered(outputs) };
+    if (expose) result.exposed = current.switched.exposed.read(outputs);
     return result;
   };
-  return { run, release: () => session.release() };
+  return {
+    run,
+    release: async () => {
+      await exposing?.session.release();
+      if (lean !== exposing) await lean?.session.release();
+    },
+  };
 }
 
 /** Where the time of one attempt of a converting runner goes, ms (summed over its attempts). */
