@@ -124,6 +124,7 @@ class Inference implements TypeInference {
     for (const fn of model.functions) this.#functions.set(`${fn.proto.domain}\u0000${fn.proto.name}`, fn);
   }
 
+  /** Every typed value, as a new Map (built on each call: a whole-model walk, not for per-node lookups). */
   get values(): ReadonlyMap<Value, ValueTypeInfo> {
     return new Map(this.#typed.slice(0, this.#typedCount).map((value) => [value, this.#get(value)!]));
   }
@@ -184,7 +185,7 @@ class Inference implements TypeInference {
     for (const value of node.inputs) {
       if (!value) continue;
       const type = previous.typeOf(value);
-      if (!type || this.values.get(value)?.type !== type) return false;
+      if (!type || this.#get(value)?.type !== type) return false;
     }
     for (const value of node.outputs) if (value && previous.info(value).source !== 'inferred') return false;
     for (const value of node.outputs) if (value) this.record(value, previous.info(value));
